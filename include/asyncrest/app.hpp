@@ -1,0 +1,106 @@
+// The app: routes and global middleware, composed at compile time, served by a multi-threaded
+// HTTP/1.1 server with a graceful shutdown.
+//
+//     ar::app app{ar::routes(ar::get<"/">(hello)), timing{}};
+//     app.run({.port = 8080});   // returns after SIGINT/SIGTERM and a drain
+#pragma once
+
+#include <asyncrest/detail/error_response.hpp>
+#include <asyncrest/detail/server_core.hpp>
+#include <asyncrest/middleware.hpp>
+#include <asyncrest/request.hpp>
+#include <asyncrest/response.hpp>
+#include <asyncrest/router.hpp>
+#include <asyncrest/settings.hpp>
+#include <asyncrest/task.hpp>
+
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <tuple>
+#include <utility>
+
+namespace asyncrest {
+
+namespace detail {
+template <class Type>
+inline constexpr bool is_router = false;
+template <class... Routes>
+inline constexpr bool is_router<router<Routes...>> = true;
+
+/// Innermost step of an app with middleware: exceptions become responses here, so middleware
+/// (a logger, a timer) see the status the client will get.
+template <class Router>
+struct guarded_router {
+  Router routes;
+
+  task<response> operator()(request& req) const {
+    std::exception_ptr failure;
+    try {
+      co_return co_await routes(req);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    co_return response_from_exception(failure, req);
+  }
+};
+}  // namespace detail
+
+/// An application: a router and the global middleware that run, in order, around every route.
+/// Its type is deduced; it is neither copied nor moved once made.
+template <class Router, class... Middleware>
+class app {
+  static_assert(detail::is_router<Router>, "asyncrest: an app's first argument is a table made with routes(...)");
+
+ public:
+  explicit app(Router routes, Middleware... middleware)
+      : chain_(detail::guarded_router<Router>{std::move(routes)}, std::tuple<Middleware...>(std::move(middleware)...)),
+        server_(detail::dispatcher{this, &dispatch}) {
+    (detail::check_middleware<Middleware>(), ...);
+  }
+  app(const app&) = delete;
+  app& operator=(const app&) = delete;
+
+  /// Listens and serves until stopped (`stop()`, SIGINT or SIGTERM); returns once requests in
+  /// flight are answered and the shutdown hooks have run.
+  void run(const server_settings& settings) {
+    listen(settings);
+    run();
+  }
+
+  /// Opens the listening sockets and returns the port, which is useful with `.port = 0`.
+  /// Call `run()` afterwards.
+  std::uint16_t listen(const server_settings& settings = {}) { return server_.listen(settings); }
+  /// Serves on the sockets `listen` opened, or on port 8080 of every interface when none are.
+  void run() {
+    if (server_.port() == 0) listen({});
+    server_.run();
+  }
+
+  /// The port listened on, once `listen` or `run` has opened it.
+  [[nodiscard]] std::uint16_t port() const noexcept { return server_.port(); }
+
+  /// Begins a graceful shutdown. Safe from any thread, from a handler and before `run()`.
+  void stop() { server_.stop(); }
+
+  /// Runs `hook` after the last connection has closed, before `run()` returns.
+  void on_shutdown(std::function<void()> hook) { server_.on_shutdown(std::move(hook)); }
+
+ private:
+  task<response> handle_request(request& req) const {
+    if constexpr (sizeof...(Middleware) == 0) {
+      return chain_.final_step().routes(req);  // errors are turned into responses by the server
+    } else {
+      return chain_(req);
+    }
+  }
+
+  static task<response> dispatch(const void* self, request& req) {
+    return static_cast<const app*>(self)->handle_request(req);
+  }
+
+  detail::middleware_chain<detail::guarded_router<Router>, Middleware...> chain_;
+  detail::server_core server_;
+};
+
+}  // namespace asyncrest

@@ -1,0 +1,17 @@
+// Everything asyncrest offers, in one include.
+#pragma once
+
+#include <asyncrest/app.hpp>
+#include <asyncrest/headers.hpp>
+#include <asyncrest/http_error.hpp>
+#include <asyncrest/json.hpp>
+#include <asyncrest/method.hpp>
+#include <asyncrest/middleware.hpp>
+#include <asyncrest/request.hpp>
+#include <asyncrest/response.hpp>
+#include <asyncrest/route.hpp>
+#include <asyncrest/router.hpp>
+#include <asyncrest/settings.hpp>
+#include <asyncrest/status.hpp>
+#include <asyncrest/task.hpp>
+#include <asyncrest/url.hpp>

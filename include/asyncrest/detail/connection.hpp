@@ -1,0 +1,552 @@
+// One connection's life: wait for a request holding no buffers, read and parse it within its
+// limits and deadlines, hand it to the app, queue the response, and write the queued responses
+// of a pipelined batch together.
+#pragma once
+
+#include <asyncrest/detail/error_response.hpp>
+#include <asyncrest/detail/request_parser.hpp>
+#include <asyncrest/detail/response_writer.hpp>
+#include <asyncrest/detail/workspace.hpp>
+#include <asyncrest/detail/worker.hpp>
+#include <asyncrest/headers.hpp>
+#include <asyncrest/method.hpp>
+#include <asyncrest/request.hpp>
+#include <asyncrest/response.hpp>
+#include <asyncrest/url.hpp>
+
+#include <asio/buffer.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#include <array>
+#include <chrono>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace asyncrest::detail {
+
+[[nodiscard]] inline auto with_error(asio::error_code& error) noexcept {
+  return asio::redirect_error(asio::use_awaitable, error);
+}
+
+[[nodiscard]] constexpr method method_from_parser(llhttp_method_t parsed) noexcept {
+  switch (parsed) {
+    case HTTP_GET: return method::get;
+    case HTTP_HEAD: return method::head;
+    case HTTP_POST: return method::post;
+    case HTTP_PUT: return method::put;
+    case HTTP_PATCH: return method::patch;
+    case HTTP_DELETE: return method::delete_;
+    case HTTP_OPTIONS: return method::options;
+    default: return method::other;
+  }
+}
+
+/// RFC 9110 §7.2: uri-host [ ":" port ], where uri-host is an IP literal in brackets or a
+/// reg-name of unreserved, percent-encoded and sub-delim characters.
+[[nodiscard]] inline bool is_valid_host(std::string_view host) noexcept {
+  std::size_t position = 0;
+  if (!host.empty() && host.front() == '[') {
+    const std::size_t close = host.find(']');
+    if (close == std::string_view::npos || close == 1) return false;
+    for (const char character : host.substr(1, close - 1)) {
+      if (hex_digit_value(character) < 0 && character != ':' && character != '.') return false;
+    }
+    position = close + 1;
+  } else {
+    while (position < host.size() && host[position] != ':') {
+      const char character = host[position];
+      const bool allowed = (character >= 'a' && character <= 'z') || (character >= 'A' && character <= 'Z') ||
+                           (character >= '0' && character <= '9') ||
+                           std::string_view("-._~!$&'()*+,;=").find(character) != std::string_view::npos;
+      if (character == '%') {
+        if (position + 2 >= host.size() || hex_digit_value(host[position + 1]) < 0 ||
+            hex_digit_value(host[position + 2]) < 0) {
+          return false;
+        }
+        position += 3;
+        continue;
+      }
+      if (!allowed) return false;
+      ++position;
+    }
+  }
+  if (position == host.size()) return true;
+  if (host[position] != ':') return false;
+  const std::string_view port = host.substr(position + 1);
+  if (port.size() > 5) return false;
+  for (const char digit : port) {
+    if (digit < '0' || digit > '9') return false;
+  }
+  return true;
+}
+
+[[nodiscard]] inline std::string_view trim_whitespace(std::string_view text) noexcept {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+class connection {
+ public:
+  connection(worker& owner, connection_state& state)
+      : worker_(owner), state_(state), settings_(owner.shared.settings), parser_(settings_.limits) {}
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+  ~connection() { release_workspace(std::move(space_)); }
+
+  task<void> serve() {
+    asio::error_code error;
+    request_access::set_remote(request_, state_.socket.remote_endpoint(error));
+
+    for (;;) {
+      // Between requests: give the buffers back and wait for the next byte holding none.
+      if (!space_ || parsed_ == end_) {
+        release_workspace(std::move(space_));
+        begin_ = parsed_ = end_ = 0;
+        if (worker_.draining) co_return;
+        state_.current = connection_state::phase::idle;
+        state_.expire_at(clock::now() + settings_.timeouts.keep_alive, connection_state::expiry::keep_alive);
+        co_await state_.socket.async_wait(asio::ip::tcp::socket::wait_read, with_error(error));
+        if (error || worker_.draining || state_.expired != connection_state::expiry::none) co_return;
+        space_ = acquire_workspace();
+      }
+
+      state_.current = connection_state::phase::reading;
+      state_.expire_at(clock::now() + settings_.timeouts.header, connection_state::expiry::header);
+      space_->clear_request();
+      parser_.begin_request(*space_);
+      request_access::reset(request_, space_.get());
+
+      const read_outcome outcome = co_await read_request();
+      if (outcome != read_outcome::complete) co_return;
+
+      // The whole request is in the buffer, which stays put until the response is queued.
+      state_.current = connection_state::phase::handling;
+      state_.no_deadline();
+      const bool path_is_valid = fill_request();
+      response answer;
+      if (!path_is_valid) {
+        answer = problem(status::bad_request, "the request path has a malformed percent-encoding");
+      } else {
+        std::exception_ptr failure;
+        try {
+          answer = co_await worker_.shared.dispatch.call(worker_.shared.dispatch.target, request_);
+        } catch (...) {
+          failure = std::current_exception();
+        }
+        if (failure) answer = response_from_exception(failure, request_);
+      }
+
+      const auto connection_field = answer.headers.get("Connection");
+      const bool keep_alive = request_.keep_alive() && !worker_.draining &&
+                              !(connection_field && iequals(trim_whitespace(*connection_field), "close"));
+      const response_framing framing{keep_alive, request_.version_minor() == 0,
+                                     request_.method() == method::head};
+      begin_ = parsed_;  // the next request, if pipelined, starts here
+
+      if (!co_await queue(answer, framing)) co_return;
+      if (!keep_alive) {
+        if (co_await flush()) co_await close_gracefully();
+        co_return;
+      }
+      // Pipelined requests already buffered are answered before anything is written, so their
+      // responses leave together.
+      if (parsed_ == end_ || space_->write_buffer.size() >= flush_threshold) {
+        if (!co_await flush()) co_return;
+      }
+    }
+  }
+
+ private:
+  enum class read_outcome : std::uint8_t { complete, closed };
+
+  // Responses are gathered until this many bytes wait, then written.
+  static constexpr std::size_t flush_threshold = 64 * 1024;
+  // A body at least this large is written from the response itself rather than copied.
+  static constexpr std::size_t copy_body_limit = 16 * 1024;
+  // Free space below which the read buffer is compacted or grown before reading.
+  static constexpr std::size_t minimum_read = 2048;
+
+  [[nodiscard]] char* buffer() noexcept { return space_->read_buffer.data(); }
+  [[nodiscard]] const char* request_start() noexcept { return buffer() + begin_; }
+
+  [[nodiscard]] std::string_view view(std::uint32_t offset, std::uint32_t length) noexcept {
+    return {request_start() + offset, length};
+  }
+
+  /// Reads until a whole request is parsed. Anything else ends the connection, after an error
+  /// response where the client deserves one.
+  task<read_outcome> read_request() {
+    // After the header block the parser runs once more even with no bytes left: a request
+    // without a body completes there.
+    bool parse_again = false;
+    for (;;) {
+      if (parsed_ == end_ && !parse_again) {
+        if (!parser_.headers_complete() && end_ - begin_ >= settings_.limits.max_header_bytes) {
+          co_await fail(status::request_header_fields_too_large, "the request's header block is too large");
+          co_return read_outcome::closed;
+        }
+        if (!space_->write_buffer.empty() && !co_await flush()) co_return read_outcome::closed;
+        state_.current = connection_state::phase::reading;
+        if (!co_await read_some()) co_return read_outcome::closed;
+      }
+
+      parse_again = false;
+      std::size_t consumed = 0;
+      const auto event = parser_.execute(request_start(), buffer() + parsed_, end_ - parsed_, consumed);
+      parsed_ += consumed;
+      switch (event) {
+        case request_parser::event::need_more:
+          if (parser_.headers_complete() && parser_.body_owned()) drop_parsed_chunks();
+          break;
+        case request_parser::event::headers_complete: {
+          if (const auto refusal = check_head()) {
+            co_await fail(refusal->first, refusal->second);
+            co_return read_outcome::closed;
+          }
+          if (parser_.chunked()) {
+            parser_.own_body();
+          } else if (parser_.has_content_length()) {
+            const std::size_t whole = parser_.header_bytes() + static_cast<std::size_t>(parser_.content_length());
+            compact();
+            space_->read_buffer.reserve(whole + minimum_read, end_);
+          }
+          if (needs_continue_) {
+            // Only now, with the limits checked, is the client told to send the body.
+            needs_continue_ = false;
+            if (parsed_ == end_) {
+              space_->write_buffer.append("HTTP/1.1 100 Continue\r\n\r\n");
+              if (!co_await flush()) co_return read_outcome::closed;
+            }
+          }
+          state_.expire_at(clock::now() + settings_.timeouts.body_idle, connection_state::expiry::body);
+          parse_again = true;
+          break;
+        }
+        case request_parser::event::message_complete:
+          co_return read_outcome::complete;
+        case request_parser::event::error: {
+          // "FOOBAR" without its space yet may still be a well-formed unknown method (501).
+          while (parser_.error_needs_more_bytes() && end_ - begin_ < 64) {
+            if (!co_await read_some()) co_return read_outcome::closed;
+            parser_.reclassify_error(request_start(), buffer() + end_);
+          }
+          co_await fail(parser_.error_status(), parser_.error_detail());
+          co_return read_outcome::closed;
+        }
+      }
+    }
+  }
+
+  /// Reads what has arrived into the buffer's free space. On a deadline, answers 408 when part
+  /// of a request had arrived.
+  task<bool> read_some() {
+    if (state_.expired == connection_state::expiry::none) {
+      make_room();
+      asio::error_code error;
+      const std::size_t received = co_await state_.socket.async_read_some(
+          asio::buffer(buffer() + end_, space_->read_buffer.capacity() - end_), with_error(error));
+      if (!error) {
+        end_ += received;
+        if (parser_.headers_complete()) {
+          state_.expire_at(clock::now() + settings_.timeouts.body_idle, connection_state::expiry::body);
+        }
+        co_return true;
+      }
+    }
+    const auto expired = state_.expired;
+    if (expired == connection_state::expiry::header || expired == connection_state::expiry::body) {
+      state_.expired = connection_state::expiry::none;
+      co_await fail(status::request_timeout, expired == connection_state::expiry::header
+                                                 ? "the request's header block did not arrive in time"
+                                                 : "the request body stopped arriving");
+    }
+    co_return false;  // the client went away, or the connection is being closed
+  }
+
+  /// Moves the current request to the front of the buffer.
+  void compact() noexcept {
+    if (begin_ == 0) return;
+    std::memmove(buffer(), buffer() + begin_, end_ - begin_);
+    parsed_ -= begin_;
+    end_ -= begin_;
+    begin_ = 0;
+  }
+
+  void make_room() {
+    if (space_->read_buffer.capacity() - end_ >= minimum_read) return;
+    compact();
+    if (space_->read_buffer.capacity() - end_ < minimum_read) {
+      space_->read_buffer.reserve(space_->read_buffer.capacity() * 2, end_);
+    }
+  }
+
+  /// A chunked body is copied out as it is parsed, so its framing can leave the buffer and the
+  /// buffer stays the size of the header block plus one read.
+  void drop_parsed_chunks() noexcept {
+    const std::size_t body_start = begin_ + parser_.header_bytes();
+    if (parsed_ <= body_start) return;
+    std::memmove(buffer() + body_start, buffer() + parsed_, end_ - parsed_);
+    end_ -= parsed_ - body_start;
+    parsed_ = body_start;
+  }
+
+  /// The checks RFC 9112 asks of a request's head that llhttp leaves to the server.
+  std::optional<std::pair<status, std::string_view>> check_head() {
+    using refusal = std::pair<status, std::string_view>;
+    const unsigned major = parser_.version_major();
+    const unsigned minor = parser_.version_minor();
+    if (major != 1 || minor > 1) {
+      return refusal{status::http_version_not_supported, "this server speaks HTTP/1.0 and HTTP/1.1"};
+    }
+    if (parser_.method() == HTTP_CONNECT) {
+      return refusal{status::not_implemented, "this server is not a proxy and does not implement CONNECT"};
+    }
+    std::size_t hosts = 0;
+    std::optional<std::string_view> host;
+    std::optional<std::string_view> transfer_encoding;
+    std::optional<std::string_view> expect;
+    for (const raw_header& field : space_->raw_headers) {
+      const std::string_view name = view(field.name_offset, field.name_length);
+      if (name.find_first_of(" \t") != std::string_view::npos) {
+        return refusal{status::bad_request, "a header field name is followed by whitespace"};
+      }
+      const std::string_view value = trim_whitespace(view(field.value_offset, field.value_length));
+      if (iequals(name, "Host")) {
+        ++hosts;
+        host = value;
+      } else if (iequals(name, "Transfer-Encoding")) {
+        transfer_encoding = value;  // llhttp has checked that chunked comes last
+      } else if (iequals(name, "Expect")) {
+        expect = value;
+      }
+    }
+    if (hosts > 1) return refusal{status::bad_request, "the request has more than one Host header"};
+    if (hosts == 0 && minor == 1) return refusal{status::bad_request, "an HTTP/1.1 request needs a Host header"};
+    if (host && !is_valid_host(*host)) return refusal{status::bad_request, "the Host header is malformed"};
+    if (parser_.chunked() || transfer_encoding) {
+      if (minor == 0) return refusal{status::bad_request, "an HTTP/1.0 request cannot use Transfer-Encoding"};
+      for (const raw_header& field : space_->raw_headers) {
+        if (!iequals(view(field.name_offset, field.name_length), "Transfer-Encoding")) continue;
+        std::string_view codings = view(field.value_offset, field.value_length);
+        while (!codings.empty()) {
+          const std::size_t comma = codings.find(',');
+          const std::string_view coding = trim_whitespace(codings.substr(0, comma));
+          if (!coding.empty() && !iequals(coding, "chunked")) {
+            return refusal{status::not_implemented, "the only transfer coding this server accepts is chunked"};
+          }
+          codings = comma == std::string_view::npos ? std::string_view{} : codings.substr(comma + 1);
+        }
+      }
+    }
+    if (parser_.has_content_length() && parser_.content_length() > settings_.limits.max_body_bytes) {
+      return refusal{status::payload_too_large, "the request body is larger than this server accepts"};
+    }
+    needs_continue_ = false;
+    if (expect && minor == 1) {
+      if (!iequals(*expect, "100-continue")) {
+        return refusal{status::expectation_failed, "the only expectation this server meets is 100-continue"};
+      }
+      needs_continue_ = parser_.expects_body();
+    }
+    return std::nullopt;
+  }
+
+  /// Turns the parsed offsets into the request's views. Returns false when the path does not
+  /// percent-decode.
+  bool fill_request() {
+    const char* const start = request_start();
+    space_->headers.clear();
+    for (const raw_header& field : space_->raw_headers) {
+      space_->headers.push_back(
+          {view(field.name_offset, field.name_length), trim_whitespace(view(field.value_offset, field.value_length))});
+    }
+    const std::string_view target = parser_.target(start);
+    std::string_view path_and_query = target;
+    // absolute-form ("http://host/path"), which servers must accept (RFC 9112 §3.2.2)
+    if (const std::size_t scheme = path_and_query.find("://");
+        scheme != std::string_view::npos && path_and_query.front() != '/') {
+      const std::size_t path_start = path_and_query.find('/', scheme + 3);
+      path_and_query = path_start == std::string_view::npos ? std::string_view("/") : path_and_query.substr(path_start);
+    }
+    path_and_query = path_and_query.substr(0, path_and_query.find('#'));
+    const std::size_t question = path_and_query.find('?');
+    const std::string_view raw_path = path_and_query.substr(0, question);
+    const std::string_view query =
+        question == std::string_view::npos ? std::string_view{} : path_and_query.substr(question + 1);
+
+    std::string_view path = raw_path;
+    bool path_is_valid = true;
+    if (raw_path.find('%') != std::string_view::npos) {
+      if (auto decoded = percent_decode(raw_path)) {
+        path = space_->keep(std::move(*decoded));
+      } else {
+        path_is_valid = false;
+      }
+    }
+    const llhttp_method_t parsed_method = parser_.method();
+    request_access::fill(request_, method_from_parser(parsed_method), llhttp_method_name(parsed_method), target,
+                         path, raw_path, query, parser_.body(start), parser_.version_major(),
+                         parser_.version_minor(), parser_.keep_alive());
+    return path_is_valid;
+  }
+
+  /// Appends the response to the write buffer, or writes at once with a large body.
+  task<bool> queue(const response& answer, const response_framing& framing) {
+    std::string& out = space_->write_buffer;
+    if (!append_response_head(out, answer, framing)) co_return true;
+    if (answer.body.size() < copy_body_limit) {
+      out.append(answer.body);
+      co_return true;
+    }
+    state_.current = connection_state::phase::writing;
+    state_.expire_at(clock::now() + settings_.timeouts.write, connection_state::expiry::write);
+    asio::error_code error;
+    const std::array<asio::const_buffer, 2> pieces{asio::buffer(out), asio::buffer(answer.body)};
+    co_await asio::async_write(state_.socket, pieces, with_error(error));
+    out.clear();
+    state_.no_deadline();
+    co_return !error;
+  }
+
+  task<bool> flush() {
+    std::string& out = space_->write_buffer;
+    if (out.empty()) co_return true;
+    const auto previous = state_.current;
+    state_.current = connection_state::phase::writing;
+    state_.expire_at(clock::now() + settings_.timeouts.write, connection_state::expiry::write);
+    asio::error_code error;
+    co_await asio::async_write(state_.socket, asio::buffer(out), with_error(error));
+    out.clear();
+    state_.no_deadline();
+    state_.current = previous;
+    co_return !error;
+  }
+
+  /// Answers an error that leaves the connection unusable, then closes it.
+  task<void> fail(status code, std::string_view detail) {
+    const response answer = problem(code, detail);
+    // Appended after the responses to earlier pipelined requests, which are not lost.
+    append_response_head(space_->write_buffer, answer, {false, false, false});
+    space_->write_buffer.append(answer.body);
+    if (co_await flush()) co_await close_gracefully();
+  }
+
+  /// Half-closes and reads what the client still sends, for a moment, so that the response is
+  /// not destroyed by a reset that unread input would cause (RFC 9112 §9.6).
+  task<void> close_gracefully() {
+    static constexpr std::size_t most_discarded = 256 * 1024;
+    state_.current = connection_state::phase::closing;
+    state_.expire_at(clock::now() + std::chrono::seconds(2), connection_state::expiry::linger);
+    asio::error_code error;
+    state_.socket.shutdown(asio::ip::tcp::socket::shutdown_send, error);
+    if (!space_) space_ = acquire_workspace();
+    std::size_t discarded = 0;
+    while (!error && discarded < most_discarded && state_.expired == connection_state::expiry::none) {
+      discarded += co_await state_.socket.async_read_some(
+          asio::buffer(buffer(), space_->read_buffer.capacity()), with_error(error));
+    }
+    state_.socket.close(error);
+  }
+
+  worker& worker_;
+  connection_state& state_;
+  const server_settings& settings_;
+  request_parser parser_;
+  request request_;
+  std::unique_ptr<workspace> space_;
+  std::size_t begin_ = 0;   // where the current request starts in the read buffer
+  std::size_t parsed_ = 0;  // how far the parser has read
+  std::size_t end_ = 0;     // how far the buffer is filled
+  bool needs_continue_ = false;
+};
+
+/// A connection's coroutine: registers it with its worker for the sweep and the drain.
+inline task<void> run_connection(worker& owner, asio::ip::tcp::socket socket) {
+  connection_state state(std::move(socket));
+  owner.add(state);
+  struct unregister {
+    worker& owner;
+    connection_state& state;
+    ~unregister() {
+      asio::error_code ignored;
+      state.socket.close(ignored);
+      owner.remove(state);
+    }
+  } guard{owner, state};
+  try {
+    connection served(owner, state);
+    co_await served.serve();
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "asyncrest: a connection failed: %s\n", error.what());
+  }
+}
+
+/// Answers a connection over the limit with 503 without reading it, then closes it.
+inline void refuse_busy(asio::ip::tcp::socket& socket) noexcept {
+  static constexpr std::string_view busy =
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\nRetry-After: 1\r\n"
+      "Connection: close\r\nContent-Length: 116\r\n\r\n"
+      "{\"type\":\"about:blank\",\"title\":\"Service Unavailable\",\"status\":503,"
+      "\"detail\":\"the server has too many connections\"}";
+  asio::error_code ignored;
+  socket.non_blocking(true, ignored);
+  socket.write_some(asio::buffer(busy), ignored);
+  socket.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  socket.close(ignored);
+}
+
+inline task<void> accept_connections(worker& owner) {
+  asio::steady_timer backoff(*owner.context);
+  const std::size_t most = owner.shared.settings.max_connections;
+  for (;;) {
+    asio::error_code error;
+    asio::ip::tcp::socket socket = co_await owner.acceptor->async_accept(with_error(error));
+    if (owner.draining || error == asio::error::operation_aborted) co_return;
+    if (error) {
+      // Out of descriptors or memory: wait instead of spinning on an accept that keeps failing.
+      backoff.expires_after(std::chrono::milliseconds(50));
+      co_await backoff.async_wait(with_error(error));
+      continue;
+    }
+    if (owner.shared.connections.fetch_add(1, std::memory_order_relaxed) >= most) {
+      owner.shared.connections.fetch_sub(1, std::memory_order_relaxed);
+      refuse_busy(socket);
+      continue;
+    }
+    // Without TCP_NODELAY, Nagle's algorithm and delayed ACKs hold split and pipelined writes
+    // back by up to 40 ms.
+    socket.set_option(asio::ip::tcp::no_delay(true), error);
+    asio::co_spawn(*owner.context, run_connection(owner, std::move(socket)), asio::detached);
+  }
+}
+
+/// Enforces every connection's deadline, a few times a second.
+inline task<void> sweep_deadlines(worker& owner) {
+  static constexpr auto period = std::chrono::milliseconds(100);
+  for (;;) {
+    asio::error_code error;
+    owner.sweep_timer->expires_after(period);
+    co_await owner.sweep_timer->async_wait(with_error(error));
+    if (error || owner.finished) co_return;
+    owner.enforce_deadlines(clock::now());
+  }
+}
+
+inline void start_worker(worker& owner) {
+  asio::co_spawn(*owner.context, accept_connections(owner), asio::detached);
+  asio::co_spawn(*owner.context, sweep_deadlines(owner), asio::detached);
+}
+
+}  // namespace asyncrest::detail

@@ -1,0 +1,45 @@
+// Turning an exception from a handler or middleware into the response the client gets.
+#pragma once
+
+#include <asyncrest/http_error.hpp>
+#include <asyncrest/request.hpp>
+#include <asyncrest/response.hpp>
+
+#include <simdjson.h>
+
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <string_view>
+
+namespace asyncrest::detail {
+
+inline void log_unhandled(const request& req, std::string_view what) noexcept {
+  try {
+    std::string line = "asyncrest: unhandled exception in ";
+    line.append(req.method_name()).append(" ").append(req.path()).append(": ").append(what).append("\n");
+    std::fwrite(line.data(), 1, line.size(), stderr);  // one write, so threads do not interleave
+  } catch (...) {
+  }
+}
+
+/// http_error keeps its status and detail; simdjson's errors (a missing member, a wrong type)
+/// mean the body had another shape than the handler expects: 400. Anything else is the server's
+/// fault: 500, logged with the method and path, its message kept from the client.
+inline response response_from_exception(std::exception_ptr failure, const request& req) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const http_error& error) {
+    return problem(error.code(), error.detail());
+  } catch (const simdjson::simdjson_error& error) {
+    return problem(status::bad_request,
+                   std::string("the JSON body does not have the expected shape: ") + error.what());
+  } catch (const std::exception& error) {
+    log_unhandled(req, error.what());
+  } catch (...) {
+    log_unhandled(req, "an exception that is not a std::exception");
+  }
+  return problem(status::internal_server_error, "the server could not complete the request");
+}
+
+}  // namespace asyncrest::detail

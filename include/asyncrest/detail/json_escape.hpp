@@ -1,0 +1,123 @@
+// JSON string escaping and number formatting behind json_writer.
+#pragma once
+
+#include <charconv>
+#include <cmath>
+#include <concepts>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace asyncrest::detail {
+
+inline void append_unicode_escape(std::string& out, std::uint32_t code_unit) {
+  constexpr char hex[] = "0123456789abcdef";
+  const char escape[6] = {'\\', 'u', hex[(code_unit >> 12) & 0xF], hex[(code_unit >> 8) & 0xF],
+                          hex[(code_unit >> 4) & 0xF], hex[code_unit & 0xF]};
+  out.append(escape, sizeof escape);
+}
+
+/// Decodes one UTF-8 sequence starting at `text[index]`; returns the code point and advances
+/// `index`, or returns U+FFFD and advances one byte for anything malformed (overlong forms,
+/// surrogates, truncated sequences, values past U+10FFFF).
+inline std::uint32_t decode_utf8(std::string_view text, std::size_t& index) noexcept {
+  const auto byte = [&](std::size_t at) { return static_cast<unsigned char>(text[at]); };
+  const unsigned char lead = byte(index);
+  std::size_t length = 0;
+  std::uint32_t code_point = 0;
+  std::uint32_t minimum = 0;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2, code_point = lead & 0x1Fu, minimum = 0x80;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3, code_point = lead & 0x0Fu, minimum = 0x800;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4, code_point = lead & 0x07u, minimum = 0x10000;
+  } else {
+    ++index;
+    return 0xFFFD;
+  }
+  if (index + length > text.size()) {
+    ++index;
+    return 0xFFFD;
+  }
+  for (std::size_t offset = 1; offset < length; ++offset) {
+    const unsigned char continuation = byte(index + offset);
+    if ((continuation & 0xC0u) != 0x80u) {
+      ++index;
+      return 0xFFFD;
+    }
+    code_point = (code_point << 6) | (continuation & 0x3Fu);
+  }
+  if (code_point < minimum || code_point > 0x10FFFF || (code_point >= 0xD800 && code_point <= 0xDFFF)) {
+    ++index;
+    return 0xFFFD;
+  }
+  index += length;
+  return code_point;
+}
+
+/// Appends `text` as a quoted JSON string of printable ASCII only.
+inline void append_json_string(std::string& out, std::string_view text) {
+  out.reserve(out.size() + text.size() + 2);
+  out.push_back('"');
+  std::size_t index = 0;
+  while (index < text.size()) {
+    // Copy the longest run that needs no escaping in one go.
+    std::size_t run_end = index;
+    while (run_end < text.size()) {
+      const auto character = static_cast<unsigned char>(text[run_end]);
+      if (character < 0x20 || character >= 0x7F || character == '"' || character == '\\') break;
+      ++run_end;
+    }
+    out.append(text.data() + index, run_end - index);
+    index = run_end;
+    if (index == text.size()) break;
+
+    const auto character = static_cast<unsigned char>(text[index]);
+    switch (character) {
+      case '"': out.append("\\\""); ++index; continue;
+      case '\\': out.append("\\\\"); ++index; continue;
+      case '\b': out.append("\\b"); ++index; continue;
+      case '\f': out.append("\\f"); ++index; continue;
+      case '\n': out.append("\\n"); ++index; continue;
+      case '\r': out.append("\\r"); ++index; continue;
+      case '\t': out.append("\\t"); ++index; continue;
+      default: break;
+    }
+    if (character < 0x80) {  // other control characters and DEL
+      append_unicode_escape(out, character);
+      ++index;
+      continue;
+    }
+    const std::uint32_t code_point = decode_utf8(text, index);
+    if (code_point >= 0x10000) {  // outside the BMP: a surrogate pair
+      const std::uint32_t offset = code_point - 0x10000;
+      append_unicode_escape(out, 0xD800 + (offset >> 10));
+      append_unicode_escape(out, 0xDC00 + (offset & 0x3FF));
+    } else {
+      append_unicode_escape(out, code_point);
+    }
+  }
+  out.push_back('"');
+}
+
+template <std::integral Integer>
+void append_json_integer(std::string& out, Integer number) {
+  char digits[24];
+  const auto result = std::to_chars(digits, digits + sizeof digits, number);
+  out.append(digits, result.ptr);
+}
+
+/// Shortest text that reads back as the same double; NaN and infinities, which JSON cannot
+/// express, become null.
+inline void append_json_double(std::string& out, double number) {
+  if (!std::isfinite(number)) {
+    out.append("null");
+    return;
+  }
+  char digits[32];
+  const auto result = std::to_chars(digits, digits + sizeof digits, number);
+  out.append(digits, result.ptr);
+}
+
+}  // namespace asyncrest::detail

@@ -1,0 +1,294 @@
+// llhttp, strict, wrapped for one connection: it records where each part of a request lies in
+// the read buffer (as offsets, so the buffer may move while a request arrives), enforces the
+// limits in its callbacks, and stops after the header block and after each message so that the
+// connection can decide what to do next.
+#pragma once
+
+#include <asyncrest/detail/workspace.hpp>
+#include <asyncrest/settings.hpp>
+#include <asyncrest/status.hpp>
+
+#include <llhttp.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace asyncrest::detail {
+
+class request_parser {
+ public:
+  enum class event : std::uint8_t { need_more, headers_complete, message_complete, error };
+
+  explicit request_parser(const request_limits& limits) noexcept : limits_(limits) {
+    llhttp_init(&parser_, HTTP_REQUEST, &callbacks());
+    parser_.data = this;
+    // Every leniency off: they exist for peers that break the protocol, and each one is a way to
+    // smuggle a request past a proxy that reads the bytes differently.
+    llhttp_set_lenient_headers(&parser_, 0);
+    llhttp_set_lenient_chunked_length(&parser_, 0);
+    llhttp_set_lenient_keep_alive(&parser_, 0);
+    llhttp_set_lenient_transfer_encoding(&parser_, 0);
+  }
+  request_parser(const request_parser&) = delete;
+  request_parser& operator=(const request_parser&) = delete;
+
+  /// Forgets the previous request; the next bytes given to `execute` start a new one.
+  void begin_request(workspace& space) noexcept {
+    space_ = &space;
+    target_offset_ = target_length_ = 0;
+    in_field_name_ = false;
+    headers_complete_ = false;
+    header_bytes_ = 0;
+    body_offset_ = body_length_ = 0;
+    body_total_ = 0;
+    body_owned_ = false;
+    error_status_ = status::bad_request;
+    error_detail_ = {};
+  }
+
+  /// Parses `size` bytes at `data`; `request_start` is where the current request begins in the
+  /// same buffer. Sets `consumed` to the bytes used, which may be fewer than given when it stops
+  /// at the end of the header block or of a message.
+  event execute(const char* request_start, const char* data, std::size_t size, std::size_t& consumed) noexcept {
+    request_start_ = request_start;
+    const llhttp_errno_t result = llhttp_execute(&parser_, data, size);
+    switch (result) {
+      case HPE_OK:
+        consumed = size;
+        return event::need_more;
+      case HPE_PAUSED: {
+        const char* const stop = llhttp_get_error_pos(&parser_);
+        consumed = static_cast<std::size_t>(stop - data);
+        llhttp_resume(&parser_);
+        if (message_complete_) {
+          message_complete_ = false;
+          return event::message_complete;
+        }
+        header_bytes_ = static_cast<std::size_t>(stop - request_start);
+        return event::headers_complete;
+      }
+      case HPE_PAUSED_UPGRADE:
+        // An Upgrade this server does not take: the request was answered as plain HTTP (RFC 9110
+        // §7.8 lets a server ignore Upgrade) and the connection goes on as HTTP/1.1.
+        consumed = static_cast<std::size_t>(llhttp_get_error_pos(&parser_) - data);
+        llhttp_resume_after_upgrade(&parser_);
+        return event::need_more;
+      default:
+        consumed = size;
+        last_error_ = result;
+        classify_error(result, request_start, data + size);
+        return event::error;
+    }
+  }
+
+  [[nodiscard]] status error_status() const noexcept { return error_status_; }
+  [[nodiscard]] std::string_view error_detail() const noexcept { return error_detail_; }
+  /// An invalid method whose end has not arrived yet cannot be told from an unknown one.
+  [[nodiscard]] bool error_needs_more_bytes() const noexcept { return error_needs_more_; }
+  /// Decides the error again once more of the request line has arrived.
+  void reclassify_error(const char* request_start, const char* data_end) noexcept {
+    classify_error(last_error_, request_start, data_end);
+  }
+
+  [[nodiscard]] bool headers_complete() const noexcept { return headers_complete_; }
+  /// Bytes of the request line and header block, once the block is complete.
+  [[nodiscard]] std::size_t header_bytes() const noexcept { return header_bytes_; }
+  [[nodiscard]] unsigned version_major() const noexcept { return parser_.http_major; }
+  [[nodiscard]] unsigned version_minor() const noexcept { return parser_.http_minor; }
+  [[nodiscard]] llhttp_method_t method() const noexcept { return static_cast<llhttp_method_t>(parser_.method); }
+  [[nodiscard]] bool chunked() const noexcept { return (parser_.flags & F_CHUNKED) != 0; }
+  [[nodiscard]] bool has_content_length() const noexcept { return (parser_.flags & F_CONTENT_LENGTH) != 0; }
+  [[nodiscard]] std::uint64_t content_length() const noexcept { return parser_.content_length; }
+  [[nodiscard]] bool expects_body() const noexcept { return chunked() || (has_content_length() && content_length() > 0); }
+  [[nodiscard]] bool keep_alive() const noexcept { return llhttp_should_keep_alive(&parser_) != 0; }
+  /// Whether the body was gathered into the workspace rather than viewed in the read buffer.
+  [[nodiscard]] bool body_owned() const noexcept { return body_owned_; }
+  /// Chunked bodies are copied as they arrive, so their framing need not stay in the buffer.
+  void own_body() noexcept { body_owned_ = true; }
+
+  [[nodiscard]] std::string_view target(const char* request_start) const noexcept {
+    return {request_start + target_offset_, target_length_};
+  }
+  [[nodiscard]] std::string_view body(const char* request_start) const noexcept {
+    if (body_owned_) return space_->body;
+    return {request_start + body_offset_, body_length_};
+  }
+
+ private:
+  static const llhttp_settings_t& callbacks() noexcept {
+    static const llhttp_settings_t settings = [] {
+      llhttp_settings_t table;
+      llhttp_settings_init(&table);
+      table.on_url = [](llhttp_t* parser, const char* at, std::size_t length) {
+        return self(parser).on_target(at, length);
+      };
+      table.on_header_field = [](llhttp_t* parser, const char* at, std::size_t length) {
+        return self(parser).on_header_field(at, length);
+      };
+      table.on_header_value = [](llhttp_t* parser, const char* at, std::size_t length) {
+        return self(parser).on_header_value(at, length);
+      };
+      table.on_headers_complete = [](llhttp_t* parser) { return self(parser).on_headers_complete(); };
+      table.on_chunk_header = [](llhttp_t* parser) { return self(parser).on_chunk_header(); };
+      table.on_body = [](llhttp_t* parser, const char* at, std::size_t length) {
+        return self(parser).on_body(at, length);
+      };
+      table.on_message_complete = [](llhttp_t* parser) {
+        self(parser).message_complete_ = true;
+        return static_cast<int>(HPE_PAUSED);
+      };
+      return table;
+    }();
+    return settings;
+  }
+
+  static request_parser& self(llhttp_t* parser) noexcept { return *static_cast<request_parser*>(parser->data); }
+
+  [[nodiscard]] std::uint32_t offset_of(const char* at) const noexcept {
+    return static_cast<std::uint32_t>(at - request_start_);
+  }
+
+  int fail(status code, std::string_view detail) noexcept {
+    error_status_ = code;
+    error_detail_ = detail;
+    return static_cast<int>(HPE_USER);
+  }
+
+  int check_header_size(const char* at, std::size_t length) noexcept {
+    if (static_cast<std::size_t>(at + length - request_start_) > limits_.max_header_bytes) {
+      return fail(status::request_header_fields_too_large, "the request's header block is too large");
+    }
+    return 0;
+  }
+
+  int on_target(const char* at, std::size_t length) noexcept {
+    if (target_length_ == 0) target_offset_ = offset_of(at);
+    target_length_ += static_cast<std::uint32_t>(length);
+    if (target_length_ > limits_.max_target_bytes) return fail(status::uri_too_long, "the request target is too long");
+    return 0;
+  }
+
+  int on_header_field(const char* at, std::size_t length) noexcept {
+    if (check_header_size(at, length) != 0) return static_cast<int>(HPE_USER);
+    if (!in_field_name_) {
+      if (space_->raw_headers.size() >= limits_.max_header_count) {
+        return fail(status::request_header_fields_too_large, "the request has too many header fields");
+      }
+      space_->raw_headers.push_back({offset_of(at), 0, 0, 0});
+      in_field_name_ = true;
+    }
+    space_->raw_headers.back().name_length += static_cast<std::uint32_t>(length);
+    return 0;
+  }
+
+  int on_header_value(const char* at, std::size_t length) noexcept {
+    if (check_header_size(at, length) != 0) return static_cast<int>(HPE_USER);
+    raw_header& field = space_->raw_headers.back();
+    if (in_field_name_) {
+      in_field_name_ = false;
+      field.value_offset = offset_of(at);
+      field.value_length = static_cast<std::uint32_t>(length);
+      return 0;
+    }
+    // A second piece of the same value must continue the first; a gap means the value was
+    // folded onto another line (obs-fold), which RFC 9112 §5.2 lets a server reject.
+    if (offset_of(at) != field.value_offset + field.value_length) {
+      return fail(status::bad_request, "header fields folded across lines are not accepted");
+    }
+    field.value_length += static_cast<std::uint32_t>(length);
+    return 0;
+  }
+
+  int on_headers_complete() noexcept {
+    headers_complete_ = true;
+    in_field_name_ = false;
+    return static_cast<int>(HPE_PAUSED);
+  }
+
+  int on_chunk_header() noexcept {
+    if (parser_.content_length > limits_.max_body_bytes - body_total_) {
+      return fail(status::payload_too_large, "the request body is larger than this server accepts");
+    }
+    return 0;
+  }
+
+  int on_body(const char* at, std::size_t length) noexcept {
+    body_total_ += length;
+    if (body_total_ > limits_.max_body_bytes) {
+      return fail(status::payload_too_large, "the request body is larger than this server accepts");
+    }
+    if (body_owned_) {
+      try {
+        space_->body.append(at, length);
+      } catch (...) {
+        return fail(status::payload_too_large, "the request body could not be stored");
+      }
+      return 0;
+    }
+    if (body_length_ == 0) body_offset_ = offset_of(at);
+    body_length_ += length;
+    return 0;
+  }
+
+  void classify_error(llhttp_errno_t result, const char* request_start, const char* data_end) noexcept {
+    error_needs_more_ = false;
+    if (result == HPE_USER) return;  // a limit, already described
+    error_status_ = status::bad_request;
+    error_detail_ = "the request is malformed";
+    const std::string_view received(request_start, static_cast<std::size_t>(data_end - request_start));
+    if (result == HPE_INVALID_METHOD) {
+      // A well-formed token the parser does not know is a method this server does not
+      // implement (501); anything else is a broken request line (400).
+      const auto is_token_character = [](char character) {
+        return (character >= 'A' && character <= 'Z') || (character >= 'a' && character <= 'z') ||
+               (character >= '0' && character <= '9') ||
+               std::string_view("!#$%&'*+-.^_`|~").find(character) != std::string_view::npos;
+      };
+      std::size_t length = 0;
+      while (length < received.size() && is_token_character(received[length])) ++length;
+      if (length == received.size() && length < 32) {
+        error_needs_more_ = true;
+      } else if (length > 0 && length < received.size() && received[length] == ' ') {
+        error_status_ = status::not_implemented;
+        error_detail_ = "this server does not implement that method";
+      }
+    } else if (result == HPE_INVALID_VERSION || result == HPE_PAUSED_H2_UPGRADE) {
+      const std::size_t line_end = received.find('\r');
+      const std::string_view line = received.substr(0, line_end);
+      const std::size_t version = line.rfind(" HTTP/");
+      if (result == HPE_PAUSED_H2_UPGRADE ||
+          (version != std::string_view::npos && line.size() == version + 9 && line[version + 7] == '.')) {
+        error_status_ = status::http_version_not_supported;
+        error_detail_ = "this server speaks HTTP/1.0 and HTTP/1.1";
+      }
+    } else if (result == HPE_INVALID_TRANSFER_ENCODING) {
+      error_detail_ = "Transfer-Encoding must end with chunked in a request";
+    } else if (result == HPE_UNEXPECTED_CONTENT_LENGTH) {
+      error_detail_ = "the request's framing is ambiguous (Content-Length twice, or with Transfer-Encoding)";
+    } else if (result == HPE_INVALID_CHUNK_SIZE) {
+      error_detail_ = "a chunk size is malformed";
+    }
+  }
+
+  llhttp_t parser_{};
+  const request_limits& limits_;
+  workspace* space_ = nullptr;
+  const char* request_start_ = nullptr;
+  std::uint32_t target_offset_ = 0;
+  std::uint32_t target_length_ = 0;
+  std::size_t header_bytes_ = 0;
+  std::size_t body_offset_ = 0;
+  std::size_t body_length_ = 0;
+  std::size_t body_total_ = 0;
+  status error_status_ = status::bad_request;
+  std::string_view error_detail_;
+  bool in_field_name_ = false;
+  bool headers_complete_ = false;
+  bool message_complete_ = false;
+  bool body_owned_ = false;
+  bool error_needs_more_ = false;
+  llhttp_errno_t last_error_ = HPE_OK;
+};
+
+}  // namespace asyncrest::detail

@@ -1,0 +1,167 @@
+// One server thread: its event loop, its listening socket, the connections it serves and the
+// periodic sweep that enforces their deadlines. Nothing here is shared with other threads but
+// the connection count.
+#pragma once
+
+#include <asyncrest/request.hpp>
+#include <asyncrest/response.hpp>
+#include <asyncrest/settings.hpp>
+#include <asyncrest/task.hpp>
+
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/socket_base.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <sys/socket.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+namespace asyncrest::detail {
+
+/// How the server reaches the app: a function pointer and the app it was made for.
+struct dispatcher {
+  const void* target = nullptr;
+  task<response> (*call)(const void* target, request& req) = nullptr;
+};
+
+/// What all threads of one server share.
+struct shared_state {
+  server_settings settings;
+  dispatcher dispatch;
+  std::atomic<std::size_t> connections{0};
+};
+
+using clock = std::chrono::steady_clock;
+
+/// What the sweep needs to know of a connection; the connection's coroutine owns it.
+struct connection_state {
+  enum class phase : std::uint8_t { idle, reading, handling, writing, closing };
+  enum class expiry : std::uint8_t { none, keep_alive, header, body, write, linger };
+
+  explicit connection_state(asio::ip::tcp::socket&& accepted) noexcept : socket(std::move(accepted)) {}
+
+  void expire_at(clock::time_point when, expiry kind) noexcept {
+    deadline = when;
+    deadline_kind = kind;
+    expired = expiry::none;
+  }
+  void no_deadline() noexcept { expire_at(clock::time_point::max(), expiry::none); }
+
+  asio::ip::tcp::socket socket;
+  clock::time_point deadline = clock::time_point::max();
+  expiry deadline_kind = expiry::none;
+  expiry expired = expiry::none;  // set by the sweep when it cancels the connection's operation
+  phase current = phase::idle;
+  connection_state* previous = nullptr;
+  connection_state* next = nullptr;
+};
+
+class worker {
+ public:
+  explicit worker(shared_state& state) : shared(state) {}
+  worker(const worker&) = delete;
+  worker& operator=(const worker&) = delete;
+  ~worker() {
+    // Destroys any connection coroutine still suspended while the list it unlinks from exists.
+    finished = true;
+    acceptor.reset();
+    sweep_timer.reset();
+    context.reset();
+  }
+
+  void open(const asio::ip::tcp::endpoint& endpoint, int backlog, bool share_port) {
+    acceptor->open(endpoint.protocol());
+    acceptor->set_option(asio::socket_base::reuse_address(true));
+    if (share_port) {
+      using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+      acceptor->set_option(reuse_port(true));
+    }
+    acceptor->bind(endpoint);
+    acceptor->listen(backlog);
+  }
+
+  void add(connection_state& connection) noexcept {
+    connection.next = first_;
+    if (first_ != nullptr) first_->previous = &connection;
+    first_ = &connection;
+    ++connection_count;
+  }
+
+  void remove(connection_state& connection) noexcept {
+    if (connection.previous != nullptr) connection.previous->next = connection.next;
+    else first_ = connection.next;
+    if (connection.next != nullptr) connection.next->previous = connection.previous;
+    connection.previous = connection.next = nullptr;
+    --connection_count;
+    shared.connections.fetch_sub(1, std::memory_order_relaxed);
+    if (draining && connection_count == 0) finish();
+  }
+
+  /// Stop accepting; close idle connections; the others close after their current response.
+  void begin_drain() {
+    if (draining) return;
+    draining = true;
+    drain_deadline = clock::now() + shared.settings.timeouts.drain;
+    asio::error_code ignored;
+    acceptor->close(ignored);
+    for (connection_state* each = first_; each != nullptr; each = each->next) {
+      if (each->current == connection_state::phase::idle) each->socket.cancel(ignored);
+    }
+    if (connection_count == 0) finish();
+  }
+
+  /// Closes every connection now: the drain deadline passed, or a second signal came.
+  void force_close() {
+    draining = true;
+    asio::error_code ignored;
+    acceptor->close(ignored);
+    for (connection_state* each = first_; each != nullptr; each = each->next) each->socket.close(ignored);
+    finish();
+  }
+
+  /// Called by the sweep: cancels the operation of every connection past its deadline.
+  void enforce_deadlines(clock::time_point now) {
+    if (draining && now >= drain_deadline) {
+      force_close();
+      return;
+    }
+    for (connection_state* each = first_; each != nullptr; each = each->next) {
+      // Cancelled again at every sweep until the connection reacts: a cancel that found no
+      // operation in progress must not let the connection outlive its deadline.
+      if (each->deadline <= now) {
+        each->expired = each->deadline_kind;
+        asio::error_code ignored;
+        each->socket.cancel(ignored);
+      }
+    }
+  }
+
+  void finish() {
+    if (finished) return;
+    finished = true;
+    sweep_timer->cancel();
+    context->stop();
+  }
+
+  shared_state& shared;
+  std::size_t connection_count = 0;
+  bool draining = false;
+  bool finished = false;
+  clock::time_point drain_deadline{};
+
+ private:
+  connection_state* first_ = nullptr;
+
+ public:
+  // Declared last so they are destroyed first, while the members above still exist.
+  std::unique_ptr<asio::io_context> context = std::make_unique<asio::io_context>(1);
+  std::unique_ptr<asio::ip::tcp::acceptor> acceptor = std::make_unique<asio::ip::tcp::acceptor>(*context);
+  std::unique_ptr<asio::steady_timer> sweep_timer = std::make_unique<asio::steady_timer>(*context);
+};
+
+}  // namespace asyncrest::detail

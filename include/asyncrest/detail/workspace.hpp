@@ -1,0 +1,124 @@
+// The per-request memory of a connection, lent from a per-thread pool while a request is being
+// read and answered, so that an idle keep-alive connection holds no buffers at all.
+#pragma once
+
+#include <asyncrest/headers.hpp>
+
+#include <cstddef>
+#include <cstring>
+#include <forward_list>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace simdjson::dom {
+class parser;
+}
+
+namespace asyncrest {
+
+/// A path parameter as matched: its name in the route and its percent-decoded value.
+struct path_parameter {
+  std::string_view name;
+  std::string_view value;
+};
+
+}  // namespace asyncrest
+
+namespace asyncrest::detail {
+
+/// A growable byte buffer that does not zero what it allocates.
+class byte_buffer {
+ public:
+  [[nodiscard]] char* data() noexcept { return storage_.get(); }
+  [[nodiscard]] const char* data() const noexcept { return storage_.get(); }
+  [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
+
+  /// Makes room for at least `wanted` bytes, keeping the first `keep` bytes.
+  void reserve(std::size_t wanted, std::size_t keep) {
+    if (wanted <= capacity_) return;
+    std::size_t grown = capacity_ == 0 ? 4096 : capacity_;
+    while (grown < wanted) grown *= 2;
+    std::unique_ptr<char[]> replacement(new char[grown]);
+    if (keep != 0) std::memcpy(replacement.get(), storage_.get(), keep);
+    storage_ = std::move(replacement);
+    capacity_ = grown;
+  }
+
+ private:
+  std::unique_ptr<char[]> storage_;
+  std::size_t capacity_ = 0;
+};
+
+/// Offsets of one header field, relative to the start of its request in the read buffer; turned
+/// into views once the whole request is in place and the buffer can no longer move.
+struct raw_header {
+  std::uint32_t name_offset = 0;
+  std::uint32_t name_length = 0;
+  std::uint32_t value_offset = 0;
+  std::uint32_t value_length = 0;
+};
+
+struct workspace {
+  static constexpr std::size_t initial_read_capacity = 8192;
+  // A buffer that grew past this for one large request is freed rather than pooled.
+  static constexpr std::size_t pooled_capacity_limit = 64 * 1024;
+
+  byte_buffer read_buffer;
+  std::string write_buffer;
+  std::vector<raw_header> raw_headers;
+  std::vector<header_view> headers;
+  std::vector<path_parameter> parameters;
+  std::string body;                         // a body that arrived in pieces (chunked)
+  std::forward_list<std::string> decoded;   // stable storage for decoded text
+
+  void clear_request() noexcept {
+    raw_headers.clear();
+    headers.clear();
+    parameters.clear();
+    body.clear();
+    decoded.clear();
+  }
+
+  /// Keeps `text` alive until the request ends and returns a view of it.
+  std::string_view keep(std::string text) { return decoded.emplace_front(std::move(text)); }
+};
+
+struct workspace_pool {
+  static constexpr std::size_t max_pooled = 256;
+  std::vector<std::unique_ptr<workspace>> free;
+};
+
+inline workspace_pool& thread_workspace_pool() {
+  thread_local workspace_pool pool;
+  return pool;
+}
+
+inline std::unique_ptr<workspace> acquire_workspace() {
+  auto& pool = thread_workspace_pool().free;
+  if (pool.empty()) {
+    auto fresh = std::make_unique<workspace>();
+    fresh->read_buffer.reserve(workspace::initial_read_capacity, 0);
+    return fresh;
+  }
+  std::unique_ptr<workspace> reused = std::move(pool.back());
+  pool.pop_back();
+  return reused;
+}
+
+inline void release_workspace(std::unique_ptr<workspace> space) {
+  if (!space) return;
+  auto& pool = thread_workspace_pool().free;
+  if (pool.size() >= workspace_pool::max_pooled ||
+      space->read_buffer.capacity() > workspace::pooled_capacity_limit ||
+      space->write_buffer.capacity() > workspace::pooled_capacity_limit ||
+      space->body.capacity() > workspace::pooled_capacity_limit) {
+    return;  // freed: it grew for one unusual request
+  }
+  space->clear_request();
+  space->write_buffer.clear();
+  pool.push_back(std::move(space));
+}
+
+}  // namespace asyncrest::detail

@@ -1,0 +1,83 @@
+// The response a handler returns, and the helpers that build the common ones.
+#pragma once
+
+#include <asyncrest/headers.hpp>
+#include <asyncrest/json.hpp>
+#include <asyncrest/status.hpp>
+
+#include <simdjson.h>
+
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace asyncrest {
+
+/// An HTTP response. The server adds Content-Length, Date and Connection itself.
+struct response {
+  asyncrest::status status = status::ok;
+  asyncrest::headers headers;
+  std::string body;
+};
+
+/// `body` as text/plain; charset=utf-8.
+[[nodiscard]] inline response text(std::string body, status code = status::ok) {
+  response result{code, {}, std::move(body)};
+  result.headers.set("Content-Type", "text/plain; charset=utf-8");
+  return result;
+}
+
+/// A JSON response from a value built in code:
+///
+///     co_return json({{"message", "Hello World"}});
+[[nodiscard]] inline response json(const json_value& value, status code = status::ok) {
+  response result{code, {}, {}};
+  json_writer out{result.body};
+  value.write(out);
+  result.headers.set("Content-Type", "application/json");
+  return result;
+}
+
+/// A JSON response from an element of a parsed document (echoing part of a request, say).
+[[nodiscard]] inline response json(simdjson::dom::element element, status code = status::ok) {
+  response result{code, {}, simdjson::minify(element)};
+  result.headers.set("Content-Type", "application/json");
+  return result;
+}
+
+/// A JSON response whose text is already serialized, as by `json_writer`.
+[[nodiscard]] inline response raw_json(std::string serialized, status code = status::ok) {
+  response result{code, {}, std::move(serialized)};
+  result.headers.set("Content-Type", "application/json");
+  return result;
+}
+
+/// A response with no body.
+[[nodiscard]] inline response empty(status code = status::no_content) { return response{code, {}, {}}; }
+
+/// A redirect to `location`; 303 See Other by default, so a POST is followed by a GET.
+[[nodiscard]] inline response redirect(std::string_view location, status code = status::see_other) {
+  response result{code, {}, {}};
+  result.headers.set("Location", location);
+  return result;
+}
+
+/// An `application/problem+json` body (RFC 9457): type, title, status and `detail`.
+[[nodiscard]] inline response problem(status code, std::string_view detail) {
+  response result{code, {}, {}};
+  json_writer out{result.body};
+  out.begin_object();
+  out.key("type");
+  out.value("about:blank");
+  out.key("title");
+  out.value(reason_phrase(code));
+  out.key("status");
+  out.value(to_number(code));
+  out.key("detail");
+  out.value(detail);
+  out.end_object();
+  result.headers.set("Content-Type", "application/problem+json");
+  return result;
+}
+
+}  // namespace asyncrest

@@ -1,0 +1,135 @@
+// The route table: `routes(get<"/">(...), post<"/items">(...), ...)`. Checked at compile time,
+// matched through a segment tree, dispatched without virtual calls.
+#pragma once
+
+#include <asyncrest/detail/route_tree.hpp>
+#include <asyncrest/method.hpp>
+#include <asyncrest/middleware.hpp>
+#include <asyncrest/request.hpp>
+#include <asyncrest/response.hpp>
+#include <asyncrest/route.hpp>
+#include <asyncrest/task.hpp>
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <tuple>
+#include <utility>
+
+namespace asyncrest {
+
+namespace detail {
+
+template <class Type>
+inline constexpr bool is_route = false;
+template <fixed_string Path, method Method, class Handler, class... Middleware>
+inline constexpr bool is_route<route<Path, Method, Handler, Middleware...>> = true;
+
+template <class... Routes>
+constexpr bool has_duplicate_route() {
+  constexpr std::size_t count = sizeof...(Routes);
+  if constexpr (count < 2) {
+    return false;
+  } else {
+    constexpr std::array<path_pattern, count> patterns{Routes::pattern...};
+    constexpr std::array<method, count> methods{Routes::route_method...};
+    for (std::size_t left = 0; left < count; ++left) {
+      for (std::size_t right = left + 1; right < count; ++right) {
+        if (methods[left] == methods[right] && same_shape(patterns[left], patterns[right])) return true;
+      }
+    }
+    return false;
+  }
+}
+
+/// The Allow header for a set of methods: HEAD with GET, and OPTIONS always.
+inline std::string allow_header(method_mask methods) {
+  std::string allowed;
+  const auto add = [&](method verb) {
+    if (!allowed.empty()) allowed.append(", ");
+    allowed.append(to_string(verb));
+  };
+  for (method verb : {method::get, method::head, method::post, method::put, method::patch, method::delete_}) {
+    const bool declared = (methods & mask_of(verb)) != 0 || (verb == method::head && (methods & mask_of(method::get)));
+    if (declared) add(verb);
+  }
+  add(method::options);
+  return allowed;
+}
+
+}  // namespace detail
+
+/// The routes of an app, in a table built once. Use `routes(...)` to make one.
+template <class... Routes>
+class router {
+  static_assert((detail::is_route<Routes> && ...),
+                "asyncrest: routes(...) takes routes made with get<\"/path\">(handler), post<...>, put<...>, "
+                "patch<...>, delete_<...> or options<...>");
+  static_assert(sizeof...(Routes) < detail::route_match::no_route, "asyncrest: too many routes");
+  static_assert(!detail::has_duplicate_route<Routes...>(),
+                "asyncrest: two routes have the same method and the same path (parameter names aside)");
+
+ public:
+  explicit router(Routes... routes) : routes_(std::move(routes)...) {
+    [this]<std::size_t... Index>(std::index_sequence<Index...>) {
+      (tree_.insert(Routes::pattern, Routes::route_method, static_cast<std::uint16_t>(Index)), ...);
+    }(std::index_sequence_for<Routes...>{});
+  }
+
+  /// Answers `req`: its route's response, or 404, 405 with Allow, 501, or the automatic OPTIONS.
+  [[nodiscard]] task<response> operator()(request& req) const {
+    if (req.method() == method::other) {
+      return detail::ready(problem(status::not_implemented, "this server does not implement that method"));
+    }
+    if (req.method() == method::options && req.target() == "*") {
+      return detail::ready(options_answer(tree_.all_methods()));
+    }
+    detail::workspace& space = detail::request_access::space(req);
+    detail::route_match match = tree_.match(req.raw_path(), req.method(), space);
+    if (match.found()) return invoke_table[match.route](*this, req, match);
+    if (match.allowed != 0) {
+      if (req.method() == method::options) return detail::ready(options_answer(match.allowed));
+      response refusal = problem(status::method_not_allowed, "the path does not support that method");
+      refusal.headers.set("Allow", detail::allow_header(match.allowed));
+      return detail::ready(std::move(refusal));
+    }
+    return detail::ready(problem(status::not_found, "no route matches this path"));
+  }
+
+ private:
+  using invoker = task<response> (*)(const router&, request&, const detail::route_match&);
+
+  template <std::size_t Index>
+  static task<response> invoke(const router& self, request& req, const detail::route_match& match) {
+    using route_type = std::tuple_element_t<Index, std::tuple<Routes...>>;
+    detail::workspace& space = detail::request_access::space(req);
+    space.parameters.clear();
+    for (std::size_t position = 0; position < match.parameter_count; ++position) {
+      space.parameters.push_back({route_type::pattern.parameter(position).text, match.values[position]});
+    }
+    detail::request_access::set_parameters(req, space.parameters);
+    return std::get<Index>(self.routes_)(req);
+  }
+
+  static response options_answer(detail::method_mask methods) {
+    response answer = empty(status::no_content);
+    answer.headers.set("Allow", detail::allow_header(methods));
+    return answer;
+  }
+
+  static constexpr std::array<invoker, sizeof...(Routes)> invoke_table =
+      []<std::size_t... Index>(std::index_sequence<Index...>) {
+        return std::array<invoker, sizeof...(Routes)>{&invoke<Index>...};
+      }(std::index_sequence_for<Routes...>{});
+
+  std::tuple<Routes...> routes_;
+  detail::route_tree tree_;
+};
+
+/// Collects routes into a router. Two routes with the same method and path do not compile.
+template <class... Routes>
+[[nodiscard]] router<Routes...> routes(Routes... all) {
+  return router<Routes...>(std::move(all)...);
+}
+
+}  // namespace asyncrest

@@ -1,0 +1,65 @@
+// Settings of a server: where it listens, how many threads serve, and the limits and timeouts
+// that keep a misbehaving client from costing more than it should. Aggregates, so that
+//
+//     app.run({.port = 8080, .limits = {.max_body_bytes = 4 << 20}});
+//
+// names only what differs from the defaults.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace asyncrest {
+
+/// Sizes a request may not exceed; each is checked while the request is read, before anything
+/// past the limit is buffered.
+struct request_limits {
+  /// The request target (path and query). Longer: 414 URI Too Long.
+  std::size_t max_target_bytes = 8 * 1024;
+  /// The request line and all header fields together. Larger: 431.
+  std::size_t max_header_bytes = 16 * 1024;
+  /// The number of header fields. More: 431.
+  std::size_t max_header_count = 100;
+  /// The body, decided from Content-Length or from each chunk's size. Larger: 413.
+  std::size_t max_body_bytes = 1024 * 1024;
+};
+
+/// How long a connection may take over each part of its life.
+struct server_timeouts {
+  /// From a request's first byte to the end of its header block, in total, so that a client
+  /// sending one byte at a time cannot hold a connection: 408, then the connection is closed.
+  std::chrono::milliseconds header{std::chrono::seconds(10)};
+  /// The longest pause while a body arrives: 408, then the connection is closed.
+  std::chrono::milliseconds body_idle{std::chrono::seconds(15)};
+  /// How long a connection may wait for its next request before it is closed.
+  std::chrono::milliseconds keep_alive{std::chrono::seconds(30)};
+  /// The longest pause while a response is being sent to a client that does not read.
+  std::chrono::milliseconds write{std::chrono::seconds(30)};
+  /// On shutdown, how long requests in flight may take to finish before their connections are
+  /// closed anyway.
+  std::chrono::milliseconds drain{std::chrono::seconds(10)};
+};
+
+struct server_settings {
+  /// The address to listen on: "0.0.0.0" (every IPv4 interface), "127.0.0.1", "::", ...
+  std::string host = "0.0.0.0";
+  /// The port; 0 picks a free one (see `app::port()`).
+  std::uint16_t port = 8080;
+  /// Threads serving requests, each with its own event loop and listening socket. 0: one per
+  /// core.
+  unsigned threads = 0;
+  /// Connections open at once, over all threads. Past it, a new connection is answered with 503
+  /// and closed.
+  std::size_t max_connections = 10000;
+  /// The listen backlog of each listening socket.
+  int backlog = 1024;
+  /// Whether `run()` answers SIGINT and SIGTERM with a graceful shutdown (a second signal stops
+  /// at once).
+  bool handle_signals = true;
+  request_limits limits{};
+  server_timeouts timeouts{};
+};
+
+}  // namespace asyncrest

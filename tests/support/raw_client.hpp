@@ -1,0 +1,178 @@
+// A blocking client for tests that speaks raw bytes, so that tests can send exactly what a
+// misbehaving client would, and read back exactly what the server wrote.
+#pragma once
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace asyncrest::testing {
+
+struct http_reply {
+  int status = 0;
+  std::string reason;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+
+  /// The first field named `name` (any case).
+  [[nodiscard]] std::optional<std::string> header(std::string_view name) const {
+    for (const auto& [field, value] : headers) {
+      if (field.size() == name.size()) {
+        bool same = true;
+        for (std::size_t index = 0; index < name.size() && same; ++index) {
+          same = std::tolower(static_cast<unsigned char>(field[index])) ==
+                 std::tolower(static_cast<unsigned char>(name[index]));
+        }
+        if (same) return value;
+      }
+    }
+    return std::nullopt;
+  }
+};
+
+class raw_client {
+ public:
+  explicit raw_client(std::uint16_t port, std::chrono::milliseconds read_timeout = std::chrono::seconds(10))
+      : read_timeout_(read_timeout) {
+    descriptor_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (descriptor_ < 0) throw std::runtime_error("socket() failed");
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(descriptor_, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+      ::close(descriptor_);
+      throw std::runtime_error("connect() failed");
+    }
+    const int on = 1;
+    ::setsockopt(descriptor_, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+  }
+  raw_client(const raw_client&) = delete;
+  raw_client& operator=(const raw_client&) = delete;
+  ~raw_client() {
+    if (descriptor_ >= 0) ::close(descriptor_);
+  }
+
+  /// Sends all of `bytes`; returns false when the server has closed or reset the connection.
+  bool send(std::string_view bytes) {
+    while (!bytes.empty()) {
+      const ssize_t sent = ::send(descriptor_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (sent <= 0) return false;
+      bytes.remove_prefix(static_cast<std::size_t>(sent));
+    }
+    return true;
+  }
+
+  /// Reads one response. Throws when the connection closes first or nothing arrives in time.
+  /// `head_request`: the response has no body whatever its Content-Length says.
+  http_reply read_response(bool head_request = false) {
+    std::size_t head_end;
+    while ((head_end = pending_.find("\r\n\r\n")) == std::string::npos) {
+      if (!receive()) throw std::runtime_error("connection closed before a response head: [" + pending_ + "]");
+    }
+    http_reply reply;
+    const std::string head = pending_.substr(0, head_end);
+    pending_.erase(0, head_end + 4);
+
+    std::size_t line_end = head.find("\r\n");
+    const std::string status_line = head.substr(0, line_end);
+    if (status_line.rfind("HTTP/1.", 0) != 0 || status_line.size() < 12) {
+      throw std::runtime_error("not a status line: " + status_line);
+    }
+    reply.status = std::stoi(status_line.substr(9, 3));
+    reply.reason = status_line.size() > 13 ? status_line.substr(13) : "";
+    while (line_end != std::string::npos) {
+      const std::size_t start = line_end + 2;
+      line_end = head.find("\r\n", start);
+      const std::string line = head.substr(start, line_end == std::string::npos ? std::string::npos : line_end - start);
+      const std::size_t colon = line.find(':');
+      if (colon == std::string::npos) throw std::runtime_error("malformed header line: " + line);
+      std::string value = line.substr(colon + 1);
+      while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+      reply.headers.emplace_back(line.substr(0, colon), value);
+    }
+    const bool no_body = head_request || reply.status < 200 || reply.status == 204 || reply.status == 304;
+    if (no_body) return reply;
+    if (const auto length = reply.header("Content-Length")) {
+      const std::size_t wanted = std::stoul(*length);
+      while (pending_.size() < wanted) {
+        if (!receive()) throw std::runtime_error("connection closed in the middle of a body");
+      }
+      reply.body = pending_.substr(0, wanted);
+      pending_.erase(0, wanted);
+    } else {
+      while (receive()) {
+      }
+      reply.body = std::move(pending_);
+      pending_.clear();
+    }
+    return reply;
+  }
+
+  /// Whether the server closes the connection (EOF or reset) within `wait`, with nothing more
+  /// to read first. Unread bytes count as "not closed".
+  bool closed_by_server(std::chrono::milliseconds wait = std::chrono::seconds(5)) {
+    if (!pending_.empty()) return false;
+    pollfd ready{descriptor_, POLLIN, 0};
+    if (::poll(&ready, 1, static_cast<int>(wait.count())) <= 0) return false;
+    char byte;
+    const ssize_t received = ::recv(descriptor_, &byte, 1, 0);
+    if (received > 0) {
+      pending_.push_back(byte);
+      return false;
+    }
+    return true;
+  }
+
+  /// Everything the server sends until it closes the connection.
+  std::string read_until_closed() {
+    while (receive()) {
+    }
+    return std::exchange(pending_, {});
+  }
+
+  /// Half-closes the sending side, as a client does when it has nothing more to say.
+  void shutdown_send() { ::shutdown(descriptor_, SHUT_WR); }
+
+  [[nodiscard]] int descriptor() const noexcept { return descriptor_; }
+
+ private:
+  bool receive() {
+    pollfd ready{descriptor_, POLLIN, 0};
+    if (::poll(&ready, 1, static_cast<int>(read_timeout_.count())) <= 0) {
+      throw std::runtime_error("timed out waiting for the server");
+    }
+    char chunk[16384];
+    const ssize_t received = ::recv(descriptor_, chunk, sizeof chunk, 0);
+    if (received <= 0) return false;
+    pending_.append(chunk, static_cast<std::size_t>(received));
+    return true;
+  }
+
+  int descriptor_ = -1;
+  std::chrono::milliseconds read_timeout_;
+  std::string pending_;
+};
+
+/// One request on a new connection; the reply.
+inline http_reply exchange(std::uint16_t port, std::string_view request_bytes, bool head_request = false) {
+  raw_client client(port);
+  client.send(request_bytes);
+  return client.read_response(head_request);
+}
+
+}  // namespace asyncrest::testing
