@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs, from Debian or Ubuntu packages, whatever asyncrest's build and tests need and the
+# machine lacks. Does nothing when everything is there.
+set -euo pipefail
+
+packages=(cmake make g++ libasio-dev libsimdjson-dev doctest-dev node-llhttp)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "asyncrest: please install ${missing[*]} (or their equivalents) with your package manager" >&2
+  exit 1
+fi
+run_as_root=()
+[ "$(id -u)" -ne 0 ] && run_as_root=(sudo)
+echo "asyncrest: installing ${missing[*]}"
+"${run_as_root[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${run_as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
