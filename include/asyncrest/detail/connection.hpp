@@ -493,18 +493,27 @@ inline task<void> run_connection(worker& owner, asio::ip::tcp::socket socket) {
   }
 }
 
-/// Answers a connection over the limit with 503 without reading it, then closes it.
-inline void refuse_busy(asio::ip::tcp::socket& socket) noexcept {
-  static constexpr std::string_view busy =
-      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\nRetry-After: 1\r\n"
-      "Connection: close\r\nContent-Length: 116\r\n\r\n"
-      "{\"type\":\"about:blank\",\"title\":\"Service Unavailable\",\"status\":503,"
-      "\"detail\":\"the server has too many connections\"}";
-  asio::error_code ignored;
-  socket.non_blocking(true, ignored);
-  socket.write_some(asio::buffer(busy), ignored);
-  socket.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-  socket.close(ignored);
+/// Answers a connection over the limit with 503, then closes it after reading, for at most a
+/// second, what the client sent: closing with its request unread would reset the connection and
+/// could destroy the 503 before the client reads it.
+inline task<void> refuse_busy(asio::ip::tcp::socket socket) {
+  asio::steady_timer limit(socket.get_executor(), std::chrono::seconds(1));
+  limit.async_wait([&socket](const asio::error_code& error) {
+    asio::error_code ignored;
+    if (!error) socket.cancel(ignored);  // after cancel() below it runs with an error and touches nothing
+  });
+  response busy = problem(status::service_unavailable, "the server has too many connections");
+  busy.headers.set("Retry-After", "1");
+  std::string bytes;
+  append_response_head(bytes, busy, {false, false, false});
+  bytes.append(busy.body);
+  asio::error_code error;
+  co_await asio::async_write(socket, asio::buffer(bytes), with_error(error));
+  socket.shutdown(asio::ip::tcp::socket::shutdown_send, error);
+  std::array<char, 4096> sink;
+  while (!error) co_await socket.async_read_some(asio::buffer(sink), with_error(error));
+  limit.cancel();
+  socket.close(error);
 }
 
 inline task<void> accept_connections(worker& owner) {
@@ -522,7 +531,7 @@ inline task<void> accept_connections(worker& owner) {
     }
     if (owner.shared.connections.fetch_add(1, std::memory_order_relaxed) >= most) {
       owner.shared.connections.fetch_sub(1, std::memory_order_relaxed);
-      refuse_busy(socket);
+      asio::co_spawn(*owner.context, refuse_busy(std::move(socket)), asio::detached);
       continue;
     }
     // Without TCP_NODELAY, Nagle's algorithm and delayed ACKs hold split and pipelined writes
