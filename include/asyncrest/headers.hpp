@@ -47,9 +47,8 @@ class request_headers {
   [[nodiscard]] bool contains(std::string_view name) const noexcept { return get(name).has_value(); }
   /// How many fields are named `name` (several are allowed for list-valued fields).
   [[nodiscard]] std::size_t count(std::string_view name) const noexcept {
-    return static_cast<std::size_t>(std::count_if(fields_.begin(), fields_.end(), [&](const header_view& field) {
-      return iequals(field.name, name);
-    }));
+    return static_cast<std::size_t>(std::count_if(fields_.begin(), fields_.end(),
+                                                  [&](const header_view& field) { return iequals(field.name, name); }));
   }
 
   [[nodiscard]] auto begin() const noexcept { return fields_.begin(); }
@@ -88,9 +87,9 @@ class headers {
   }
   /// Removes every field named `name`.
   headers& erase(std::string_view name) {
-    fields_.erase(std::remove_if(fields_.begin(), fields_.end(),
-                                 [&](const field& other) { return iequals(other.first, name); }),
-                  fields_.end());
+    fields_.erase(
+        std::remove_if(fields_.begin(), fields_.end(), [&](const field& other) { return iequals(other.first, name); }),
+        fields_.end());
     return *this;
   }
   [[nodiscard]] std::optional<std::string_view> get(std::string_view name) const noexcept {

@@ -16,8 +16,7 @@ namespace asyncrest {
 /// The detail is shown to the client, so it must not carry internals.
 class http_error : public std::runtime_error {
  public:
-  http_error(status code, std::string detail)
-      : std::runtime_error(detail), code_(code), detail_(std::move(detail)) {}
+  http_error(status code, std::string detail) : std::runtime_error(detail), code_(code), detail_(std::move(detail)) {}
   explicit http_error(status code) : http_error(code, std::string(reason_phrase(code))) {}
 
   [[nodiscard]] status code() const noexcept { return code_; }

@@ -57,8 +57,7 @@ class json_writer {
     out_.append("null");
   }
   template <std::integral Integer>
-    requires(!std::same_as<Integer, bool> && !std::same_as<Integer, char>)
-  void value(Integer number) {
+  requires(!std::same_as<Integer, bool> && !std::same_as<Integer, char>) void value(Integer number) {
     separate();
     detail::append_json_integer(out_, number);
   }
@@ -112,11 +111,11 @@ class json_value {
   json_value(std::nullptr_t) noexcept : value_(nullptr) {}
   json_value(bool flag) noexcept : value_(flag) {}
   template <std::signed_integral Integer>
-    requires(!std::same_as<Integer, bool> && !std::same_as<Integer, char>)
-  json_value(Integer number) noexcept : value_(static_cast<std::int64_t>(number)) {}
+  requires(!std::same_as<Integer, bool> && !std::same_as<Integer, char>) json_value(Integer number)
+  noexcept : value_(static_cast<std::int64_t>(number)) {}
   template <std::unsigned_integral Integer>
-    requires(!std::same_as<Integer, bool> && !std::same_as<Integer, char>)
-  json_value(Integer number) noexcept : value_(static_cast<std::uint64_t>(number)) {}
+  requires(!std::same_as<Integer, bool> && !std::same_as<Integer, char>) json_value(Integer number)
+  noexcept : value_(static_cast<std::uint64_t>(number)) {}
   template <std::floating_point Floating>
   json_value(Floating number) noexcept : value_(static_cast<double>(number)) {}
   json_value(const char* text) : value_(std::string(text)) {}
@@ -143,8 +142,7 @@ class json_value {
     return json_value(array_type(items));
   }
   /// An object from name/value pairs.
-  [[nodiscard]] static json_value object(
-      std::initializer_list<std::pair<std::string, json_value>> members = {}) {
+  [[nodiscard]] static json_value object(std::initializer_list<std::pair<std::string, json_value>> members = {}) {
     return json_value(object_type(members));
   }
 
@@ -208,9 +206,7 @@ class json_value {
     return true;
   }
 
-  std::variant<std::nullptr_t, bool, std::int64_t, std::uint64_t, double, std::string, array_type,
-               object_type>
-      value_;
+  std::variant<std::nullptr_t, bool, std::int64_t, std::uint64_t, double, std::string, array_type, object_type> value_;
 };
 
 }  // namespace asyncrest

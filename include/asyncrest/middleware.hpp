@@ -67,8 +67,7 @@ concept after_middleware = requires(const Middleware& middleware, request& req, 
 
 /// A type the chain can run: an around middleware, or one with before and/or after hooks.
 template <class Middleware>
-concept middleware =
-    around_middleware<Middleware> || before_middleware<Middleware> || after_middleware<Middleware>;
+concept middleware = around_middleware<Middleware> || before_middleware<Middleware> || after_middleware<Middleware>;
 
 namespace detail {
 

@@ -9,8 +9,8 @@
 #include <asyncrest/method.hpp>
 #include <asyncrest/url.hpp>
 
-#include <asio/ip/tcp.hpp>
 #include <simdjson.h>
+#include <asio/ip/tcp.hpp>
 
 #include <optional>
 #include <span>
@@ -69,9 +69,7 @@ class request {
     }
     return std::nullopt;
   }
-  [[nodiscard]] std::span<const asyncrest::path_parameter> path_parameters() const noexcept {
-    return parameters_;
-  }
+  [[nodiscard]] std::span<const asyncrest::path_parameter> path_parameters() const noexcept { return parameters_; }
 
   [[nodiscard]] const asio::ip::tcp::endpoint& remote_endpoint() const noexcept { return remote_; }
   [[nodiscard]] unsigned version_major() const noexcept { return version_major_; }
@@ -109,9 +107,9 @@ struct detail::request_access {
     target.body_ = {};
   }
   static request& fill(request& target, asyncrest::method verb, std::string_view verb_name,
-                       std::string_view request_target, std::string_view decoded_path,
-                       std::string_view raw_path, std::string_view query, std::string_view body,
-                       unsigned major, unsigned minor, bool keep_alive) noexcept {
+                       std::string_view request_target, std::string_view decoded_path, std::string_view raw_path,
+                       std::string_view query, std::string_view body, unsigned major, unsigned minor,
+                       bool keep_alive) noexcept {
     target.method_ = verb;
     target.method_name_ = verb_name;
     target.target_ = request_target;
@@ -125,9 +123,7 @@ struct detail::request_access {
     target.headers_ = request_headers(target.workspace_->headers);
     return target;
   }
-  static void set_remote(request& target, const asio::ip::tcp::endpoint& remote) noexcept {
-    target.remote_ = remote;
-  }
+  static void set_remote(request& target, const asio::ip::tcp::endpoint& remote) noexcept { target.remote_ = remote; }
   static void set_method(request& target, asyncrest::method verb) noexcept { target.method_ = verb; }
   static void set_parameters(request& target, std::span<const asyncrest::path_parameter> parameters) noexcept {
     target.parameters_ = parameters;

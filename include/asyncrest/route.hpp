@@ -46,8 +46,7 @@ inline constexpr bool is_string_parameter =
 
 template <class Parameter>
 inline constexpr bool is_integer_parameter =
-    std::integral<bare<Parameter>> && !std::same_as<bare<Parameter>, bool> &&
-    !std::same_as<bare<Parameter>, char>;
+    std::integral<bare<Parameter>> && !std::same_as<bare<Parameter>, bool> && !std::same_as<bare<Parameter>, char>;
 
 template <class Parameter>
 inline constexpr bool is_number_parameter = std::floating_point<bare<Parameter>>;
@@ -55,10 +54,14 @@ inline constexpr bool is_number_parameter = std::floating_point<bare<Parameter>>
 /// The matching type a handler parameter asks for when its path parameter names none.
 template <class Parameter>
 constexpr parameter_type deduced_type() {
-  if constexpr (is_integer_parameter<Parameter>) return parameter_type::integer;
-  else if constexpr (is_number_parameter<Parameter>) return parameter_type::number;
-  else if constexpr (is_string_parameter<Parameter>) return parameter_type::string;
-  else return parameter_type::deduced;
+  if constexpr (is_integer_parameter<Parameter>)
+    return parameter_type::integer;
+  else if constexpr (is_number_parameter<Parameter>)
+    return parameter_type::number;
+  else if constexpr (is_string_parameter<Parameter>)
+    return parameter_type::string;
+  else
+    return parameter_type::deduced;
 }
 
 /// Converts a matched segment to the handler's parameter type; nothing when it does not fit
@@ -83,8 +86,9 @@ constexpr void check_pattern() {
   static_assert(error != pattern_error::not_absolute, "asyncrest: a route path must start with '/'");
   static_assert(error != pattern_error::unbalanced_brace, "asyncrest: a route path has an unbalanced '{' or '}'");
   static_assert(error != pattern_error::empty_name, "asyncrest: a path parameter needs a name, as in {id}");
-  static_assert(error != pattern_error::invalid_name,
-                "asyncrest: a path parameter's name is made of letters, digits and '_', and starts with a letter or '_'");
+  static_assert(
+      error != pattern_error::invalid_name,
+      "asyncrest: a path parameter's name is made of letters, digits and '_', and starts with a letter or '_'");
   static_assert(error != pattern_error::unknown_type,
                 "asyncrest: a path parameter's type must be one of int, float, str, uuid or path");
   static_assert(error != pattern_error::partial_segment,
@@ -94,8 +98,9 @@ constexpr void check_pattern() {
   static_assert(error != pattern_error::duplicate_name, "asyncrest: two path parameters have the same name");
   static_assert(error != pattern_error::too_many_segments, "asyncrest: a route path may have at most 32 segments");
   static_assert(error != pattern_error::too_many_parameters, "asyncrest: a route path may have at most 16 parameters");
-  static_assert(error != pattern_error::invalid_character,
-                "asyncrest: a literal path segment may hold letters, digits and -._~!$&'()*+,;=:@ only (no '%', '?', '#')");
+  static_assert(
+      error != pattern_error::invalid_character,
+      "asyncrest: a literal path segment may hold letters, digits and -._~!$&'()*+,;=:@ only (no '%', '?', '#')");
 }
 
 template <fixed_string Path, std::size_t Index, class Parameter>
@@ -137,8 +142,10 @@ struct route_signature {
   using result = typename traits::result;
 
   static constexpr bool takes_request = [] {
-    if constexpr (traits::arity == 0) return false;
-    else return is_request_parameter<std::tuple_element_t<0, arguments>>;
+    if constexpr (traits::arity == 0)
+      return false;
+    else
+      return is_request_parameter<std::tuple_element_t<0, arguments>>;
   }();
   static constexpr std::size_t offset = takes_request ? 1 : 0;
   using path_arguments =
@@ -171,7 +178,8 @@ constexpr path_pattern checked_pattern() {
           pattern.segments[position].type = types[1 + parameter++];
         }
       }
-    }(std::make_index_sequence<signature::path_arity>{});
+    }
+    (std::make_index_sequence<signature::path_arity>{});
   }
   return pattern;
 }
@@ -192,9 +200,7 @@ struct handler_call {
   using signature = route_signature<Path, Handler>;
   Handler handler;
 
-  task<response> operator()(request& req) const {
-    return call(req, std::make_index_sequence<signature::path_arity>{});
-  }
+  task<response> operator()(request& req) const { return call(req, std::make_index_sequence<signature::path_arity>{}); }
 
  private:
   template <std::size_t... Index>
@@ -264,44 +270,66 @@ class route {
 namespace detail {
 template <fixed_string Path, method Method, class Handler>
 auto make_route(Handler handler) {
-  static_assert(Method != method::head,
-                "asyncrest: HEAD is answered from the GET route; declare a GET route instead");
+  static_assert(Method != method::head, "asyncrest: HEAD is answered from the GET route; declare a GET route instead");
   return route<Path, Method, Handler>(std::move(handler));
 }
 template <fixed_string Path, method Method, class Object, class MemberFunction>
 auto make_route(MemberFunction function, Object* object) {
   static_assert(std::is_member_function_pointer_v<MemberFunction>,
                 "asyncrest: pass a member function pointer and the object to call it on");
-  return route<Path, Method, bound_member<Object, MemberFunction>>(bound_member<Object, MemberFunction>{object, function});
+  return route<Path, Method, bound_member<Object, MemberFunction>>(
+      bound_member<Object, MemberFunction>{object, function});
 }
 }  // namespace detail
 
 /// A GET route; HEAD requests to the same path are answered from it, without the body.
 template <fixed_string Path, class Handler>
-[[nodiscard]] auto get(Handler handler) { return detail::make_route<Path, method::get>(std::move(handler)); }
+[[nodiscard]] auto get(Handler handler) {
+  return detail::make_route<Path, method::get>(std::move(handler));
+}
 template <fixed_string Path, class Handler>
-[[nodiscard]] auto post(Handler handler) { return detail::make_route<Path, method::post>(std::move(handler)); }
+[[nodiscard]] auto post(Handler handler) {
+  return detail::make_route<Path, method::post>(std::move(handler));
+}
 template <fixed_string Path, class Handler>
-[[nodiscard]] auto put(Handler handler) { return detail::make_route<Path, method::put>(std::move(handler)); }
+[[nodiscard]] auto put(Handler handler) {
+  return detail::make_route<Path, method::put>(std::move(handler));
+}
 template <fixed_string Path, class Handler>
-[[nodiscard]] auto patch(Handler handler) { return detail::make_route<Path, method::patch>(std::move(handler)); }
+[[nodiscard]] auto patch(Handler handler) {
+  return detail::make_route<Path, method::patch>(std::move(handler));
+}
 template <fixed_string Path, class Handler>
-[[nodiscard]] auto delete_(Handler handler) { return detail::make_route<Path, method::delete_>(std::move(handler)); }
+[[nodiscard]] auto delete_(Handler handler) {
+  return detail::make_route<Path, method::delete_>(std::move(handler));
+}
 /// An OPTIONS route, for when the automatic answer (204 with Allow) is not enough.
 template <fixed_string Path, class Handler>
-[[nodiscard]] auto options(Handler handler) { return detail::make_route<Path, method::options>(std::move(handler)); }
+[[nodiscard]] auto options(Handler handler) {
+  return detail::make_route<Path, method::options>(std::move(handler));
+}
 
 /// Routes to a member function called on `object`, which must outlive the app:
 /// `get<"/items">(&catalog::list, &my_catalog)`.
 template <fixed_string Path, class MemberFunction, class Object>
-[[nodiscard]] auto get(MemberFunction function, Object* object) { return detail::make_route<Path, method::get>(function, object); }
+[[nodiscard]] auto get(MemberFunction function, Object* object) {
+  return detail::make_route<Path, method::get>(function, object);
+}
 template <fixed_string Path, class MemberFunction, class Object>
-[[nodiscard]] auto post(MemberFunction function, Object* object) { return detail::make_route<Path, method::post>(function, object); }
+[[nodiscard]] auto post(MemberFunction function, Object* object) {
+  return detail::make_route<Path, method::post>(function, object);
+}
 template <fixed_string Path, class MemberFunction, class Object>
-[[nodiscard]] auto put(MemberFunction function, Object* object) { return detail::make_route<Path, method::put>(function, object); }
+[[nodiscard]] auto put(MemberFunction function, Object* object) {
+  return detail::make_route<Path, method::put>(function, object);
+}
 template <fixed_string Path, class MemberFunction, class Object>
-[[nodiscard]] auto patch(MemberFunction function, Object* object) { return detail::make_route<Path, method::patch>(function, object); }
+[[nodiscard]] auto patch(MemberFunction function, Object* object) {
+  return detail::make_route<Path, method::patch>(function, object);
+}
 template <fixed_string Path, class MemberFunction, class Object>
-[[nodiscard]] auto delete_(MemberFunction function, Object* object) { return detail::make_route<Path, method::delete_>(function, object); }
+[[nodiscard]] auto delete_(MemberFunction function, Object* object) {
+  return detail::make_route<Path, method::delete_>(function, object);
+}
 
 }  // namespace asyncrest

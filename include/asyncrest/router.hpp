@@ -73,7 +73,8 @@ class router {
   explicit router(Routes... routes) : routes_(std::move(routes)...) {
     [this]<std::size_t... Index>(std::index_sequence<Index...>) {
       (tree_.insert(Routes::pattern, Routes::route_method, static_cast<std::uint16_t>(Index)), ...);
-    }(std::index_sequence_for<Routes...>{});
+    }
+    (std::index_sequence_for<Routes...>{});
   }
 
   /// Answers `req`: its route's response, or 404, 405 with Allow, 501, or the automatic OPTIONS.
@@ -119,8 +120,9 @@ class router {
 
   static constexpr std::array<invoker, sizeof...(Routes)> invoke_table =
       []<std::size_t... Index>(std::index_sequence<Index...>) {
-        return std::array<invoker, sizeof...(Routes)>{&invoke<Index>...};
-      }(std::index_sequence_for<Routes...>{});
+    return std::array<invoker, sizeof...(Routes)>{&invoke<Index>...};
+  }
+  (std::index_sequence_for<Routes...>{});
 
   std::tuple<Routes...> routes_;
   detail::route_tree tree_;

@@ -48,9 +48,7 @@ enum class status : std::uint16_t {
 };
 
 /// The status code as a number.
-[[nodiscard]] constexpr unsigned to_number(status code) noexcept {
-  return static_cast<unsigned>(code);
-}
+[[nodiscard]] constexpr unsigned to_number(status code) noexcept { return static_cast<unsigned>(code); }
 
 /// The reason phrase of RFC 9110 for `code`, or "Unknown" for a code it does not name.
 [[nodiscard]] constexpr std::string_view reason_phrase(status code) noexcept {

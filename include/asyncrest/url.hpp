@@ -43,8 +43,7 @@ inline bool append_percent_decoded(std::string_view text, std::string& out, bool
 
 /// Decodes `%XX` escapes, and `+` as a space when `plus_as_space` (query strings). Returns
 /// nothing for a malformed escape or an escaped NUL.
-[[nodiscard]] inline std::optional<std::string> percent_decode(std::string_view text,
-                                                               bool plus_as_space = false) {
+[[nodiscard]] inline std::optional<std::string> percent_decode(std::string_view text, bool plus_as_space = false) {
   std::string out;
   out.reserve(text.size());
   if (!detail::append_percent_decoded(text, out, plus_as_space)) return std::nullopt;

@@ -33,12 +33,11 @@ struct callable_traits<Result(Arguments...), void> : signature<Result, Arguments
 };
 
 // Member function pointers, as the call operator of a lambda or of a handler object.
-#define ASYNCREST_MEMBER_TRAITS(QUALIFIERS)                                                          \
-  template <class Class, class Result, class... Arguments>                                         \
-  struct callable_traits<Result (Class::*)(Arguments...) QUALIFIERS, void>                         \
-      : signature<Result, Arguments...> {                                                          \
-    static constexpr bool known = true;                                                            \
-    using object = Class;                                                                          \
+#define ASYNCREST_MEMBER_TRAITS(QUALIFIERS)                                                                    \
+  template <class Class, class Result, class... Arguments>                                                     \
+  struct callable_traits<Result (Class::*)(Arguments...) QUALIFIERS, void> : signature<Result, Arguments...> { \
+    static constexpr bool known = true;                                                                        \
+    using object = Class;                                                                                      \
   };
 ASYNCREST_MEMBER_TRAITS()
 ASYNCREST_MEMBER_TRAITS(const)

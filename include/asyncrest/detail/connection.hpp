@@ -6,8 +6,8 @@
 #include <asyncrest/detail/error_response.hpp>
 #include <asyncrest/detail/request_parser.hpp>
 #include <asyncrest/detail/response_writer.hpp>
-#include <asyncrest/detail/workspace.hpp>
 #include <asyncrest/detail/worker.hpp>
+#include <asyncrest/detail/workspace.hpp>
 #include <asyncrest/headers.hpp>
 #include <asyncrest/method.hpp>
 #include <asyncrest/request.hpp>
@@ -151,8 +151,7 @@ class connection {
       const auto connection_field = answer.headers.get("Connection");
       const bool keep_alive = request_.keep_alive() && !worker_.draining &&
                               !(connection_field && iequals(trim_whitespace(*connection_field), "close"));
-      const response_framing framing{keep_alive, request_.version_minor() == 0,
-                                     request_.method() == method::head};
+      const response_framing framing{keep_alive, request_.version_minor() == 0, request_.method() == method::head};
       begin_ = parsed_;  // the next request, if pipelined, starts here
 
       if (!co_await queue(answer, framing)) co_return;
@@ -234,8 +233,7 @@ class connection {
           parse_again = true;
           break;
         }
-        case request_parser::event::message_complete:
-          co_return read_outcome::complete;
+        case request_parser::event::message_complete: co_return read_outcome::complete;
         case request_parser::event::error: {
           // "FOOBAR" without its space yet may still be a well-formed unknown method (501).
           while (parser_.error_needs_more_bytes() && end_ - begin_ < 64) {
@@ -396,9 +394,9 @@ class connection {
       }
     }
     const llhttp_method_t parsed_method = parser_.method();
-    request_access::fill(request_, method_from_parser(parsed_method), llhttp_method_name(parsed_method), target,
-                         path, raw_path, query, parser_.body(start), parser_.version_major(),
-                         parser_.version_minor(), parser_.keep_alive());
+    request_access::fill(request_, method_from_parser(parsed_method), llhttp_method_name(parsed_method), target, path,
+                         raw_path, query, parser_.body(start), parser_.version_major(), parser_.version_minor(),
+                         parser_.keep_alive());
     return path_is_valid;
   }
 
@@ -454,8 +452,8 @@ class connection {
     if (!space_) space_ = acquire_workspace();
     std::size_t discarded = 0;
     while (!error && discarded < most_discarded && state_.expired == connection_state::expiry::none) {
-      discarded += co_await state_.socket.async_read_some(
-          asio::buffer(buffer(), space_->read_buffer.capacity()), with_error(error));
+      discarded += co_await state_.socket.async_read_some(asio::buffer(buffer(), space_->read_buffer.capacity()),
+                                                          with_error(error));
     }
     state_.socket.close(error);
   }

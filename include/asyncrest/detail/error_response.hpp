@@ -32,8 +32,7 @@ inline response response_from_exception(std::exception_ptr failure, const reques
   } catch (const http_error& error) {
     return problem(error.code(), error.detail());
   } catch (const simdjson::simdjson_error& error) {
-    return problem(status::bad_request,
-                   std::string("the JSON body does not have the expected shape: ") + error.what());
+    return problem(status::bad_request, std::string("the JSON body does not have the expected shape: ") + error.what());
   } catch (const std::exception& error) {
     log_unhandled(req, error.what());
   } catch (...) {

@@ -12,8 +12,12 @@ namespace asyncrest::detail {
 
 inline void append_unicode_escape(std::string& out, std::uint32_t code_unit) {
   constexpr char hex[] = "0123456789abcdef";
-  const char escape[6] = {'\\', 'u', hex[(code_unit >> 12) & 0xF], hex[(code_unit >> 8) & 0xF],
-                          hex[(code_unit >> 4) & 0xF], hex[code_unit & 0xF]};
+  const char escape[6] = {'\\',
+                          'u',
+                          hex[(code_unit >> 12) & 0xF],
+                          hex[(code_unit >> 8) & 0xF],
+                          hex[(code_unit >> 4) & 0xF],
+                          hex[code_unit & 0xF]};
   out.append(escape, sizeof escape);
 }
 
@@ -75,13 +79,34 @@ inline void append_json_string(std::string& out, std::string_view text) {
 
     const auto character = static_cast<unsigned char>(text[index]);
     switch (character) {
-      case '"': out.append("\\\""); ++index; continue;
-      case '\\': out.append("\\\\"); ++index; continue;
-      case '\b': out.append("\\b"); ++index; continue;
-      case '\f': out.append("\\f"); ++index; continue;
-      case '\n': out.append("\\n"); ++index; continue;
-      case '\r': out.append("\\r"); ++index; continue;
-      case '\t': out.append("\\t"); ++index; continue;
+      case '"':
+        out.append("\\\"");
+        ++index;
+        continue;
+      case '\\':
+        out.append("\\\\");
+        ++index;
+        continue;
+      case '\b':
+        out.append("\\b");
+        ++index;
+        continue;
+      case '\f':
+        out.append("\\f");
+        ++index;
+        continue;
+      case '\n':
+        out.append("\\n");
+        ++index;
+        continue;
+      case '\r':
+        out.append("\\r");
+        ++index;
+        continue;
+      case '\t':
+        out.append("\\t");
+        ++index;
+        continue;
       default: break;
     }
     if (character < 0x80) {  // other control characters and DEL

@@ -72,8 +72,8 @@ struct path_pattern {
 };
 
 [[nodiscard]] constexpr bool is_name_character(char character, bool first) noexcept {
-  return (character >= 'a' && character <= 'z') || (character >= 'A' && character <= 'Z') ||
-         character == '_' || (!first && character >= '0' && character <= '9');
+  return (character >= 'a' && character <= 'z') || (character >= 'A' && character <= 'Z') || character == '_' ||
+         (!first && character >= '0' && character <= '9');
 }
 
 /// Characters a literal segment may hold: RFC 3986 pchar without '%', so that a literal always

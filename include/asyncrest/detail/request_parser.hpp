@@ -54,9 +54,7 @@ class request_parser {
     request_start_ = request_start;
     const llhttp_errno_t result = llhttp_execute(&parser_, data, size);
     switch (result) {
-      case HPE_OK:
-        consumed = size;
-        return event::need_more;
+      case HPE_OK: consumed = size; return event::need_more;
       case HPE_PAUSED: {
         const char* const stop = llhttp_get_error_pos(&parser_);
         consumed = static_cast<std::size_t>(stop - data);
@@ -100,7 +98,9 @@ class request_parser {
   [[nodiscard]] bool chunked() const noexcept { return (parser_.flags & F_CHUNKED) != 0; }
   [[nodiscard]] bool has_content_length() const noexcept { return (parser_.flags & F_CONTENT_LENGTH) != 0; }
   [[nodiscard]] std::uint64_t content_length() const noexcept { return parser_.content_length; }
-  [[nodiscard]] bool expects_body() const noexcept { return chunked() || (has_content_length() && content_length() > 0); }
+  [[nodiscard]] bool expects_body() const noexcept {
+    return chunked() || (has_content_length() && content_length() > 0);
+  }
   [[nodiscard]] bool keep_alive() const noexcept { return llhttp_should_keep_alive(&parser_) != 0; }
   /// Whether the body was gathered into the workspace rather than viewed in the read buffer.
   [[nodiscard]] bool body_owned() const noexcept { return body_owned_; }

@@ -93,8 +93,10 @@ class worker {
   }
 
   void remove(connection_state& connection) noexcept {
-    if (connection.previous != nullptr) connection.previous->next = connection.next;
-    else first_ = connection.next;
+    if (connection.previous != nullptr)
+      connection.previous->next = connection.next;
+    else
+      first_ = connection.next;
     if (connection.next != nullptr) connection.next->previous = connection.previous;
     connection.previous = connection.next = nullptr;
     --connection_count;

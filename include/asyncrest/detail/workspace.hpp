@@ -70,8 +70,8 @@ struct workspace {
   std::vector<raw_header> raw_headers;
   std::vector<header_view> headers;
   std::vector<path_parameter> parameters;
-  std::string body;                         // a body that arrived in pieces (chunked)
-  std::forward_list<std::string> decoded;   // stable storage for decoded text
+  std::string body;                        // a body that arrived in pieces (chunked)
+  std::forward_list<std::string> decoded;  // stable storage for decoded text
 
   void clear_request() noexcept {
     raw_headers.clear();
@@ -110,8 +110,7 @@ inline std::unique_ptr<workspace> acquire_workspace() {
 inline void release_workspace(std::unique_ptr<workspace> space) {
   if (!space) return;
   auto& pool = thread_workspace_pool().free;
-  if (pool.size() >= workspace_pool::max_pooled ||
-      space->read_buffer.capacity() > workspace::pooled_capacity_limit ||
+  if (pool.size() >= workspace_pool::max_pooled || space->read_buffer.capacity() > workspace::pooled_capacity_limit ||
       space->write_buffer.capacity() > workspace::pooled_capacity_limit ||
       space->body.capacity() > workspace::pooled_capacity_limit) {
     return;  // freed: it grew for one unusual request
