@@ -176,6 +176,8 @@ class connection {
   static constexpr std::size_t copy_body_limit = 16 * 1024;
   // Free space below which the read buffer is compacted or grown before reading.
   static constexpr std::size_t minimum_read = 2048;
+  // Bytes of a chunked body kept in the buffer after it is copied out: its final CRLF CRLF.
+  static constexpr std::size_t kept_tail = 4;
 
   [[nodiscard]] char* buffer() noexcept { return space_->read_buffer.data(); }
   [[nodiscard]] const char* request_start() noexcept { return buffer() + begin_; }
@@ -233,10 +235,16 @@ class connection {
           parse_again = true;
           break;
         }
-        case request_parser::event::message_complete: co_return read_outcome::complete;
+        case request_parser::event::message_complete:
+          if (parser_.chunked() && !chunked_body_ends_with_crlf()) {
+            co_await fail(status::bad_request, "lines must end with CRLF");
+            co_return read_outcome::closed;
+          }
+          co_return read_outcome::complete;
         case request_parser::event::error: {
-          // "FOOBAR" without its space yet may still be a well-formed unknown method (501).
-          while (parser_.error_needs_more_bytes() && end_ - begin_ < 64) {
+          // An unknown method is 501 only on a well-formed request line, which may not all be
+          // here yet.
+          while (parser_.error_needs_more_bytes() && end_ - begin_ < settings_.limits.max_header_bytes) {
             if (!co_await read_some()) co_return read_outcome::closed;
             parser_.reclassify_error(request_start(), buffer() + end_);
           }
@@ -291,13 +299,23 @@ class connection {
   }
 
   /// A chunked body is copied out as it is parsed, so its framing can leave the buffer and the
-  /// buffer stays the size of the header block plus one read.
+  /// buffer stays the size of the header block plus one read. The last bytes parsed stay: the
+  /// end of the body is checked against them.
   void drop_parsed_chunks() noexcept {
     const std::size_t body_start = begin_ + parser_.header_bytes();
-    if (parsed_ <= body_start) return;
-    std::memmove(buffer() + body_start, buffer() + parsed_, end_ - parsed_);
-    end_ -= parsed_ - body_start;
-    parsed_ = body_start;
+    if (parsed_ < body_start + 2 * kept_tail) return;
+    const std::size_t source = parsed_ - kept_tail;
+    std::memmove(buffer() + body_start, buffer() + source, end_ - source);
+    end_ -= source - body_start;
+    parsed_ = body_start + kept_tail;
+  }
+
+  /// Some llhttp releases take "0\r\n\n" as the end of a chunked body; a proxy in front may
+  /// not, so only CRLF CRLF ends one here.
+  [[nodiscard]] bool chunked_body_ends_with_crlf() noexcept {
+    const std::size_t body_start = begin_ + parser_.header_bytes();
+    return parsed_ >= body_start + kept_tail &&
+           std::string_view(buffer() + parsed_ - kept_tail, kept_tail) == "\r\n\r\n";
   }
 
   /// The checks RFC 9112 asks of a request's head that llhttp leaves to the server.
@@ -315,8 +333,17 @@ class connection {
     std::optional<std::string_view> host;
     std::optional<std::string_view> transfer_encoding;
     std::optional<std::string_view> expect;
+    // Some llhttp releases take a bare LF for CRLF at the end of the request line and of the
+    // header block; a proxy in front may not, so neither is accepted.
+    const std::string_view head(request_start(), parser_.header_bytes());
+    const std::size_t first_line_end = head.find('\n');
+    const bool crlf_lines = first_line_end != std::string_view::npos && first_line_end > 0 &&
+                            head[first_line_end - 1] == '\r' && head.size() >= 4 &&
+                            head.substr(head.size() - 4) == "\r\n\r\n";
+    if (!crlf_lines) return refusal{status::bad_request, "lines must end with CRLF"};
     for (const raw_header& field : space_->raw_headers) {
       const std::string_view name = view(field.name_offset, field.name_length);
+      if (name.empty()) return refusal{status::bad_request, "a header field has an empty name"};
       if (name.find_first_of(" \t") != std::string_view::npos) {
         return refusal{status::bad_request, "a header field name is followed by whitespace"};
       }
@@ -333,6 +360,10 @@ class connection {
     if (hosts > 1) return refusal{status::bad_request, "the request has more than one Host header"};
     if (hosts == 0 && minor == 1) return refusal{status::bad_request, "an HTTP/1.1 request needs a Host header"};
     if (host && !is_valid_host(*host)) return refusal{status::bad_request, "the Host header is malformed"};
+    if (transfer_encoding && !parser_.chunked()) {
+      // RFC 9112 §6.3: without chunked last, a request's length cannot be known.
+      return refusal{status::bad_request, "Transfer-Encoding must end with chunked in a request"};
+    }
     if (parser_.chunked() || transfer_encoding) {
       if (minor == 0) return refusal{status::bad_request, "an HTTP/1.0 request cannot use Transfer-Encoding"};
       for (const raw_header& field : space_->raw_headers) {

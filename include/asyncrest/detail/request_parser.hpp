@@ -45,6 +45,7 @@ class request_parser {
     body_owned_ = false;
     error_status_ = status::bad_request;
     error_detail_ = {};
+    failed_in_callback_ = false;
   }
 
   /// Parses `size` bytes at `data`; `request_start` is where the current request begins in the
@@ -152,6 +153,9 @@ class request_parser {
   int fail(status code, std::string_view detail) noexcept {
     error_status_ = code;
     error_detail_ = detail;
+    // llhttp reports some callbacks' errors under their own code (HPE_CB_CHUNK_HEADER), not
+    // HPE_USER: remember that this one is already described.
+    failed_in_callback_ = true;
     return static_cast<int>(HPE_USER);
   }
 
@@ -231,25 +235,39 @@ class request_parser {
     return 0;
   }
 
+  static bool is_token_character(char character) noexcept {
+    return (character >= 'A' && character <= 'Z') || (character >= 'a' && character <= 'z') ||
+           (character >= '0' && character <= '9') ||
+           std::string_view("!#$%&'*+-.^_`|~").find(character) != std::string_view::npos;
+  }
+
+  /// token SP target SP HTTP/d.d (RFC 9112 §3).
+  static bool is_request_line_shape(std::string_view line) noexcept {
+    std::size_t position = 0;
+    while (position < line.size() && is_token_character(line[position])) ++position;
+    if (position == 0 || position == line.size() || line[position] != ' ') return false;
+    const std::size_t target_start = ++position;
+    while (position < line.size() && line[position] > ' ' && line[position] != 0x7F) ++position;
+    if (position == target_start || position == line.size() || line[position] != ' ') return false;
+    const std::string_view version = line.substr(position + 1);
+    return version.size() == 8 && version.substr(0, 5) == "HTTP/" && version[5] >= '0' && version[5] <= '9' &&
+           version[6] == '.' && version[7] >= '0' && version[7] <= '9';
+  }
+
   void classify_error(llhttp_errno_t result, const char* request_start, const char* data_end) noexcept {
     error_needs_more_ = false;
-    if (result == HPE_USER) return;  // a limit, already described
+    if (result == HPE_USER || failed_in_callback_) return;  // a limit, already described
     error_status_ = status::bad_request;
     error_detail_ = "the request is malformed";
     const std::string_view received(request_start, static_cast<std::size_t>(data_end - request_start));
     if (result == HPE_INVALID_METHOD) {
-      // A well-formed token the parser does not know is a method this server does not
-      // implement (501); anything else is a broken request line (400).
-      const auto is_token_character = [](char character) {
-        return (character >= 'A' && character <= 'Z') || (character >= 'a' && character <= 'z') ||
-               (character >= '0' && character <= '9') ||
-               std::string_view("!#$%&'*+-.^_`|~").find(character) != std::string_view::npos;
-      };
-      std::size_t length = 0;
-      while (length < received.size() && is_token_character(received[length])) ++length;
-      if (length == received.size() && length < 32) {
-        error_needs_more_ = true;
-      } else if (length > 0 && length < received.size() && received[length] == ' ') {
+      // A request line of the right shape whose method the parser does not know names a method
+      // this server does not implement (501); anything else is a broken request line (400).
+      // The shape can only be judged once the whole line is there.
+      const std::size_t line_end = received.find("\r\n");
+      if (line_end == std::string_view::npos) {
+        error_needs_more_ = received.find('\n') == std::string_view::npos;
+      } else if (is_request_line_shape(received.substr(0, line_end))) {
         error_status_ = status::not_implemented;
         error_detail_ = "this server does not implement that method";
       }
@@ -288,6 +306,7 @@ class request_parser {
   bool message_complete_ = false;
   bool body_owned_ = false;
   bool error_needs_more_ = false;
+  bool failed_in_callback_ = false;
   llhttp_errno_t last_error_ = HPE_OK;
 };
 
