@@ -155,7 +155,8 @@ struct route_signature {
   static_assert(std::same_as<result, task<response>> || std::same_as<result, response>,
                 "asyncrest: a handler must return asyncrest::task<asyncrest::response> (a coroutine) or "
                 "asyncrest::response");
-  static_assert(path_arity == parse_path_pattern(Path.view()).parameter_count,
+  static_assert(parse_path_pattern(Path.view()).error != pattern_error::none ||
+                    path_arity == parse_path_pattern(Path.view()).parameter_count,
                 "asyncrest: a handler takes `request&` (optional) and then exactly one parameter per path "
                 "parameter, in the order of the path");
 };
@@ -211,11 +212,25 @@ struct handler_call {
     if (!(std::get<Index>(converted).has_value() && ...)) {
       return ready(problem(status::not_found, "no route matches this path"));
     }
-    if constexpr (std::same_as<typename signature::result, task<response>>) {
+    if constexpr (std::same_as<typename signature::result, task<response>> && takes_references) {
+      return call_keeping_values(req, std::move(converted), std::index_sequence<Index...>{});
+    } else if constexpr (std::same_as<typename signature::result, task<response>>) {
       return invoke(req, std::move(*std::get<Index>(converted))...);
     } else {
       return ready(invoke(req, std::move(*std::get<Index>(converted))...));
     }
+  }
+
+  static constexpr bool takes_references = []<std::size_t... Index>(std::index_sequence<Index...>) {
+    return (std::is_reference_v<std::tuple_element_t<Index, typename signature::path_arguments>> || ...);
+  }
+  (std::make_index_sequence<signature::path_arity>{});
+
+  // A coroutine handler taking `const T&` keeps the reference until it finishes, so the values
+  // must live in a frame of their own rather than in this function's locals.
+  template <class Values, std::size_t... Index>
+  task<response> call_keeping_values(request& req, Values values, std::index_sequence<Index...>) const {
+    co_return co_await invoke(req, *std::get<Index>(values)...);
   }
 
   template <class... Values>
@@ -248,6 +263,7 @@ class route {
 
   explicit route(Handler handler, std::tuple<Middleware...> middleware = {})
       : chain_(detail::handler_call<Path, Handler>{std::move(handler)}, std::move(middleware)) {
+    [[maybe_unused]] constexpr const auto& checked = pattern;  // runs the route's checks even outside routes(...)
     (detail::check_middleware<Middleware>(), ...);
   }
 

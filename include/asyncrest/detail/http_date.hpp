@@ -1,6 +1,7 @@
 // The Date header value (IMF-fixdate), formatted at most once a second per thread.
 #pragma once
 
+#include <cstdio>
 #include <ctime>
 #include <string_view>
 
@@ -15,9 +16,16 @@ inline std::string_view http_date() noexcept {
   thread_local cache cached;
   const std::time_t now = std::time(nullptr);
   if (now != cached.second) {
+    // Written by hand rather than with strftime, whose day and month names follow the locale.
+    static constexpr const char* days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     std::tm parts{};
     gmtime_r(&now, &parts);
-    cached.length = std::strftime(cached.text, sizeof cached.text, "%a, %d %b %Y %H:%M:%S GMT", &parts);
+    const int written = std::snprintf(cached.text, sizeof cached.text, "%s, %02d %s %04d %02d:%02d:%02d GMT",
+                                      days[parts.tm_wday], parts.tm_mday, months[parts.tm_mon], parts.tm_year + 1900,
+                                      parts.tm_hour, parts.tm_min, parts.tm_sec);
+    cached.length = written > 0 ? static_cast<std::size_t>(written) : 0;
     cached.second = now;
   }
   return {cached.text, cached.length};

@@ -28,7 +28,13 @@ namespace asyncrest::detail {
                        std::string_view("!#$%&'*+-.^_`|~").find(character) != std::string_view::npos;
     if (!token) return true;
   }
-  return value.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+  // Control characters other than HTAB are invalid in a field value (RFC 9110 §5.5); CR and
+  // LF would split the response.
+  for (const char character : value) {
+    const auto byte = static_cast<unsigned char>(character);
+    if ((byte < 0x20 && byte != '\t') || byte == 0x7F) return true;
+  }
+  return false;
 }
 
 struct response_framing {
@@ -52,9 +58,11 @@ inline bool append_response_head(std::string& out, const response& answer, respo
   out.append(reason_phrase(answer.status));
   out.append("\r\nDate: ");
   out.append(http_date());
-  if (!status_forbids_content_length(answer.status)) {
+  // 1xx, 204 and 304 carry none: a 304's Content-Length would have to be that of the 200 it
+  // stands for, which the server does not know (RFC 9110 §8.6).
+  if (!status_forbids_body(answer.status)) {
     out.append("\r\nContent-Length: ");
-    append_number(out, status_forbids_body(answer.status) ? 0 : answer.body.size());
+    append_number(out, answer.body.size());
   }
   if (!framing.keep_alive) {
     out.append("\r\nConnection: close");

@@ -35,11 +35,16 @@ struct route_match {
   [[nodiscard]] bool found() const noexcept { return route != no_route; }
 };
 
+/// An integer that fits std::int64_t or std::uint64_t; the handler's own type is checked when
+/// the value is converted.
 [[nodiscard]] inline bool is_integer_text(std::string_view text) noexcept {
-  std::int64_t value = 0;
   const char* const end = text.data() + text.size();
+  std::int64_t value = 0;
   const auto [stop, error] = std::from_chars(text.data(), end, value);
-  return error == std::errc{} && stop == end;
+  if (error == std::errc{} && stop == end) return true;
+  std::uint64_t unsigned_value = 0;
+  const auto [unsigned_stop, unsigned_error] = std::from_chars(text.data(), end, unsigned_value);
+  return unsigned_error == std::errc{} && unsigned_stop == end;
 }
 
 [[nodiscard]] inline bool is_number_text(std::string_view text) noexcept {
