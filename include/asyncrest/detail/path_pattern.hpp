@@ -71,6 +71,23 @@ struct path_pattern {
   }
 };
 
+// Plain loops rather than std::string_view's find and ==: some compilers cannot evaluate those at
+// compile time on a template argument's characters when sanitizers instrument them.
+[[nodiscard]] constexpr std::size_t find_character(std::string_view text, char wanted, std::size_t from = 0) noexcept {
+  for (std::size_t index = from; index < text.size(); ++index) {
+    if (text[index] == wanted) return index;
+  }
+  return std::string_view::npos;
+}
+
+[[nodiscard]] constexpr bool same_text(std::string_view left, std::string_view right) noexcept {
+  if (left.size() != right.size()) return false;
+  for (std::size_t index = 0; index < left.size(); ++index) {
+    if (left[index] != right[index]) return false;
+  }
+  return true;
+}
+
 [[nodiscard]] constexpr bool is_name_character(char character, bool first) noexcept {
   return (character >= 'a' && character <= 'z') || (character >= 'A' && character <= 'Z') || character == '_' ||
          (!first && character >= '0' && character <= '9');
@@ -81,7 +98,7 @@ struct path_pattern {
 [[nodiscard]] constexpr bool is_literal_character(char character) noexcept {
   if (is_name_character(character, false)) return true;
   constexpr std::string_view allowed = "-.~!$&'()*+,;=:@";
-  return allowed.find(character) != std::string_view::npos;
+  return find_character(allowed, character) != std::string_view::npos;
 }
 
 [[nodiscard]] constexpr path_pattern parse_path_pattern(std::string_view path) noexcept {
@@ -91,11 +108,11 @@ struct path_pattern {
     return result;
   };
   if (path.empty() || path.front() != '/') return fail(pattern_error::not_absolute);
-  if (path == "/") return result;
+  if (same_text(path, "/")) return result;
 
   std::size_t position = 1;
   while (true) {
-    const std::size_t slash = path.find('/', position);
+    const std::size_t slash = find_character(path, '/', position);
     const std::string_view segment =
         path.substr(position, slash == std::string_view::npos ? std::string_view::npos : slash - position);
     if (result.segment_count == max_segments) return fail(pattern_error::too_many_segments);
@@ -104,8 +121,11 @@ struct path_pattern {
     if (!segment.empty() && segment.front() == '{') {
       if (segment.back() != '}') return fail(pattern_error::partial_segment);
       const std::string_view inside = segment.substr(1, segment.size() - 2);
-      if (inside.find_first_of("{}") != std::string_view::npos) return fail(pattern_error::unbalanced_brace);
-      const std::size_t colon = inside.find(':');
+      if (find_character(inside, '{') != std::string_view::npos ||
+          find_character(inside, '}') != std::string_view::npos) {
+        return fail(pattern_error::unbalanced_brace);
+      }
+      const std::size_t colon = find_character(inside, ':');
       const std::string_view name = inside.substr(0, colon);
       const std::string_view type_name =
           colon == std::string_view::npos ? std::string_view{} : inside.substr(colon + 1);
@@ -117,15 +137,15 @@ struct path_pattern {
       parsed.kind = segment_kind::parameter;
       if (colon == std::string_view::npos) {
         parsed.type = parameter_type::deduced;
-      } else if (type_name == "int") {
+      } else if (same_text(type_name, "int")) {
         parsed.type = parameter_type::integer;
-      } else if (type_name == "float") {
+      } else if (same_text(type_name, "float")) {
         parsed.type = parameter_type::number;
-      } else if (type_name == "str") {
+      } else if (same_text(type_name, "str")) {
         parsed.type = parameter_type::string;
-      } else if (type_name == "uuid") {
+      } else if (same_text(type_name, "uuid")) {
         parsed.type = parameter_type::uuid;
-      } else if (type_name == "path") {
+      } else if (same_text(type_name, "path")) {
         parsed.type = parameter_type::path;
         parsed.kind = segment_kind::catch_all;
         if (slash != std::string_view::npos) return fail(pattern_error::catch_all_not_last);
@@ -133,7 +153,7 @@ struct path_pattern {
         return fail(pattern_error::unknown_type);
       }
       for (std::size_t earlier = 0; earlier + 1 < result.segment_count; ++earlier) {
-        if (result.segments[earlier].kind != segment_kind::literal && result.segments[earlier].text == name) {
+        if (result.segments[earlier].kind != segment_kind::literal && same_text(result.segments[earlier].text, name)) {
           return fail(pattern_error::duplicate_name);
         }
       }
@@ -159,7 +179,7 @@ struct path_pattern {
     const pattern_segment& a = left.segments[index];
     const pattern_segment& b = right.segments[index];
     if (a.kind != b.kind) return false;
-    if (a.kind == segment_kind::literal ? a.text != b.text : a.type != b.type) return false;
+    if (a.kind == segment_kind::literal ? !same_text(a.text, b.text) : a.type != b.type) return false;
   }
   return true;
 }
