@@ -11,7 +11,7 @@
 //       }
 //     };
 //     struct api_key {                      // before: may answer early, costs no coroutine
-//       std::optional<response> before(request& req) const;
+//       std::optional<response> before(request& req) const;   // or req.set_attribute("user", ...)
 //     };
 //     struct no_sniff {                     // after: may change every response
 //       void after(const request& req, response& res) const;

@@ -16,6 +16,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace asyncrest {
 
@@ -53,6 +54,17 @@ class request {
   [[nodiscard]] std::optional<std::string_view> header(std::string_view name) const noexcept {
     return headers_.get(name);
   }
+
+  /// Sets header `name` to `value` for the middleware and handler that run after this call,
+  /// replacing any fields of that name (a proxy-header middleware, say).
+  void set_header(std::string_view name, std::string_view value);
+
+  /// Attaches a value for the middleware and handler that run after this call: an
+  /// authentication middleware records who the client is, the handler reads it. Replaces an
+  /// attribute of the same name; lives as long as the request.
+  void set_attribute(std::string_view name, std::string_view value);
+  /// The attribute named `name`, if a middleware set one.
+  [[nodiscard]] std::optional<std::string_view> attribute(std::string_view name) const noexcept;
 
   /// The body, whole (chunked bodies are joined).
   [[nodiscard]] std::string_view body() const noexcept { return body_; }
@@ -154,6 +166,26 @@ inline std::optional<std::string_view> request::query(std::string_view name) con
     auto decoded_value = percent_decode(raw_value, true);
     if (!decoded_value) throw http_error(status::bad_request, "malformed percent-encoding in the query string");
     return workspace_->keep(std::move(*decoded_value));
+  }
+  return std::nullopt;
+}
+
+inline void request::set_header(std::string_view name, std::string_view value) {
+  auto& fields = workspace_->headers;
+  std::erase_if(fields, [&](const header_view& field) { return iequals(field.name, name); });
+  fields.push_back({workspace_->keep(std::string(name)), workspace_->keep(std::string(value))});
+  headers_ = request_headers(fields);
+}
+
+inline void request::set_attribute(std::string_view name, std::string_view value) {
+  auto& attributes = workspace_->attributes;
+  std::erase_if(attributes, [&](const header_view& attribute) { return attribute.name == name; });
+  attributes.push_back({workspace_->keep(std::string(name)), workspace_->keep(std::string(value))});
+}
+
+inline std::optional<std::string_view> request::attribute(std::string_view name) const noexcept {
+  for (const header_view& entry : workspace_->attributes) {
+    if (entry.name == name) return entry.value;
   }
   return std::nullopt;
 }

@@ -9,11 +9,11 @@
 #include <asyncrest/router.hpp>
 #include <asyncrest/url.hpp>
 
+#include <doctest/doctest.h>
+#include <simdjson.h>
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 #include <asio/use_future.hpp>
-#include <doctest/doctest.h>
-#include <simdjson.h>
 
 #include <charconv>
 #include <cstdint>
@@ -52,8 +52,7 @@ struct test_request {
 };
 
 template <class Router>
-response dispatch(const Router& table, method verb, std::string_view target,
-                  std::string_view verb_name = {}) {
+response dispatch(const Router& table, method verb, std::string_view target, std::string_view verb_name = {}) {
   test_request incoming(verb, verb_name.empty() ? ar::to_string(verb) : verb_name, target);
   asio::io_context context;
   auto answer = asio::co_spawn(context, table(incoming.req), asio::use_future);
@@ -238,8 +237,8 @@ TEST_CASE("router: a value out of the handler parameter's range is answered with
 }
 
 TEST_CASE("router: a std::uint64_t parameter takes values past INT64_MAX") {
-  const auto table = ar::routes(
-      ar::get<"/u64/{v}">([](std::uint64_t v) -> response { return ar::text(std::to_string(v)); }));
+  const auto table =
+      ar::routes(ar::get<"/u64/{v}">([](std::uint64_t v) -> response { return ar::text(std::to_string(v)); }));
 
   CHECK(dispatch(table, method::get, "/u64/9223372036854775807").body == "9223372036854775807");
   const response largest = dispatch(table, method::get, "/u64/18446744073709551615");
@@ -264,9 +263,9 @@ TEST_CASE("router: plain handlers, handlers without request& and function pointe
 
 TEST_CASE("router: member function handlers") {
   service object{"svc: "};
-  const auto table = ar::routes(ar::get<"/svc/{id:int}">(&service::show, &object),
-                                ar::get<"/svc">(&service::list, &object),
-                                ar::put<"/svc/{name}">(&service::rename, &object));
+  const auto table =
+      ar::routes(ar::get<"/svc/{id:int}">(&service::show, &object), ar::get<"/svc">(&service::list, &object),
+                 ar::put<"/svc/{name}">(&service::rename, &object));
 
   CHECK(dispatch(table, method::get, "/svc/42").body == "svc: show 42 GET");
   CHECK(dispatch(table, method::head, "/svc/7").body == "svc: show 7 HEAD");
@@ -282,7 +281,8 @@ TEST_CASE("router: coroutine handlers may take path parameters by const referenc
   // (Only trivially copyable types here, so that a dangling reference reads a wrong value
   // rather than crashing the test run.)
   const auto table = ar::routes(
-      ar::get<"/cref-int/{n:int}">([](const std::int64_t& n) -> task<response> { co_return ar::text(std::to_string(n)); }),
+      ar::get<"/cref-int/{n:int}">(
+          [](const std::int64_t& n) -> task<response> { co_return ar::text(std::to_string(n)); }),
       ar::get<"/cref-float/{x:float}">([](const double& x) -> task<response> { co_return ar::text(shortest(x)); }),
       ar::get<"/cref-plain/{n:int}">([](const std::int64_t& n) -> response { return ar::text(std::to_string(n)); }));
 
@@ -310,19 +310,18 @@ TEST_CASE("router: path_parameter looks the matched values up by name") {
 
 TEST_CASE("router: per-route middleware run in the order written") {
   std::vector<std::string> log;
-  const auto table = ar::routes(
-      ar::get<"/mw">([&log]() -> task<response> {
-        log.push_back("handler");
-        co_return ar::text("body");
-      })
-          .use(around_tag{&log, "outer"})
-          .use(key_gate{&log})
-          .use(around_tag{&log, "inner"})
-          .use(stamp{&log}),
-      ar::get<"/free">([&log]() -> response {
-        log.push_back("free handler");
-        return ar::text("free");
-      }));
+  const auto table = ar::routes(ar::get<"/mw">([&log]() -> task<response> {
+                                  log.push_back("handler");
+                                  co_return ar::text("body");
+                                })
+                                    .use(around_tag{&log, "outer"})
+                                    .use(key_gate{&log})
+                                    .use(around_tag{&log, "inner"})
+                                    .use(stamp{&log}),
+                                ar::get<"/free">([&log]() -> response {
+                                  log.push_back("free handler");
+                                  return ar::text("free");
+                                }));
 
   SUBCASE("the whole chain runs around the handler") {
     const response res = dispatch(table, method::get, "/mw?key=secret");
@@ -334,7 +333,8 @@ TEST_CASE("router: per-route middleware run in the order written") {
       if (name == "X-Trace") traces.push_back(value);
     }
     CHECK(traces == std::vector<std::string>{"inner", "outer"});
-    CHECK(log == std::vector<std::string>{"outer in", "gate", "inner in", "handler", "stamp", "inner out", "outer out"});
+    CHECK(log ==
+          std::vector<std::string>{"outer in", "gate", "inner in", "handler", "stamp", "inner out", "outer out"});
   }
 
   SUBCASE("a before hook answers early and the rest of the chain is skipped") {
@@ -471,18 +471,17 @@ TEST_CASE("router: a method routes cannot declare is answered with 501") {
 }
 
 TEST_CASE("router: http_error thrown by a handler propagates out of the router's task") {
-  const auto table = ar::routes(
-      ar::get<"/coroutine">([]() -> task<response> {
-        throw ar::http_error(status::conflict, "already taken");
-        co_return ar::text("unreachable");
-      }),
-      ar::get<"/plain/{id:int}">([](std::int64_t id) -> response {
-        throw ar::http_error(status::gone, "item " + std::to_string(id) + " is gone");
-      }),
-      ar::get<"/other">([]() -> task<response> {
-        throw std::runtime_error("internal detail");
-        co_return ar::text("unreachable");
-      }));
+  const auto table = ar::routes(ar::get<"/coroutine">([]() -> task<response> {
+                                  throw ar::http_error(status::conflict, "already taken");
+                                  co_return ar::text("unreachable");
+                                }),
+                                ar::get<"/plain/{id:int}">([](std::int64_t id) -> response {
+                                  throw ar::http_error(status::gone, "item " + std::to_string(id) + " is gone");
+                                }),
+                                ar::get<"/other">([]() -> task<response> {
+                                  throw std::runtime_error("internal detail");
+                                  co_return ar::text("unreachable");
+                                }));
 
   try {
     (void)dispatch(table, method::get, "/coroutine");
@@ -512,8 +511,59 @@ TEST_CASE("allow_header") {
   CHECK(allow_header(mask_of(method::options)) == "OPTIONS");
   CHECK(allow_header(static_cast<ar::detail::method_mask>(mask_of(method::delete_) | mask_of(method::post))) ==
         "POST, DELETE, OPTIONS");
-  const auto every = static_cast<ar::detail::method_mask>(
-      mask_of(method::get) | mask_of(method::post) | mask_of(method::put) | mask_of(method::patch) |
-      mask_of(method::delete_) | mask_of(method::options));
+  const auto every = static_cast<ar::detail::method_mask>(mask_of(method::get) | mask_of(method::post) |
+                                                          mask_of(method::put) | mask_of(method::patch) |
+                                                          mask_of(method::delete_) | mask_of(method::options));
   CHECK(allow_header(every) == "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
+}
+
+namespace {
+
+// A middleware that changes the request for what runs after it.
+struct identify_client {
+  std::optional<response> before(request& req) const {
+    if (!req.header("Authorization")) return ar::problem(status::unauthorized, "who are you?");
+    req.set_attribute("user", "ada");
+    req.set_header("X-Forwarded-User", "ada");
+    req.set_header("authorization", "[checked]");  // replaces the field, whatever its case
+    return std::nullopt;
+  }
+};
+
+// Routes can be made inside templates: the path is an ordinary template argument.
+template <ar::fixed_string Path, class Value>
+auto constant_route(Value value) {
+  return ar::get<Path>([value](request&) { return ar::text(std::to_string(value)); });
+}
+
+}  // namespace
+
+TEST_CASE("router: middleware may change the request for the handler") {
+  const auto table = ar::routes(ar::get<"/me">([](request& req) -> task<response> {
+                                  co_return ar::text(std::string(req.attribute("user").value_or("?")) + " " +
+                                                     std::string(req.header("X-Forwarded-User").value_or("?")) + " " +
+                                                     std::string(req.header("Authorization").value_or("?")) + " " +
+                                                     std::to_string(req.headers().count("authorization")) + " " +
+                                                     std::string(req.attribute("missing").value_or("none")));
+                                }).use(identify_client{}));
+
+  test_request incoming(method::get, "GET", "/me");
+  ar::header_view authorization{"Authorization", "Bearer x"};
+  incoming.space.headers.push_back(authorization);
+  ar::detail::request_access::fill(incoming.req, method::get, "GET", incoming.target, incoming.path, incoming.path, {},
+                                   {}, 1, 1, true);
+  asio::io_context context;
+  auto answer = asio::co_spawn(context, table(incoming.req), asio::use_future);
+  context.run();
+  const response res = answer.get();
+  CHECK(res.status == status::ok);
+  CHECK(res.body == "ada ada [checked] 1 none");
+
+  check_problem(dispatch(table, method::get, "/me"), status::unauthorized, "Unauthorized", "who are you?");
+}
+
+TEST_CASE("router: routes made by a function template") {
+  const auto table = ar::routes(constant_route<"/one">(1), constant_route<"/two">(2.5));
+  CHECK(dispatch(table, method::get, "/one").body == "1");
+  CHECK(dispatch(table, method::get, "/two").body == std::to_string(2.5));
 }
