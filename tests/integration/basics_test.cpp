@@ -102,13 +102,14 @@ std::string show_query(const ar::request& req, std::string_view name) {
 auto make_routes() {
   return ar::routes(
       ar::get<"/">([](ar::request&) -> ar::task<ar::response> { co_return ar::text("hello"); }),
-      ar::get<"/json">([]() -> ar::response { return ar::json({{"message", "Hello World"}}); }),
+      ar::get<"/json">([]() -> ar::response {
+        return ar::json({{"message", "Hello World"}});
+      }),
       ar::get<"/users/{id:int}">([](ar::request&, std::int64_t id) -> ar::task<ar::response> {
         co_return ar::json({{"id", id}});
       }),
-      ar::delete_<"/users/{id:int}">([](std::int64_t id) -> ar::response {
-        return ar::text("deleted " + std::to_string(id));
-      }),
+      ar::delete_<"/users/{id:int}">(
+          [](std::int64_t id) -> ar::response { return ar::text("deleted " + std::to_string(id)); }),
       ar::get<"/small/{n}">([](std::uint8_t n) -> ar::response { return ar::text("small " + std::to_string(n)); }),
       ar::get<"/files/{name}">([](std::string name) -> ar::response { return ar::text(name); }),
       ar::get<"/items">([]() -> ar::response { return ar::text("items list"); }),
@@ -165,9 +166,7 @@ std::string request_line(std::string_view method, std::string_view target) {
 }
 
 /// A header's value, or "<absent>", so that assertions print what they compare.
-std::string field(const http_reply& reply, std::string_view name) {
-  return reply.header(name).value_or("<absent>");
-}
+std::string field(const http_reply& reply, std::string_view name) { return reply.header(name).value_or("<absent>"); }
 
 std::string problem_body(int code, std::string_view title, std::string_view detail) {
   return R"({"type":"about:blank","title":")" + std::string(title) + R"(","status":)" + std::to_string(code) +
@@ -341,16 +340,16 @@ TEST_CASE("pipelining: ten requests in one send are answered in order") {
       "POST /echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
       "4\r\nfour\r\n9\r\n (chunked\r\n1\r\n)\r\n0\r\n\r\n";
   std::string batch;
-  batch += get("/");                                             // 1
-  batch += get("/json");                                         // 2
-  batch += get("/users/3");                                      // 3
-  batch += chunked_echo;                                         // 4
-  batch += get("/files/five");                                   // 5
-  batch += get("/nope");                                         // 6
+  batch += get("/");                                                   // 1
+  batch += get("/json");                                               // 2
+  batch += get("/users/3");                                            // 3
+  batch += chunked_echo;                                               // 4
+  batch += get("/files/five");                                         // 5
+  batch += get("/nope");                                               // 6
   batch += post("/greet", R"({"name":"Seven"})", "application/json");  // 7
-  batch += "HEAD /json HTTP/1.1\r\nHost: localhost\r\n\r\n";     // 8
-  batch += post("/echo", "number nine");                         // 9
-  batch += get("/query?q=ten");                                  // 10
+  batch += "HEAD /json HTTP/1.1\r\nHost: localhost\r\n\r\n";           // 8
+  batch += post("/echo", "number nine");                               // 9
+  batch += get("/query?q=ten");                                        // 10
   REQUIRE(client.send(batch));
 
   const http_reply r1 = client.read_response();
@@ -520,8 +519,7 @@ TEST_CASE("exceptions from handlers") {
       CHECK(field(reply, "Content-Type") == "application/problem+json");
       CHECK(reply.body.find("secret") == std::string::npos);
       CHECK(reply.body.find("DEADBEEF") == std::string::npos);
-      CHECK(reply.body ==
-            problem_body(500, "Internal Server Error", "the server could not complete the request"));
+      CHECK(reply.body == problem_body(500, "Internal Server Error", "the server could not complete the request"));
       REQUIRE(client.send(get("/")));
       CHECK(client.read_response().body == "hello");
       CHECK(fetch(port, get("/json")).status == 200);
@@ -555,7 +553,10 @@ TEST_CASE("JSON request bodies") {
     const http_reply reply = fetch(port, post("/greet", R"({"name": )", "application/json"));
     CHECK(reply.status == 400);
     CHECK(field(reply, "Content-Type") == "application/problem+json");
-    CHECK(reply.body.rfind(R"({"type":"about:blank","title":"Bad Request","status":400,"detail":"the request body is not valid JSON: )", 0) == 0);
+    CHECK(
+        reply.body.rfind(
+            R"({"type":"about:blank","title":"Bad Request","status":400,"detail":"the request body is not valid JSON: )",
+            0) == 0);
   }
   SUBCASE("an empty body is 400") {
     const http_reply reply = fetch(port, post("/greet", "", "application/json"));
@@ -566,7 +567,10 @@ TEST_CASE("JSON request bodies") {
     const http_reply reply = fetch(port, post("/greet", R"({"other":"Ada"})", "application/json"));
     CHECK(reply.status == 400);
     CHECK(field(reply, "Content-Type") == "application/problem+json");
-    CHECK(reply.body.rfind(R"({"type":"about:blank","title":"Bad Request","status":400,"detail":"the JSON body does not have the expected shape: )", 0) == 0);
+    CHECK(
+        reply.body.rfind(
+            R"({"type":"about:blank","title":"Bad Request","status":400,"detail":"the JSON body does not have the expected shape: )",
+            0) == 0);
   }
   SUBCASE("a member of another type is 400") {
     const http_reply reply = fetch(port, post("/greet", R"({"name":5})", "application/json"));
@@ -589,10 +593,9 @@ TEST_CASE("chunked request bodies are joined") {
     CHECK(field(reply, "X-Body-Length") == "19");
   }
   SUBCASE("several chunk extensions with values (RFC 9112 section 7.1.1)") {
-    const http_reply reply = fetch(
-        port,
-        "POST /echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
-        "5;a=b;c=d\r\nhello\r\n6;name=value;other=\"quoted\"\r\n world\r\n0\r\n\r\n");
+    const http_reply reply = fetch(port,
+                                   "POST /echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                   "5;a=b;c=d\r\nhello\r\n6;name=value;other=\"quoted\"\r\n world\r\n0\r\n\r\n");
 #if LLHTTP_VERSION_MAJOR >= 9
     CHECK(reply.status == 200);
     CHECK(reply.body == "hello world");
@@ -627,8 +630,8 @@ TEST_CASE("Expect: 100-continue") {
   SUBCASE("HTTP/1.1: 100 Continue first, then the final response") {
     server_type server{&make_app};
     raw_client client(server.port());
-    REQUIRE(client.send(
-        "POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 11\r\nExpect: 100-continue\r\n\r\n"));
+    REQUIRE(
+        client.send("POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 11\r\nExpect: 100-continue\r\n\r\n"));
     const http_reply interim = client.read_response();
     CHECK(interim.status == 100);
     CHECK(interim.reason == "Continue");
@@ -657,20 +660,18 @@ TEST_CASE("Expect: 100-continue") {
     settings.limits.max_body_bytes = 16;
     server_type server{&make_app, settings};
     raw_client client(server.port());
-    REQUIRE(client.send(
-        "POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n"));
+    REQUIRE(
+        client.send("POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n"));
     const http_reply reply = client.read_response();
     CHECK(reply.status == 413);
     CHECK(field(reply, "Content-Type") == "application/problem+json");
     CHECK(field(reply, "Connection") == "close");
-    CHECK(reply.body ==
-          problem_body(413, "Content Too Large", "the request body is larger than this server accepts"));
+    CHECK(reply.body == problem_body(413, "Content Too Large", "the request body is larger than this server accepts"));
     CHECK(client.closed_by_server());
 
     // A body within the limit still gets its 100.
     raw_client small(server.port());
-    REQUIRE(small.send(
-        "POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 16\r\nExpect: 100-continue\r\n\r\n"));
+    REQUIRE(small.send("POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 16\r\nExpect: 100-continue\r\n\r\n"));
     CHECK(small.read_response().status == 100);
     REQUIRE(small.send("sixteen bytes!!!"));
     CHECK(small.read_response().body == "sixteen bytes!!!");
@@ -718,7 +719,7 @@ TEST_CASE("middleware") {
     const http_reply reply = fetch(port, get("/gated"));
     CHECK(reply.status == 403);
     CHECK(reply.body == "gated by middleware");
-    CHECK(field(reply, "X-Around") == "yes");     // around is outside the gate
+    CHECK(field(reply, "X-Around") == "yes");      // around is outside the gate
     CHECK(field(reply, "X-Stamp") == "<absent>");  // stamp is inside it, and never ran
     CHECK(field(reply, "X-Order") == "around");
   }
@@ -792,8 +793,8 @@ TEST_CASE("many clients at once on two threads") {
         for (int request_index = 0; request_index < requests_each; ++request_index) {
           const int id = client_index * 1000 + request_index;
           const bool echo = request_index % 3 == 0;
-          const std::string bytes = echo ? post("/echo", "echo " + std::to_string(id))
-                                         : get("/users/" + std::to_string(id));
+          const std::string bytes =
+              echo ? post("/echo", "echo " + std::to_string(id)) : get("/users/" + std::to_string(id));
           const std::string expected = echo ? "echo " + std::to_string(id) : R"({"id":)" + std::to_string(id) + "}";
           http_reply reply;
           if (kept) {

@@ -37,11 +37,10 @@ using steady = std::chrono::steady_clock;
 }
 
 auto make_app() {
-  return ar::app{ar::routes(
-      ar::get<"/">([](ar::request&) -> ar::task<ar::response> { co_return ar::text("ok"); }),
-      ar::post<"/echo">([](ar::request& req) -> ar::task<ar::response> {
-        co_return ar::text(std::string(req.body()));
-      }))};
+  return ar::app{ar::routes(ar::get<"/">([](ar::request&) -> ar::task<ar::response> { co_return ar::text("ok"); }),
+                            ar::post<"/echo">([](ar::request& req) -> ar::task<ar::response> {
+                              co_return ar::text(std::string(req.body()));
+                            }))};
 }
 
 using server_type = test_server<decltype(&make_app)>;

@@ -62,9 +62,7 @@ std::string printable(std::string_view bytes) {
   return out;
 }
 
-std::string field(const http_reply& reply, std::string_view name) {
-  return reply.header(name).value_or("<absent>");
-}
+std::string field(const http_reply& reply, std::string_view name) { return reply.header(name).value_or("<absent>"); }
 
 /// Whether a new connection still gets a correct answer.
 bool server_answers(std::uint16_t port) {
@@ -191,7 +189,8 @@ TEST_CASE("unknown and unsupported methods are 501") {
 
 TEST_CASE("Transfer-Encoding and Content-Length framing") {
   check_all({
-      {"unsupported coding before chunked", "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501},
+      {"unsupported coding before chunked",
+       "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501},
       {"unsupported coding on its own line before chunked",
        "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 501},
       {"chunked not last", "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n", 400},
@@ -223,7 +222,10 @@ TEST_CASE("header syntax errors are 400") {
       {"whitespace between a field name and colon", "GET / HTTP/1.1\r\nHost: x\r\nX-A : b\r\n\r\n", 400},
       {"whitespace before the first field", "GET / HTTP/1.1\r\n Host: x\r\n\r\n", 400},
       {"NUL in a header value", "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\n\r\n"s, 400},
-      {"DEL in a header value", "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\x7f" "b\r\n\r\n", 400},
+      {"DEL in a header value",
+       "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\x7f"
+       "b\r\n\r\n",
+       400},
       {"a line without a colon", "GET / HTTP/1.1\r\nHost: x\r\nnocolon\r\n\r\n", 400},
       {"an empty field name", "GET / HTTP/1.1\r\nHost: x\r\n: b\r\n\r\n", 400},
   });

@@ -72,32 +72,32 @@ ar::task<void> wait_for(std::chrono::milliseconds duration) {
 
 auto make_app(probe& state) {
   probe* const p = &state;
-  return ar::app{ar::routes(
-      ar::get<"/fast">([](ar::request&) -> ar::task<ar::response> { co_return ar::text("fast"); }),
-      ar::get<"/slow">([p](ar::request&) -> ar::task<ar::response> {
-        ++p->slow_started;
-        co_await asio::steady_timer{co_await asio::this_coro::executor, 1s}.async_wait(asio::use_awaitable);
-        p->record("slow finished");
-        ++p->slow_finished;
-        co_return ar::text("slow done");
-      }),
-      ar::get<"/very-slow">([p](ar::request&) -> ar::task<ar::response> {
-        ++p->very_slow_started;
-        co_await wait_for(30s);
-        co_return ar::text("very slow done");
-      }),
-      ar::get<"/stop">([p](ar::request&) -> ar::task<ar::response> {
-        std::function<void()> stop;
-        {
-          std::lock_guard lock(p->mutex);
-          stop = p->stop_app;
-        }
-        if (stop) stop();
-        co_return ar::text("stopping");
-      }),
-      ar::get<"/thread">([](ar::request&) -> ar::task<ar::response> {
-        co_return ar::text(std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id())));
-      }))};
+  return ar::app{
+      ar::routes(ar::get<"/fast">([](ar::request&) -> ar::task<ar::response> { co_return ar::text("fast"); }),
+                 ar::get<"/slow">([p](ar::request&) -> ar::task<ar::response> {
+                   ++p->slow_started;
+                   co_await asio::steady_timer{co_await asio::this_coro::executor, 1s}.async_wait(asio::use_awaitable);
+                   p->record("slow finished");
+                   ++p->slow_finished;
+                   co_return ar::text("slow done");
+                 }),
+                 ar::get<"/very-slow">([p](ar::request&) -> ar::task<ar::response> {
+                   ++p->very_slow_started;
+                   co_await wait_for(30s);
+                   co_return ar::text("very slow done");
+                 }),
+                 ar::get<"/stop">([p](ar::request&) -> ar::task<ar::response> {
+                   std::function<void()> stop;
+                   {
+                     std::lock_guard lock(p->mutex);
+                     stop = p->stop_app;
+                   }
+                   if (stop) stop();
+                   co_return ar::text("stopping");
+                 }),
+                 ar::get<"/thread">([](ar::request&) -> ar::task<ar::response> {
+                   co_return ar::text(std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id())));
+                 }))};
 }
 
 /// Makes the app in place, as test_server needs.
@@ -423,8 +423,8 @@ namespace {
                                  std::chrono::milliseconds drain) {
   int code = 0;
   try {
-    auto application = ar::app{ar::routes(
-        ar::get<"/slow">([started_fd, handler_wait](ar::request&) -> ar::task<ar::response> {
+    auto application =
+        ar::app{ar::routes(ar::get<"/slow">([started_fd, handler_wait](ar::request&) -> ar::task<ar::response> {
           const char started = 's';
           if (::write(started_fd, &started, 1) != 1) throw std::runtime_error("write() failed");
           co_await wait_for(handler_wait);

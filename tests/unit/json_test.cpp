@@ -138,30 +138,32 @@ TEST_CASE("json escaping: every control character and DEL") {
   CHECK(escaped(std::string_view("\0", 1)) == R"("\u0000")");
   CHECK(escaped("\x1f") == R"("\u001f")");
   CHECK(escaped("\x7f") == R"("\u007f")");
-  CHECK(escaped("a\x7f" "b") == R"("a\u007fb")");
+  CHECK(escaped("a\x7f"
+                "b") == R"("a\u007fb")");
 }
 
 TEST_CASE("json escaping: non-ASCII characters become \\u escapes") {
-  CHECK(escaped("\xC3\xA9") == R"("\u00e9")");                  // é, two bytes
+  CHECK(escaped("\xC3\xA9") == R"("\u00e9")");  // é, two bytes
   CHECK(escaped("caf\xC3\xA9!") == R"("caf\u00e9!")");
-  CHECK(escaped("\xC2\x80") == R"("\u0080")");                  // the smallest two-byte character
-  CHECK(escaped("\xE2\x82\xAC") == R"("\u20ac")");              // €, three bytes
+  CHECK(escaped("\xC2\x80") == R"("\u0080")");      // the smallest two-byte character
+  CHECK(escaped("\xE2\x82\xAC") == R"("\u20ac")");  // €, three bytes
   CHECK(escaped("\xEF\xBF\xBF") == R"("\uffff")");
-  CHECK(escaped("\xEE\x80\x80") == R"("\ue000")");              // right after the surrogates
-  CHECK(escaped("\xF0\x9F\x98\x80") == R"("\ud83d\ude00")");    // U+1F600, a surrogate pair
-  CHECK(escaped("\xF0\x90\x80\x80") == R"("\ud800\udc00")");    // U+10000
-  CHECK(escaped("\xF4\x8F\xBF\xBF") == R"("\udbff\udfff")");    // U+10FFFF
+  CHECK(escaped("\xEE\x80\x80") == R"("\ue000")");            // right after the surrogates
+  CHECK(escaped("\xF0\x9F\x98\x80") == R"("\ud83d\ude00")");  // U+1F600, a surrogate pair
+  CHECK(escaped("\xF0\x90\x80\x80") == R"("\ud800\udc00")");  // U+10000
+  CHECK(escaped("\xF4\x8F\xBF\xBF") == R"("\udbff\udfff")");  // U+10FFFF
   CHECK(escaped("x\xF0\x9F\x98\x80y\xC3\xA9") == R"("x\ud83d\ude00y\u00e9")");
 }
 
 TEST_CASE("json escaping: invalid UTF-8 becomes U+FFFD") {
-  CHECK(escaped("\x80") == R"("\ufffd")");                            // a lone continuation byte
-  CHECK(escaped("a\xBF" "b") == R"("a\ufffdb")");
-  CHECK(escaped("\xC0\xAF") == R"("\ufffd\ufffd")");                  // overlong '/'
-  CHECK(escaped("\xC1\xBF") == R"("\ufffd\ufffd")");                  // overlong
-  CHECK(escaped("\xE0\x80\xAF") == R"("\ufffd\ufffd\ufffd")");        // overlong, three bytes
+  CHECK(escaped("\x80") == R"("\ufffd")");  // a lone continuation byte
+  CHECK(escaped("a\xBF"
+                "b") == R"("a\ufffdb")");
+  CHECK(escaped("\xC0\xAF") == R"("\ufffd\ufffd")");                      // overlong '/'
+  CHECK(escaped("\xC1\xBF") == R"("\ufffd\ufffd")");                      // overlong
+  CHECK(escaped("\xE0\x80\xAF") == R"("\ufffd\ufffd\ufffd")");            // overlong, three bytes
   CHECK(escaped("\xF0\x80\x80\xAF") == R"("\ufffd\ufffd\ufffd\ufffd")");  // overlong, four bytes
-  CHECK(escaped("\xED\xA0\x80") == R"("\ufffd\ufffd\ufffd")");        // an encoded surrogate
+  CHECK(escaped("\xED\xA0\x80") == R"("\ufffd\ufffd\ufffd")");            // an encoded surrogate
   CHECK(escaped("\xED\xBF\xBF") == R"("\ufffd\ufffd\ufffd")");
   CHECK(escaped("\xF4\x90\x80\x80") == R"("\ufffd\ufffd\ufffd\ufffd")");  // past U+10FFFF
   CHECK(escaped("\xF5\x80\x80\x80") == R"("\ufffd\ufffd\ufffd\ufffd")");
@@ -170,9 +172,14 @@ TEST_CASE("json escaping: invalid UTF-8 becomes U+FFFD") {
   // Truncated sequences: at the end, or cut short by an ASCII character.
   CHECK(escaped("\xC3") == R"("\ufffd")");
   CHECK(escaped("x\xE2") == R"("x\ufffd")");
-  CHECK(escaped("\xC3" "A") == R"("\ufffdA")");
-  for (const std::string_view truncated : {std::string_view("\xE2\x82"), std::string_view("\xE2\x82" "A"),
-                                           std::string_view("\xF0\x9F\x98"), std::string_view("\xF0\x9F\x98" "A")}) {
+  CHECK(escaped("\xC3"
+                "A") == R"("\ufffdA")");
+  for (const std::string_view truncated : {std::string_view("\xE2\x82"),
+                                           std::string_view("\xE2\x82"
+                                                            "A"),
+                                           std::string_view("\xF0\x9F\x98"),
+                                           std::string_view("\xF0\x9F\x98"
+                                                            "A")}) {
     CAPTURE(truncated);
     const std::string out = escaped(truncated);
     // One U+FFFD for the whole truncated sequence is what the Unicode standard recommends; one
@@ -279,8 +286,8 @@ TEST_CASE("json_value: any other braced list is an array") {
   CHECK(numbers.is_array());
   CHECK(numbers.dump() == "[1,2,3]");
 
-  CHECK(json_value{"a", 1}.dump() == R"(["a",1])");                      // two items, not pairs
-  CHECK(json_value{{1, 2}, {3, 4}}.dump() == "[[1,2],[3,4]]");           // pairs without names
+  CHECK(json_value{"a", 1}.dump() == R"(["a",1])");                             // two items, not pairs
+  CHECK(json_value{{1, 2}, {3, 4}}.dump() == "[[1,2],[3,4]]");                  // pairs without names
   CHECK(json_value{{"a", 1}, {"b", 2, 3}}.dump() == R"([["a",1],["b",2,3]])");  // one is no pair
   CHECK(json_value{{"a", 1}, 5}.dump() == R"([["a",1],5])");
   CHECK(json_value{nullptr, true, 1.5, "s"}.dump() == R"([null,true,1.5,"s"])");

@@ -43,9 +43,8 @@ struct head {
   field_list fields;
 
   [[nodiscard]] std::size_t count(std::string_view name) const {
-    return static_cast<std::size_t>(std::count_if(fields.begin(), fields.end(), [&](const auto& field) {
-      return ar::iequals(field.first, name);
-    }));
+    return static_cast<std::size_t>(
+        std::count_if(fields.begin(), fields.end(), [&](const auto& field) { return ar::iequals(field.first, name); }));
   }
   [[nodiscard]] std::string get(std::string_view name) const {
     for (const auto& [field_name, value] : fields) {
@@ -242,8 +241,7 @@ TEST_CASE("problem: an RFC 9457 body") {
   const response res = ar::problem(status::conflict, "name \"ada\" is taken\n");
   CHECK(res.status == status::conflict);
   CHECK(header(res, "Content-Type") == "application/problem+json");
-  CHECK(res.body ==
-        R"({"type":"about:blank","title":"Conflict","status":409,"detail":"name \"ada\" is taken\n"})");
+  CHECK(res.body == R"({"type":"about:blank","title":"Conflict","status":409,"detail":"name \"ada\" is taken\n"})");
 
   simdjson::dom::parser parser;
   simdjson::dom::element document;

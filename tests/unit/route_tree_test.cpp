@@ -29,9 +29,7 @@ struct fixture {
     REQUIRE(pattern.error == asyncrest::detail::pattern_error::none);
     tree.insert(pattern, verb, index);
   }
-  route_match find(std::string_view raw_path, method verb = method::get) {
-    return tree.match(raw_path, verb, space);
-  }
+  route_match find(std::string_view raw_path, method verb = method::get) { return tree.match(raw_path, verb, space); }
 };
 
 constexpr std::string_view uuid = "123e4567-e89b-12d3-a456-426614174000";
@@ -387,13 +385,13 @@ TEST_CASE("is_integer_text") {
 }
 
 TEST_CASE("is_number_text") {
-  for (const std::string_view text : {"0", "-1", "1.5", "-1.5", ".5", "1.", "1e10", "-2.5E-3", "99999999999999999999"}) {
+  for (const std::string_view text :
+       {"0", "-1", "1.5", "-1.5", ".5", "1.", "1e10", "-2.5E-3", "99999999999999999999"}) {
     CAPTURE(text);
     CHECK(asyncrest::detail::is_number_text(text));
   }
-  for (const std::string_view text :
-       {"", "-", ".", "inf", "-inf", "infinity", "INF", "nan", "NaN", "-nan", "+1", "1e", "0x10", "1,5", " 1", "1 ",
-        "abc"}) {
+  for (const std::string_view text : {"", "-", ".", "inf", "-inf", "infinity", "INF", "nan", "NaN", "-nan", "+1", "1e",
+                                      "0x10", "1,5", " 1", "1 ", "abc"}) {
     CAPTURE(text);
     CHECK_FALSE(asyncrest::detail::is_number_text(text));
   }

@@ -42,8 +42,8 @@ TEST_CASE("percent_decode: '+' is a space only in query strings") {
 }
 
 TEST_CASE("percent_decode: malformed escapes") {
-  for (const std::string_view text : {"%", "%4", "a%", "a%4", "%zz", "%g0", "%0g", "%%41", "%41%", "%41%4", "% 41",
-                                      "%-1", "%+1"}) {
+  for (const std::string_view text :
+       {"%", "%4", "a%", "a%4", "%zz", "%g0", "%0g", "%%41", "%41%", "%41%4", "% 41", "%-1", "%+1"}) {
     CAPTURE(text);
     CHECK_FALSE(asyncrest::percent_decode(text).has_value());
     CHECK_FALSE(asyncrest::percent_decode(text, true).has_value());
@@ -55,7 +55,9 @@ TEST_CASE("percent_decode: an escaped NUL is refused") {
   CHECK_FALSE(asyncrest::percent_decode("abc%00def").has_value());
   CHECK_FALSE(asyncrest::percent_decode("%00", true).has_value());
   CHECK(decoded_or("%000") == "<malformed>");
-  CHECK(decoded_or("%100") == "\x10" "0");
+  CHECK(decoded_or("%100") ==
+        "\x10"
+        "0");
 }
 
 TEST_CASE("append_percent_decoded appends to what is there") {
@@ -83,8 +85,8 @@ TEST_CASE("hex_digit_value") {
 TEST_CASE("is_valid_host: valid Host values") {
   for (const std::string_view host :
        {"example.com", "example.com:8080", "EXAMPLE.com", "127.0.0.1", "127.0.0.1:65535", "[::1]", "[::1]:80",
-        "[2001:db8::1]:443", "[::ffff:192.0.2.1]", "a%20b", "sub-domain_x~.example", "localhost", "localhost:",
-        "host:0", "xn--bcher-kva.example", "a!$&'()*+,;=b", ""}) {
+        "[2001:db8::1]:443", "[::ffff:192.0.2.1]", "a%20b", "sub-domain_x~.example", "localhost",
+        "localhost:", "host:0", "xn--bcher-kva.example", "a!$&'()*+,;=b", ""}) {
     CAPTURE(host);
     CHECK(asyncrest::detail::is_valid_host(host));
   }
@@ -92,9 +94,10 @@ TEST_CASE("is_valid_host: valid Host values") {
 
 TEST_CASE("is_valid_host: invalid Host values") {
   for (const std::string_view host :
-       {"exa mple.com", "a:b:c", "[::1", "[]", "[]:80", "[::1]x", "[::1]:80:90", "[::g]", "[::1]:8o", "host:99999x",
-        "host:123456", "host:-1", "host:8a", "ho/st", "a@b", "user@example.com", "ho?st", "ho#st", "a%2", "a%", "a%zz",
-        "a%g0", "h\xC3\xA9st", "ho\tst", "ho\"st", "ho\\st", "ho<st>", ":80x"}) {
+       {"exa mple.com", "a:b:c",       "[::1",        "[]",      "[]:80",   "[::1]x", "[::1]:80:90", "[::g]",
+        "[::1]:8o",     "host:99999x", "host:123456", "host:-1", "host:8a", "ho/st",  "a@b",         "user@example.com",
+        "ho?st",        "ho#st",       "a%2",         "a%",      "a%zz",    "a%g0",   "h\xC3\xA9st", "ho\tst",
+        "ho\"st",       "ho\\st",      "ho<st>",      ":80x"}) {
     CAPTURE(host);
     CHECK_FALSE(asyncrest::detail::is_valid_host(host));
   }
