@@ -25,6 +25,15 @@ namespace asyncrest {
   return true;
 }
 
+namespace detail {
+/// tchar of RFC 9110 §5.6.2: what field names and methods are made of.
+[[nodiscard]] constexpr bool is_token_character(char character) noexcept {
+  return (character >= 'A' && character <= 'Z') || (character >= 'a' && character <= 'z') ||
+         (character >= '0' && character <= '9') ||
+         std::string_view("!#$%&'*+-.^_`|~").find(character) != std::string_view::npos;
+}
+}  // namespace detail
+
 /// One field of a request, viewing the bytes the connection received.
 struct header_view {
   std::string_view name;

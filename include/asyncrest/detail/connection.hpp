@@ -176,7 +176,8 @@ class connection {
   static constexpr std::size_t copy_body_limit = 16 * 1024;
   // Free space below which the read buffer is compacted or grown before reading.
   static constexpr std::size_t minimum_read = 2048;
-  // Bytes of a chunked body kept in the buffer after it is copied out: its final CRLF CRLF.
+  // Bytes of a chunked body kept in the buffer after it is copied out: the parser checks that
+  // the body ends with CRLF CRLF.
   static constexpr std::size_t kept_tail = 4;
 
   [[nodiscard]] char* buffer() noexcept { return space_->read_buffer.data(); }
@@ -235,12 +236,7 @@ class connection {
           parse_again = true;
           break;
         }
-        case request_parser::event::message_complete:
-          if (parser_.chunked() && !chunked_body_ends_with_crlf()) {
-            co_await fail(status::bad_request, "lines must end with CRLF");
-            co_return read_outcome::closed;
-          }
-          co_return read_outcome::complete;
+        case request_parser::event::message_complete: co_return read_outcome::complete;
         case request_parser::event::error: {
           // An unknown method is 501 only on a well-formed request line, which may not all be
           // here yet.
@@ -300,7 +296,7 @@ class connection {
 
   /// A chunked body is copied out as it is parsed, so its framing can leave the buffer and the
   /// buffer stays the size of the header block plus one read. The last bytes parsed stay: the
-  /// end of the body is checked against them.
+  /// parser checks the end of the body against them.
   void drop_parsed_chunks() noexcept {
     const std::size_t body_start = begin_ + parser_.header_bytes();
     if (parsed_ < body_start + 2 * kept_tail) return;
@@ -308,14 +304,6 @@ class connection {
     std::memmove(buffer() + body_start, buffer() + source, end_ - source);
     end_ -= source - body_start;
     parsed_ = body_start + kept_tail;
-  }
-
-  /// Some llhttp releases take "0\r\n\n" as the end of a chunked body; a proxy in front may
-  /// not, so only CRLF CRLF ends one here.
-  [[nodiscard]] bool chunked_body_ends_with_crlf() noexcept {
-    const std::size_t body_start = begin_ + parser_.header_bytes();
-    return parsed_ >= body_start + kept_tail &&
-           std::string_view(buffer() + parsed_ - kept_tail, kept_tail) == "\r\n\r\n";
   }
 
   /// The checks RFC 9112 asks of a request's head that llhttp leaves to the server.
@@ -333,14 +321,6 @@ class connection {
     std::optional<std::string_view> host;
     std::optional<std::string_view> transfer_encoding;
     std::optional<std::string_view> expect;
-    // Some llhttp releases take a bare LF for CRLF at the end of the request line and of the
-    // header block; a proxy in front may not, so neither is accepted.
-    const std::string_view head(request_start(), parser_.header_bytes());
-    const std::size_t first_line_end = head.find('\n');
-    const bool crlf_lines = first_line_end != std::string_view::npos && first_line_end > 0 &&
-                            head[first_line_end - 1] == '\r' && head.size() >= 4 &&
-                            head.substr(head.size() - 4) == "\r\n\r\n";
-    if (!crlf_lines) return refusal{status::bad_request, "lines must end with CRLF"};
     for (const raw_header& field : space_->raw_headers) {
       const std::string_view name = view(field.name_offset, field.name_length);
       if (name.empty()) return refusal{status::bad_request, "a header field has an empty name"};

@@ -23,10 +23,7 @@ namespace asyncrest::detail {
 [[nodiscard]] inline bool is_unsafe_field(std::string_view name, std::string_view value) noexcept {
   if (name.empty()) return true;
   for (const char character : name) {
-    const bool token = (character >= 'A' && character <= 'Z') || (character >= 'a' && character <= 'z') ||
-                       (character >= '0' && character <= '9') ||
-                       std::string_view("!#$%&'*+-.^_`|~").find(character) != std::string_view::npos;
-    if (!token) return true;
+    if (!is_token_character(character)) return true;
   }
   // Control characters other than HTAB are invalid in a field value (RFC 9110 §5.5); CR and
   // LF would split the response.

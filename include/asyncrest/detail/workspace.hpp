@@ -70,7 +70,7 @@ struct workspace {
   std::vector<raw_header> raw_headers;
   std::vector<header_view> headers;
   std::vector<path_parameter> parameters;
-  std::vector<header_view> attributes;       // values middleware attach to a request
+  std::vector<header_view> attributes;     // values middleware attach to a request
   std::string body;                        // a body that arrived in pieces (chunked)
   std::forward_list<std::string> decoded;  // stable storage for decoded text
 
