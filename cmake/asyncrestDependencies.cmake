@@ -9,9 +9,13 @@
 # header, Debian's packaged sources, then a pinned, hash-checked upstream release
 # (only when ASYNCREST_FETCH_DEPS is ON). A target that already exists, e.g.
 # defined by a parent project that add_subdirectory()s asyncrest, is kept as is.
+# Where each one came from is kept in the global properties ASYNCREST_ASIO_ORIGIN,
+# ASYNCREST_LLHTTP_ORIGIN and ASYNCREST_SIMDJSON_ORIGIN (installed, sources, fetched or
+# target), which decide how an install of asyncrest finds them again.
 # All work happens inside functions so no helper variable leaks to the includer.
 
 include(FetchContent)
+include(${CMAKE_CURRENT_LIST_DIR}/asyncrestAsio.cmake)
 
 # No-ops when the top level already declared them.
 option(ASYNCREST_FETCH_DEPS "Allow FetchContent of pinned upstream releases" ON)
@@ -89,22 +93,6 @@ function(_asyncrest_declare_sources content url sha256)
     SOURCE_SUBDIR _asyncrest_no_cmake)
 endfunction()
 
-function(_asyncrest_asio_version include_dir out)
-  set(version "")
-  set(header "${include_dir}/asio/version.hpp")
-  if(EXISTS "${header}")
-    file(STRINGS "${header}" line REGEX "^#[ \t]*define[ \t]+ASIO_VERSION[ \t]+[0-9]+")
-    if(line MATCHES "ASIO_VERSION[ \t]+([0-9]+)")
-      set(v "${CMAKE_MATCH_1}")
-      math(EXPR major "${v} / 100000")
-      math(EXPR minor "${v} / 100 % 1000")
-      math(EXPR patch "${v} % 100")
-      set(version "${major}.${minor}.${patch}")
-    endif()
-  endif()
-  set(${out} "${version}" PARENT_SCOPE)
-endfunction()
-
 # Reads "<prefix>_MAJOR/_MINOR/_PATCH" defines (LLHTTP_VERSION, DOCTEST_VERSION) from a header.
 function(_asyncrest_header_version header prefix out)
   set(parts "")
@@ -132,6 +120,7 @@ endfunction()
 function(_asyncrest_resolve_asio)
   if(TARGET asyncrest::asio)
     message(STATUS "asyncrest: Asio from existing target asyncrest::asio")
+    set_property(GLOBAL PROPERTY ASYNCREST_ASIO_ORIGIN target)
     return()
   endif()
 
@@ -141,13 +130,11 @@ function(_asyncrest_resolve_asio)
 
   # 1. Installed headers (Asio ships no CMake package). Debian: libasio-dev.
   if(NOT ASYNCREST_FORCE_FETCH)
-    find_path(ASYNCREST_ASIO_INCLUDE_DIR NAMES asio.hpp
-              DOC "Directory containing standalone Asio's asio.hpp")
-    if(ASYNCREST_ASIO_INCLUDE_DIR AND EXISTS "${ASYNCREST_ASIO_INCLUDE_DIR}/asio/version.hpp")
-      set(include_dir "${ASYNCREST_ASIO_INCLUDE_DIR}")
-      _asyncrest_asio_version("${include_dir}" version)
+    asyncrest_find_asio_headers(include_dir version)
+    if(include_dir)
       set(origin "installed headers")
       set(where "${include_dir}")
+      set_property(GLOBAL PROPERTY ASYNCREST_ASIO_ORIGIN installed)
     endif()
   endif()
 
@@ -175,9 +162,10 @@ function(_asyncrest_resolve_asio)
     if(NOT EXISTS "${include_dir}/asio.hpp")
       message(FATAL_ERROR "asyncrest: the Asio download has no ${include_dir}/asio.hpp. ${how_local}")
     endif()
-    _asyncrest_asio_version("${include_dir}" version)
+    asyncrest_asio_version("${include_dir}" version)
     set(origin "pinned upstream release")
     set(where "${ASYNCREST_ASIO_PIN_URL}")
+    set_property(GLOBAL PROPERTY ASYNCREST_ASIO_ORIGIN fetched)
   endif()
 
   find_package(Threads REQUIRED)
@@ -185,8 +173,12 @@ function(_asyncrest_resolve_asio)
   add_library(asyncrest::asio ALIAS asyncrest_asio)
   # SYSTEM: Asio's headers must not trip the project's warning flags.
   target_include_directories(asyncrest_asio SYSTEM INTERFACE "$<BUILD_INTERFACE:${include_dir}>")
-  target_compile_definitions(asyncrest_asio INTERFACE ASIO_STANDALONE ASIO_NO_DEPRECATED)
+  asyncrest_asio_compile_definitions(definitions)
+  target_compile_definitions(asyncrest_asio INTERFACE ${definitions})
   target_link_libraries(asyncrest_asio INTERFACE Threads::Threads)
+  # Installed as asyncrest::asio without an include directory: asyncrestConfig.cmake finds the
+  # headers on the user's machine and adds it.
+  set_target_properties(asyncrest_asio PROPERTIES EXPORT_NAME asio)
   _asyncrest_report(Asio "${version}" "${origin}" "${where}")
 endfunction()
 
@@ -204,7 +196,10 @@ function(_asyncrest_add_llhttp_library src_dir include_dir)
   add_library(asyncrest_llhttp STATIC
     "${src_dir}/llhttp.c" "${src_dir}/api.c" "${src_dir}/http.c")
   add_library(llhttp::llhttp ALIAS asyncrest_llhttp)
+  # Installed with asyncrest (as asyncrest::llhttp) in a directory of its own.
   target_include_directories(asyncrest_llhttp SYSTEM PUBLIC "$<BUILD_INTERFACE:${include_dir}>")
+  target_include_directories(asyncrest_llhttp PUBLIC "$<INSTALL_INTERFACE:include/asyncrest-llhttp>")
+  set_target_properties(asyncrest_llhttp PROPERTIES EXPORT_NAME llhttp PUBLIC_HEADER "${include_dir}/llhttp.h")
   set_target_properties(asyncrest_llhttp PROPERTIES
     POSITION_INDEPENDENT_CODE ON   # may end up inside a user's shared library
     C_CLANG_TIDY ""                # generated third-party code: not ours to lint
@@ -220,6 +215,7 @@ endfunction()
 function(_asyncrest_resolve_llhttp)
   if(TARGET llhttp::llhttp)
     message(STATUS "asyncrest: llhttp from existing target llhttp::llhttp")
+    set_property(GLOBAL PROPERTY ASYNCREST_LLHTTP_ORIGIN target)
     return()
   endif()
 
@@ -256,6 +252,8 @@ function(_asyncrest_resolve_llhttp)
           endforeach()
         endif()
         _asyncrest_report(llhttp "${version}" "installed CMake package" "${llhttp_DIR}")
+        set_property(GLOBAL PROPERTY ASYNCREST_LLHTTP_ORIGIN installed)
+        set_property(GLOBAL PROPERTY ASYNCREST_LLHTTP_IMPORTED_TARGET ${target})
         set(done TRUE)
       endif()
     endif()
@@ -308,6 +306,7 @@ function(_asyncrest_resolve_llhttp)
           set(origin "local sources")
         endif()
         _asyncrest_report(llhttp "${version}" "${origin}" "${src_dir}")
+        set_property(GLOBAL PROPERTY ASYNCREST_LLHTTP_ORIGIN sources)
         set(done TRUE)
       elseif(missing)
         # Only a user-given (or stale cached) path can point at missing files.
@@ -340,6 +339,8 @@ function(_asyncrest_resolve_llhttp)
     _asyncrest_add_llhttp_library("${src}/src" "${src}/include")
     _asyncrest_header_version("${src}/include/llhttp.h" LLHTTP_VERSION version)
     _asyncrest_report(llhttp "${version}" "pinned upstream release" "${ASYNCREST_LLHTTP_PIN_URL}")
+    # Built from sources like Debian's: installable with asyncrest.
+    set_property(GLOBAL PROPERTY ASYNCREST_LLHTTP_ORIGIN sources)
   endif()
 endfunction()
 
@@ -350,6 +351,7 @@ endfunction()
 function(_asyncrest_resolve_simdjson)
   if(TARGET asyncrest::simdjson)
     message(STATUS "asyncrest: simdjson from existing target asyncrest::simdjson")
+    set_property(GLOBAL PROPERTY ASYNCREST_SIMDJSON_ORIGIN target)
     return()
   endif()
 
@@ -362,6 +364,7 @@ function(_asyncrest_resolve_simdjson)
   if(TARGET simdjson::simdjson)
     set(target simdjson::simdjson)
     message(STATUS "asyncrest: simdjson from existing target simdjson::simdjson")
+    set_property(GLOBAL PROPERTY ASYNCREST_SIMDJSON_ORIGIN target)
   endif()
 
   # 1. Installed CMake package (Debian: libsimdjson-dev).
@@ -370,6 +373,7 @@ function(_asyncrest_resolve_simdjson)
     if(simdjson_FOUND AND TARGET simdjson::simdjson)
       set(target simdjson::simdjson)
       _asyncrest_report(simdjson "${simdjson_VERSION}" "installed CMake package" "${simdjson_DIR}")
+      set_property(GLOBAL PROPERTY ASYNCREST_SIMDJSON_ORIGIN installed)
     endif()
   endif()
 
@@ -413,6 +417,7 @@ function(_asyncrest_resolve_simdjson)
       endif()
     endif()
     _asyncrest_report(simdjson "${version}" "pinned upstream release" "${ASYNCREST_SIMDJSON_PIN_URL}")
+    set_property(GLOBAL PROPERTY ASYNCREST_SIMDJSON_ORIGIN fetched)
   endif()
 
   add_library(asyncrest_simdjson INTERFACE)
