@@ -1,7 +1,11 @@
 // The hello example: plain text, JSON, a path parameter and a JSON body.
 #include <asyncrest/asyncrest.hpp>
 
+#include <charconv>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 
 namespace ar = asyncrest;
@@ -21,6 +25,19 @@ int main() {
                    co_return ar::json({{"greeting", "Hello, " + std::string(name) + "!"}}, ar::status::created);
                  }));
 
+  // The port comes from PORT, as on most hosting platforms; 0 lets the system pick a free one.
+  std::uint16_t port = 8080;
+  if (const char* text = std::getenv("PORT")) {
+    auto [end, error] = std::from_chars(text, text + std::strlen(text), port);
+    if (error != std::errc{} || *end != '\0') {
+      std::fprintf(stderr, "hello: PORT must be a number from 0 to 65535, not \"%s\"\n", text);
+      return 2;
+    }
+  }
+
   ar::app app{routes};
-  app.run({.host = "127.0.0.1", .port = 8080});  // Ctrl-C drains requests in flight, then returns
+  port = app.listen({.host = "127.0.0.1", .port = port});
+  std::printf("hello: listening on http://127.0.0.1:%u\n", static_cast<unsigned>(port));
+  std::fflush(stdout);
+  app.run();  // Ctrl-C drains requests in flight, then returns
 }

@@ -481,19 +481,27 @@ class connection {
   bool needs_continue_ = false;
 };
 
+/// Closes a connection's socket and takes it off its worker's list, however its coroutine ends.
+/// (At namespace scope: GCC 12 cannot mangle a local class of a coroutine in a precompiled header.)
+struct connection_registration {
+  worker& owner;
+  connection_state& state;
+  connection_registration(worker& registry, connection_state& registered) : owner(registry), state(registered) {
+    owner.add(state);
+  }
+  connection_registration(const connection_registration&) = delete;
+  connection_registration& operator=(const connection_registration&) = delete;
+  ~connection_registration() {
+    asio::error_code ignored;
+    state.socket.close(ignored);
+    owner.remove(state);
+  }
+};
+
 /// A connection's coroutine: registers it with its worker for the sweep and the drain.
 inline task<void> run_connection(worker& owner, asio::ip::tcp::socket socket) {
   connection_state state(std::move(socket));
-  owner.add(state);
-  struct unregister {
-    worker& owner;
-    connection_state& state;
-    ~unregister() {
-      asio::error_code ignored;
-      state.socket.close(ignored);
-      owner.remove(state);
-    }
-  } guard{owner, state};
+  connection_registration registration(owner, state);
   try {
     connection served(owner, state);
     co_await served.serve();

@@ -1,0 +1,3 @@
+// Asio's non-template code, compiled once for the whole test suite (ASIO_SEPARATE_COMPILATION)
+// instead of once in every test file.
+#include <asio/impl/src.hpp>

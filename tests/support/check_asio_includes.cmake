@@ -1,0 +1,16 @@
+# Fails when a header under INCLUDE_DIR includes <asio.hpp> whole: it costs every user seconds
+# of compile time. Include the Asio headers that are used instead.
+file(GLOB_RECURSE headers "${INCLUDE_DIR}/*.hpp")
+set(offenders "")
+foreach(header IN LISTS headers)
+  file(STRINGS "${header}" lines REGEX "^[ \t]*#[ \t]*include[ \t]*[<\"]asio\\.hpp[>\"]")
+  if(lines)
+    list(APPEND offenders "${header}")
+  endif()
+endforeach()
+if(offenders)
+  list(JOIN offenders "\n  " offenders)
+  message(FATAL_ERROR "These headers include <asio.hpp> whole; include the Asio headers they use:\n  ${offenders}")
+endif()
+list(LENGTH headers count)
+message(STATUS "${count} headers checked: none includes <asio.hpp> whole")
