@@ -1,9 +1,19 @@
 #!/usr/bin/env bash
 # Installs, from Debian or Ubuntu packages, whatever asyncrest's build and tests need and the
 # machine lacks. Does nothing when everything is there.
+#   --ci   also what continuous integration uses: clang (the second compiler) and clang-format
 set -euo pipefail
 
 packages=(cmake make g++ libasio-dev libsimdjson-dev doctest-dev node-llhttp)
+for option in "$@"; do
+  case "$option" in
+    --ci) packages+=(clang clang-format) ;;
+    *)
+      echo "install-dependencies: unknown option $option (known: --ci)" >&2
+      exit 2
+      ;;
+  esac
+done
 
 missing=()
 for package in "${packages[@]}"; do

@@ -111,7 +111,7 @@ auto make_routes() {
       ar::delete_<"/users/{id:int}">(
           [](std::int64_t id) -> ar::response { return ar::text("deleted " + std::to_string(id)); }),
       ar::get<"/small/{n}">([](std::uint8_t n) -> ar::response { return ar::text("small " + std::to_string(n)); }),
-      ar::get<"/files/{name}">([](std::string name) -> ar::response { return ar::text(name); }),
+      ar::get<"/files/{name}">([](std::string name) -> ar::response { return ar::text(std::move(name)); }),
       ar::get<"/items">([]() -> ar::response { return ar::text("items list"); }),
       ar::post<"/items">([]() -> ar::response { return ar::text("item created", ar::status::created); }),
       ar::post<"/greet">([](ar::request& req) -> ar::task<ar::response> {

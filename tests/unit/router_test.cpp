@@ -196,7 +196,7 @@ TEST_CASE("router: parameter types are deduced from the handler") {
   static_assert(route_type::pattern.parameter(1).type == ar::detail::parameter_type::number);
   static_assert(route_type::pattern.parameter(2).type == ar::detail::parameter_type::string);
   static_assert(route_type::pattern.parameter(3).type == ar::detail::parameter_type::string);
-  const auto table = ar::routes(std::move(route));
+  const auto table = ar::routes(route);
 
   const response res = dispatch(table, method::get, "/d/12/0.1/abc/q%3Dr");
   CHECK(res.status == status::ok);

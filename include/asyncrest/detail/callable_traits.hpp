@@ -33,12 +33,15 @@ struct callable_traits<Result(Arguments...), void> : signature<Result, Arguments
 };
 
 // Member function pointers, as the call operator of a lambda or of a handler object.
+// QUALIFIERS are cv- and noexcept-qualifiers, which cannot be parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define ASYNCREST_MEMBER_TRAITS(QUALIFIERS)                                                                    \
   template <class Class, class Result, class... Arguments>                                                     \
   struct callable_traits<Result (Class::*)(Arguments...) QUALIFIERS, void> : signature<Result, Arguments...> { \
     static constexpr bool known = true;                                                                        \
     using object = Class;                                                                                      \
   };
+// NOLINTEND(bugprone-macro-parentheses)
 ASYNCREST_MEMBER_TRAITS()
 ASYNCREST_MEMBER_TRAITS(const)
 ASYNCREST_MEMBER_TRAITS(noexcept)

@@ -26,7 +26,7 @@ inline void log_unhandled(const request& req, std::string_view what) noexcept {
 /// http_error keeps its status and detail; simdjson's errors (a missing member, a wrong type)
 /// mean the body had another shape than the handler expects: 400. Anything else is the server's
 /// fault: 500, logged with the method and path, its message kept from the client.
-inline response response_from_exception(std::exception_ptr failure, const request& req) {
+inline response response_from_exception(const std::exception_ptr& failure, const request& req) {
   try {
     std::rethrow_exception(failure);
   } catch (const http_error& error) {
