@@ -85,7 +85,6 @@ struct submit_job_handler {
   Queue* queue;
 
   task<response> operator()(request& req) const {
-    if (queue->closing()) co_return busy_response("the server is shutting down", queue->settings().retry_after);
     std::string input = "null";
     if (!req.body().empty()) {
       (void)req.json();  // invalid JSON is answered with 400 here
