@@ -24,8 +24,10 @@
 //   jobs finish, queued jobs still run until the drain deadline. At the deadline queued jobs
 //   are taken off the queue and running ones are asked to stop (a coroutine is cancelled, a CPU
 //   function sees its stop token); every job that did not finish is handed to `on_unfinished`
-//   with its id and input, so nothing is lost silently. A CPU function that ignores its stop
-//   token delays the end of the drain until it returns.
+//   with its id and input, so nothing is lost silently. A job that still returns a result keeps
+//   it. A CPU function that ignores its stop token delays the end of the drain until it returns.
+// - Jobs run off the server's threads: coroutine jobs on the queue's own event loop, plain
+//   functions on its CPU thread pool. A long-poll suspends on a timer and holds no thread.
 #pragma once
 
 #include <asyncrest/detail/jobs_ids.hpp>
