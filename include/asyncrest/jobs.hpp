@@ -267,6 +267,8 @@ class jobs {
   task<job_submission> submit_checked_json(std::string input) {
     job_submission submission;
     submission.id = detail::random_job_id();
+    // Counted as queued before a worker can take it, so that `queued` never dips below zero.
+    queued_.fetch_add(1, std::memory_order_relaxed);
     if (closing()) {
       submission.result = submit_result::closed;
     } else {
@@ -275,9 +277,8 @@ class jobs {
       job_assignment job{submission.id, std::move(input), std::chrono::system_clock::now()};
       submission.result = co_await backend_->submit(std::move(job));
     }
-    if (submission.result == submit_result::accepted) {
-      queued_.fetch_add(1, std::memory_order_relaxed);
-    } else {
+    if (submission.result != submit_result::accepted) {
+      queued_.fetch_sub(1, std::memory_order_relaxed);
       rejected_.fetch_add(1, std::memory_order_relaxed);
       submission.id.clear();
     }
@@ -379,12 +380,12 @@ class jobs {
       succeeded = true;
       outcome = result.dump();
     }
-    co_await backend_->finish(job.id, succeeded, std::move(outcome));
-
+    // Counted before the store shows the end, so whoever sees the end sees it counted.
     running_count_.fetch_sub(1, std::memory_order_relaxed);
     (succeeded ? succeeded_ : failed_).fetch_add(1, std::memory_order_relaxed);
     total_run_.fetch_add(duration_cast<microseconds>(steady_clock::now() - started_steady).count(),
                          std::memory_order_relaxed);
+    co_await backend_->finish(job.id, succeeded, std::move(outcome));
   }
 
   static std::string describe(const std::exception_ptr& failure) {
