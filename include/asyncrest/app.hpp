@@ -14,6 +14,7 @@
 #include <asyncrest/settings.hpp>
 #include <asyncrest/task.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -85,6 +86,22 @@ class app {
 
   /// Runs `hook` after the last connection has closed, before `run()` returns.
   void on_shutdown(std::function<void()> hook) { server_.on_shutdown(std::move(hook)); }
+
+  /// Stops `service` (a `jobs` queue, say) with the server: its drain begins with the server's,
+  /// with the same deadline (`timeouts.drain`), and `run()` waits for it to end before the
+  /// shutdown hooks run. `service` must outlive the app. Call before `run()`.
+  template <class Service>
+  void attach(Service& service) {
+    static_assert(
+        requires(std::chrono::steady_clock::time_point deadline) {
+          service.begin_drain(deadline);
+          service.wait_drained();
+        },
+        "asyncrest: app.attach(service) takes a service with begin_drain(steady_clock::time_point) and "
+        "wait_drained(), such as asyncrest::jobs");
+    server_.on_drain({[&service](std::chrono::steady_clock::time_point deadline) { service.begin_drain(deadline); },
+                      [&service] { (void)service.wait_drained(); }});
+  }
 
  private:
   task<response> handle_request(request& req) const {

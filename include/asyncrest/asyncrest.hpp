@@ -4,6 +4,8 @@
 #include <asyncrest/app.hpp>
 #include <asyncrest/headers.hpp>
 #include <asyncrest/http_error.hpp>
+#include <asyncrest/job_backend.hpp>
+#include <asyncrest/jobs.hpp>
 #include <asyncrest/json.hpp>
 #include <asyncrest/method.hpp>
 #include <asyncrest/middleware.hpp>

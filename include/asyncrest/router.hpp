@@ -128,10 +128,42 @@ class router {
   detail::route_tree tree_;
 };
 
-/// Collects routes into a router. Two routes with the same method and path do not compile.
+/// Routes made together by a feature (`job_routes<"/jobs">(queue)`, say); `routes(...)` takes
+/// them as if each had been listed on its own.
 template <class... Routes>
-[[nodiscard]] router<Routes...> routes(Routes... all) {
-  return router<Routes...>(std::move(all)...);
+struct route_group {
+  explicit route_group(Routes... grouped) : routes(std::move(grouped)...) {}
+  std::tuple<Routes...> routes;
+};
+
+namespace detail {
+template <class Item>
+std::tuple<Item> as_route_tuple(Item&& item) {
+  return std::tuple<Item>(std::move(item));
+}
+template <class... Routes>
+std::tuple<Routes...> as_route_tuple(route_group<Routes...>&& group) {
+  return std::move(group.routes);
+}
+template <class Tuple>
+struct router_for;
+template <class... Routes>
+struct router_for<std::tuple<Routes...>> {
+  using type = router<Routes...>;
+};
+}  // namespace detail
+
+/// Collects routes (and route groups) into a router. Two routes with the same method and path do
+/// not compile.
+template <class... Routes>
+[[nodiscard]] auto routes(Routes... all) {
+  if constexpr ((detail::is_route<Routes> && ...)) {
+    return router<Routes...>(std::move(all)...);
+  } else {
+    auto flat = std::tuple_cat(detail::as_route_tuple(std::move(all))...);
+    using router_type = typename detail::router_for<decltype(flat)>::type;
+    return std::apply([](auto&&... each) { return router_type(std::move(each)...); }, std::move(flat));
+  }
 }
 
 }  // namespace asyncrest

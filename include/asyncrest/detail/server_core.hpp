@@ -30,6 +30,14 @@
 
 namespace asyncrest::detail {
 
+/// A service that stops with the server (a job queue, say): `begin` is called when the graceful
+/// stop begins, with the drain deadline; `wait` after the last connection has closed and before
+/// the shutdown hooks, and may block until the service has drained.
+struct drain_participant {
+  std::function<void(clock::time_point deadline)> begin;
+  std::function<void()> wait;
+};
+
 class server_core {
  public:
   explicit server_core(dispatcher dispatch) noexcept { shared_.dispatch = dispatch; }
@@ -108,6 +116,14 @@ class server_core {
       std::lock_guard lock(control_mutex_);
       control_ = nullptr;
     }
+    if (!stopping_) begin_participants_drain();  // the threads ended without a stop
+    for (auto& participant : drain_participants_) {
+      try {
+        participant.wait();
+      } catch (const std::exception& error) {
+        std::cerr << "asyncrest: a service failed to drain: " << error.what() << '\n';
+      }
+    }
     for (auto& hook : shutdown_hooks_) {
       try {
         hook();
@@ -126,6 +142,9 @@ class server_core {
 
   void on_shutdown(std::function<void()> hook) { shutdown_hooks_.push_back(std::move(hook)); }
 
+  /// Call before `run()`.
+  void on_drain(drain_participant participant) { drain_participants_.push_back(std::move(participant)); }
+
  private:
   void wait_for_signal(asio::signal_set& signals, int seen) {
     signals.async_wait([this, &signals, seen](const asio::error_code& error, int) {
@@ -143,6 +162,18 @@ class server_core {
     if (stopping_) return;
     stopping_ = true;
     for (auto& each : workers_) asio::post(*each->context, [target = each.get()] { target->begin_drain(); });
+    begin_participants_drain();
+  }
+
+  void begin_participants_drain() {
+    const clock::time_point deadline = clock::now() + shared_.settings.timeouts.drain;
+    for (auto& participant : drain_participants_) {
+      try {
+        participant.begin(deadline);
+      } catch (const std::exception& error) {
+        std::cerr << "asyncrest: a service failed to begin draining: " << error.what() << '\n';
+      }
+    }
   }
 
   void force_stop() {
@@ -152,6 +183,7 @@ class server_core {
   shared_state shared_;
   std::vector<std::unique_ptr<worker>> workers_;
   std::vector<std::function<void()>> shutdown_hooks_;
+  std::vector<drain_participant> drain_participants_;
   std::mutex control_mutex_;
   asio::io_context* control_ = nullptr;
   std::atomic<bool> stop_requested_{false};
