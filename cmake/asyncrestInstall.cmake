@@ -44,7 +44,7 @@ endif()
 
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/include/asyncrest" DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
 
-set(asyncrest_installed_targets asyncrest asyncrest_asio)
+set(asyncrest_installed_targets asyncrest asyncrest_asio asyncrest_compiled)
 if(asyncrest_llhttp_origin STREQUAL "sources")
   list(APPEND asyncrest_installed_targets asyncrest_llhttp)
 endif()

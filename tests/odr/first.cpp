@@ -1,7 +1,10 @@
 // One definition rule: this file and second.cpp each include every public header and run an
-// app of their own. Anything in the headers defined without `inline` fails to link; two
-// definitions that differ (the linker keeps one) show up as a wrong answer below.
+// app of their own, header-only (no asyncrest::compiled, no separately compiled Asio). Anything
+// in the headers defined without `inline` fails to link; two definitions that differ (the linker
+// keeps one) show up as a wrong answer below.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
+
 #include <asyncrest/asyncrest.hpp>
 #include <support/raw_client.hpp>
 #include <support/test_server.hpp>

@@ -3,6 +3,7 @@
 // the connection count.
 #pragma once
 
+#include <asyncrest/detail/dispatcher.hpp>
 #include <asyncrest/request.hpp>
 #include <asyncrest/response.hpp>
 #include <asyncrest/settings.hpp>
@@ -23,20 +24,12 @@
 
 namespace asyncrest::detail {
 
-/// How the server reaches the app: a function pointer and the app it was made for.
-struct dispatcher {
-  const void* target = nullptr;
-  task<response> (*call)(const void* target, request& req) = nullptr;
-};
-
 /// What all threads of one server share.
 struct shared_state {
   server_settings settings;
   dispatcher dispatch;
   std::atomic<std::size_t> connections{0};
 };
-
-using clock = std::chrono::steady_clock;
 
 /// What the sweep needs to know of a connection; the connection's coroutine owns it.
 struct connection_state {

@@ -1,0 +1,21 @@
+// How the server reaches the app, and the clock its deadlines use.
+#pragma once
+
+#include <asyncrest/request.hpp>
+#include <asyncrest/response.hpp>
+#include <asyncrest/task.hpp>
+
+#include <chrono>
+
+namespace asyncrest::detail {
+
+/// A function pointer and the app it was made for: the connection loop calls the app through
+/// it, so the loop is compiled once whatever the app's routes and middleware are.
+struct dispatcher {
+  const void* target = nullptr;
+  task<response> (*call)(const void* target, request& req) = nullptr;
+};
+
+using clock = std::chrono::steady_clock;
+
+}  // namespace asyncrest::detail
