@@ -57,9 +57,9 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <exception>
 #include <functional>
-#include <iostream>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -311,9 +311,9 @@ class jobs {
           try {
             std::rethrow_exception(failure);
           } catch (const std::exception& error) {
-            std::cerr << "asyncrest: a job worker stopped: " << error.what() << '\n';
+            std::fprintf(stderr, "asyncrest: a job worker stopped: %s\n", error.what());
           } catch (...) {
-            std::cerr << "asyncrest: a job worker stopped\n";
+            std::fputs("asyncrest: a job worker stopped\n", stderr);
           }
         }
         if (--live_workers_ == 0) end_drain();
@@ -422,7 +422,7 @@ class jobs {
       try {
         settings_.on_unfinished(report);
       } catch (const std::exception& error) {
-        std::cerr << "asyncrest: the on_unfinished hook failed: " << error.what() << '\n';
+        std::fprintf(stderr, "asyncrest: the on_unfinished hook failed: %s\n", error.what());
       }
     }
     {

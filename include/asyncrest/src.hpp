@@ -9,7 +9,8 @@
 #pragma once
 
 #if !defined(ASYNCREST_SEPARATE_COMPILATION)
-#error "asyncrest/src.hpp is for programs built with ASYNCREST_SEPARATE_COMPILATION: link asyncrest::compiled, or define it for every file"
+#error \
+    "asyncrest/src.hpp is for programs built with ASYNCREST_SEPARATE_COMPILATION: link asyncrest::compiled, or define it for every file"
 #endif
 
 #include <asyncrest/detail/impl/server_core.ipp>
