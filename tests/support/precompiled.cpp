@@ -1,0 +1,1 @@
+// The file that builds the integration tests' precompiled header (tests/CMakeLists.txt).
