@@ -3,7 +3,7 @@
 # machine lacks. Does nothing when everything is there.
 set -euo pipefail
 
-packages=(cmake make g++ libasio-dev libsimdjson-dev doctest-dev node-llhttp)
+packages=(cmake make g++ libasio-dev libsimdjson-dev doctest-dev node-llhttp libssl-dev openssl nginx)
 
 missing=()
 for package in "${packages[@]}"; do
