@@ -64,13 +64,20 @@ class response_stream {
 class client {
  public:
   /// A client whose connections and timers run on `executor`.
-  explicit client(asio::any_io_executor executor, client_settings settings = {})
+  explicit client(asio::any_io_executor executor, client_settings settings)
       : state_(detail::client_state::make(std::move(executor), std::move(settings))) {}
+  // Overloads rather than a default argument: g++ 12 fails to compile a defaulted settings
+  // aggregate in a coroutine, which is where a handler makes its client.
+  explicit client(asio::any_io_executor executor) : client(std::move(executor), client_settings()) {}
   /// A client on `context` (an `asio::io_context`, say).
   template <class ExecutionContext>
   requires std::is_convertible_v<ExecutionContext&, asio::execution_context&>
-  explicit client(ExecutionContext& context, client_settings settings = {})
+  explicit client(ExecutionContext& context, client_settings settings)
       : client(asio::any_io_executor(context.get_executor()), std::move(settings)) {}
+  template <class ExecutionContext>
+  requires std::is_convertible_v<ExecutionContext&, asio::execution_context&>
+  explicit client(ExecutionContext& context)
+      : client(asio::any_io_executor(context.get_executor()), client_settings()) {}
 
   /// Closes the idle connections. Requests still in flight finish; their connections close then.
   ~client() { state_->shut_down(); }
