@@ -70,7 +70,7 @@ struct tls_settings {
   /// on the path read and change the traffic.
   bool verify = true;
   /// A PEM file of CA certificates trusted besides the system's default ones.
-  std::string ca_file;
+  std::string ca_file{};
 };
 
 struct client_settings {
