@@ -212,7 +212,11 @@ class client_state : public std::enable_shared_from_this<client_state> {
       std::unique_ptr<client_connection> candidate = std::move(origin.idle.back());
       origin.idle.pop_back();
       --idle_count_;
-      if (!expired_idle(*candidate, now) && candidate->looks_reusable()) return candidate;
+      // A connection back from its last exchange for less than a millisecond is taken without
+      // the check (a system call): a server closing it within that window is caught by the
+      // retry of idempotent requests, and the hot path of a busy pool stays free of it.
+      const bool just_used = now - candidate->idle_since < std::chrono::milliseconds(1);
+      if (!expired_idle(*candidate, now) && (just_used || candidate->looks_reusable())) return candidate;
       discard(std::move(candidate));
     }
     return nullptr;
