@@ -177,7 +177,8 @@ class response_parser {
     in_field_name_ = false;
     const unsigned code = parser_.status_code;
     if (code < 100 || code > 999) return fail_in_callback("the status code is out of range", false);
-    if (code >= 100 && code < 200 && code != 101) return 0;  // interim: its end is the blank line
+    if (code == 101) return fail_in_callback("the server switched protocols, which was not asked for", false);
+    if (code < 200) return 0;  // interim: its end is the blank line
     headers_complete_ = true;
     return head_request_ ? 1 : 0;  // 1: no body, whatever Content-Length says
   }
