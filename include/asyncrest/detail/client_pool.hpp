@@ -437,6 +437,11 @@ class client_state : public std::enable_shared_from_this<client_state> {
         discard(std::move(oldest));
       }
     }
+    // Forget origins with nothing open and no one waiting, so a client that has called many
+    // hosts does not keep a pool for each. Nothing refers to such a pool: a request holds one
+    // only while it waits in its queue or owns one of its connections.
+    std::erase_if(origins_,
+                  [](const auto& entry) { return entry.second->open == 0 && entry.second->first_waiter == nullptr; });
   }
 
   std::unordered_map<std::string, std::unique_ptr<origin_pool>> origins_;
