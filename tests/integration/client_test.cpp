@@ -193,7 +193,11 @@ TEST_CASE("bad URLs and header fields are refused before anything is sent") {
     fields.set("X-Split", "a\r\nInjected: yes");
     auto split = co_await http.try_get("http://127.0.0.1:1/", fields);
     CHECK(split.error() == ar::client_errc::invalid_request);
+    auto unnamed = co_await http.try_request({ar::method::other, "http://127.0.0.1:1/"});
+    CHECK(unnamed.error() == ar::client_errc::invalid_request);
   });
+  asio::io_context io;
+  CHECK_THROWS_AS(ar::client(io, {.user_agent = "a\r\nInjected: yes"}), std::invalid_argument);
 }
 
 TEST_CASE("the pool reuses one keep-alive connection for sequential requests") {

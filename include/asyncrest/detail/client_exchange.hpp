@@ -87,8 +87,8 @@ inline asio::awaitable<connection_lease> acquire(std::shared_ptr<client_state> s
   for (;;) {
     if (!fresh_only) {
       if (auto idle = state->take_idle(origin)) co_return connection_lease(state, std::move(idle));
-    } else if (origin.open > 0 && state->evict_idle(origin)) {
-      // fresh_only: an idle connection of this origin gives its room to a new one
+    } else {
+      state->evict_idle(origin);  // an idle connection of this origin gives its room to a new one
     }
     if (state->reserve(origin)) {
       co_return connection_lease(state, std::make_unique<client_connection>(state->executor, origin));
@@ -433,6 +433,9 @@ inline asio::awaitable<void> sleep_for(client_state& state, pending_operation& o
 // Fills `out` rather than returning it: g++ 12 mis-compiles a coroutine local initialized from
 // a returned aggregate that holds strings.
 inline void prepare(client_request& request, prepared_request& out) {
+  if (request.method == method::other) {
+    throw client_error(client_errc::invalid_request, "method::other names no method that can be sent");
+  }
   check_fields(request.headers);
   out.verb = request.method;
   out.url = parse_url(request.url);

@@ -38,6 +38,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -184,6 +185,9 @@ struct origin_pool {
 class client_state : public std::enable_shared_from_this<client_state> {
  public:
   static std::shared_ptr<client_state> make(asio::any_io_executor executor, client_settings settings) {
+    if (settings.user_agent.find_first_of("\r\n") != std::string::npos) {
+      throw std::invalid_argument("asyncrest: client_settings::user_agent must not contain CR or LF");
+    }
     return std::shared_ptr<client_state>(new client_state(std::move(executor), std::move(settings)));
   }
 
