@@ -11,6 +11,8 @@
 #include <asio/streambuf.hpp>
 #include <asio/write.hpp>
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
@@ -63,16 +65,27 @@ class scripted_connection {
   }
 
   void close() {
+    std::lock_guard lock(mutex_);
     std::error_code ignored;
     socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
+    closed_ = true;
   }
 
-  asio::ip::tcp::socket& socket() noexcept { return socket_; }
+  /// From another thread: ends a blocking read or write. Only the kernel's side of the socket is
+  /// touched (the Asio object belongs to the connection's thread), and only while it is open, so
+  /// a reused descriptor number is never hit.
+  void interrupt() {
+    std::lock_guard lock(mutex_);
+    if (!closed_) ::shutdown(descriptor_, SHUT_RDWR);
+  }
 
  private:
   asio::ip::tcp::socket socket_;
+  int descriptor_ = socket_.native_handle();
   asio::streambuf buffer_;
+  std::mutex mutex_;
+  bool closed_ = false;
 };
 
 class scripted_server {
@@ -88,23 +101,17 @@ class scripted_server {
   scripted_server& operator=(const scripted_server&) = delete;
   ~scripted_server() {
     stopping_ = true;
-    std::error_code ignored;
-    acceptor_.cancel(ignored);
-    acceptor_.close(ignored);
-    // A blocking accept does not notice close(); a connection wakes it.
+    // The accept loop owns the acceptor until it returns; a connection wakes its blocking accept.
     {
+      std::error_code ignored;
       asio::io_context waker;
       asio::ip::tcp::socket poke(waker);
       poke.connect({asio::ip::address_v4::loopback(), port_}, ignored);
     }
     accept_thread_.join();
-    {
-      std::lock_guard lock(mutex_);
-      for (auto& connection : connections_) {
-        std::error_code error;
-        connection->socket().shutdown(asio::ip::tcp::socket::shutdown_both, error);
-      }
-    }
+    std::error_code ignored;
+    acceptor_.close(ignored);
+    for (auto& connection : connections_) connection->interrupt();
     for (auto& thread : threads_) thread.join();
   }
 
@@ -114,9 +121,6 @@ class scripted_server {
   }
   [[nodiscard]] std::size_t connections() const noexcept { return accepted_; }
   [[nodiscard]] std::size_t most_at_once() const noexcept { return most_at_once_; }
-  [[nodiscard]] std::size_t requests() const noexcept { return requests_; }
-  /// For scripts: count a request they read.
-  void count_request() noexcept { ++requests_; }
 
  private:
   void accept_loop() {
@@ -153,7 +157,6 @@ class scripted_server {
   std::atomic<std::size_t> accepted_{0};
   std::atomic<std::size_t> open_{0};
   std::atomic<std::size_t> most_at_once_{0};
-  std::atomic<std::size_t> requests_{0};
 };
 
 /// An ordinary keep-alive response with `body`.
