@@ -354,6 +354,27 @@ TEST_CASE("timeouts: connect, read and total are told apart") {
   }
 }
 
+TEST_CASE("the total timeout also bounds the wait for a pooled connection") {
+  scripted_server server([](scripted_connection& connection, std::size_t) {
+    (void)connection.read_request();
+    connection.wait_for_close();
+  });
+  run_client({.pool = {.max_connections_per_host = 1}}, [&](ar::client& http) -> ar::task<void> {
+    ar::client_request holder{ar::method::get, server.url()};
+    holder.timeout = 300ms;
+    ar::client_request waiter{ar::method::get, server.url()};
+    waiter.timeout = 100ms;
+    std::vector<ar::task<ar::result<ar::client_response>>> calls;
+    calls.push_back(http.try_request(std::move(holder)));
+    calls.push_back(http.try_request(std::move(waiter)));
+    auto results = co_await ar::when_all(std::move(calls));
+    CHECK(results[0]->error() == ar::client_errc::total_timeout);
+    CHECK(results[1]->error() == ar::client_errc::total_timeout);
+    CHECK(http.statistics().open_connections == 0);
+  });
+  CHECK(server.connections() == 1);  // the waiting request never had a connection of its own
+}
+
 TEST_CASE("a request cancelled by a racing timer closes its connection and leaves the pool usable") {
   using namespace asio::experimental::awaitable_operators;
   std::atomic<int> calls{0};
