@@ -646,3 +646,15 @@ TEST_CASE("https:// without asyncrest::tls, or to a plain server, fails clearly"
     }
   });
 }
+
+TEST_CASE("a client used from another execution context refuses at once") {
+  asio::io_context home;
+  asio::io_context elsewhere;
+  ar::client http{home};
+  std::exception_ptr failure;
+  asio::co_spawn(elsewhere, http.get("http://127.0.0.1:1/"),
+                 [&](std::exception_ptr error, const ar::client_response&) { failure = error; });
+  elsewhere.run();
+  REQUIRE(failure);
+  CHECK_THROWS_AS(std::rethrow_exception(failure), std::logic_error);
+}
