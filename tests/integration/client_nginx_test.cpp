@@ -1,6 +1,7 @@
 // The HTTP client against a third-party server, Debian's nginx, started by the fixture on free
 // ports: keep-alive reuse, redirects, static files read whole and streamed, chunked gzip, and
-// HTTPS with a CA and certificate made at test time: trusted, untrusted, wrong host name.
+// HTTPS with a CA and certificate made at test time: trusted (whole and streamed bodies),
+// untrusted, wrong host name.
 #include <asyncrest/client.hpp>
 #include <asyncrest/gather.hpp>
 
@@ -114,9 +115,18 @@ TEST_CASE("nginx over HTTPS: verified by default, with a CA file, host names che
     return;
   }
 
+  write_files(nginx);
   run_client({.tls = {.ca_file = nginx.ca_file()}}, [&](ar::client& http) -> ar::task<void> {
     auto trusted = co_await http.get(by_name);
     CHECK(trusted.body == "hello from nginx");
+    const std::string file_url = "https://localhost:" + std::to_string(nginx.tls_port()) + "/files/big.txt";
+    CHECK((co_await http.get(file_url)).body == file_body());
+    auto stream = co_await http.stream({ar::method::get, file_url});
+    std::string streamed;
+    for (std::string_view piece = co_await stream.read_some(); !piece.empty(); piece = co_await stream.read_some()) {
+      streamed.append(piece);
+    }
+    CHECK(streamed == file_body());
     std::set<std::string> connections;
     const std::string connection_url = "https://localhost:" + std::to_string(nginx.tls_port()) + "/connection";
     for (int index = 0; index < 5; ++index) connections.insert((co_await http.get(connection_url)).body);
