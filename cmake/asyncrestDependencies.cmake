@@ -4,6 +4,7 @@
 #   llhttp::llhttp       llhttp HTTP/1.x parser
 #   asyncrest::simdjson  simdjson
 #   asyncrest::doctest   doctest, only when ASYNCREST_NEED_DOCTEST is true
+#   asyncrest::tls       opt-in HTTPS for the client: OpenSSL, only when it is found
 #
 # Each dependency is looked for in this order: an installed CMake package or
 # header, Debian's packaged sources, then a pinned, hash-checked upstream release
@@ -512,9 +513,31 @@ endfunction()
 
 # ---------------------------------------------------------------------------
 
+# ---------------------------------------------------------------------------
+# asyncrest::tls (opt-in: link it to use https:// URLs with the client)
+# ---------------------------------------------------------------------------
+
+function(_asyncrest_resolve_tls)
+  if(TARGET asyncrest::tls)
+    return()
+  endif()
+  find_package(OpenSSL QUIET)
+  if(NOT OpenSSL_FOUND)
+    message(STATUS "asyncrest: OpenSSL not found, so no asyncrest::tls "
+                   "(the client then refuses https:// URLs; on Debian/Ubuntu: apt-get install libssl-dev)")
+    return()
+  endif()
+  add_library(asyncrest_tls INTERFACE)
+  add_library(asyncrest::tls ALIAS asyncrest_tls)
+  target_compile_definitions(asyncrest_tls INTERFACE ASYNCREST_WITH_OPENSSL=1)
+  target_link_libraries(asyncrest_tls INTERFACE OpenSSL::SSL OpenSSL::Crypto)
+  _asyncrest_report(OpenSSL "${OPENSSL_VERSION}" "installed package" "${OPENSSL_INCLUDE_DIR}")
+endfunction()
+
 _asyncrest_resolve_asio()
 _asyncrest_resolve_llhttp()
 _asyncrest_resolve_simdjson()
+_asyncrest_resolve_tls()
 if(ASYNCREST_NEED_DOCTEST)
   _asyncrest_resolve_doctest()
 endif()

@@ -4,7 +4,7 @@
 #   --ci   also what continuous integration uses: clang (the second compiler) and clang-format
 set -euo pipefail
 
-packages=(cmake make g++ libasio-dev libsimdjson-dev doctest-dev node-llhttp)
+packages=(cmake make g++ libasio-dev libsimdjson-dev doctest-dev node-llhttp libssl-dev openssl nginx)
 for option in "$@"; do
   case "$option" in
     --ci) packages+=(clang clang-format) ;;

@@ -2,6 +2,11 @@
 #pragma once
 
 #include <asyncrest/app.hpp>
+#include <asyncrest/client.hpp>
+#include <asyncrest/client_error.hpp>
+#include <asyncrest/client_response.hpp>
+#include <asyncrest/client_settings.hpp>
+#include <asyncrest/gather.hpp>
 #include <asyncrest/headers.hpp>
 #include <asyncrest/http_error.hpp>
 #include <asyncrest/job_backend.hpp>
@@ -11,6 +16,7 @@
 #include <asyncrest/middleware.hpp>
 #include <asyncrest/request.hpp>
 #include <asyncrest/response.hpp>
+#include <asyncrest/result.hpp>
 #include <asyncrest/route.hpp>
 #include <asyncrest/router.hpp>
 #include <asyncrest/settings.hpp>

@@ -1,0 +1,92 @@
+// Settings of an HTTP client: timeouts, pool limits, retries, redirects and TLS. Aggregates, so
+//
+//     ar::client http{io, {.timeouts = {.total = 5s}, .retries = {.max_retries = 3}}};
+//
+// names only what differs from the defaults.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace asyncrest {
+
+/// How long each part of a request may take. A zero duration means no limit.
+struct client_timeouts {
+  /// Name resolution, TCP connect and TLS handshake of a new connection.
+  std::chrono::milliseconds connect{std::chrono::seconds(10)};
+  /// The longest wait for the server to take the next bytes of the request or to send the next
+  /// bytes of the response.
+  std::chrono::milliseconds read{std::chrono::seconds(30)};
+  /// The whole call: waiting for a pooled connection, every attempt and redirect, the backoff
+  /// between retries and reading the body.
+  std::chrono::milliseconds total{std::chrono::minutes(5)};
+  /// How often timeouts are checked. A timeout fires up to this much late; checking with one
+  /// timer per client instead of one per request keeps timer system calls off every request.
+  std::chrono::milliseconds resolution{std::chrono::milliseconds(10)};
+};
+
+/// How many connections the pool keeps and for how long.
+struct pool_limits {
+  /// Connections open at once to one origin (scheme, host and port). Requests beyond it wait
+  /// for a connection to come back.
+  std::size_t max_connections_per_host = 100;
+  /// Connections open at once over every origin.
+  std::size_t max_connections = 1000;
+  /// An idle connection is closed after this long. Servers close idle connections too; closing
+  /// first avoids reusing one the server is about to drop.
+  std::chrono::milliseconds idle_timeout{std::chrono::seconds(30)};
+};
+
+/// Retries with exponential backoff and jitter. Off unless `max_retries > 0`.
+struct retry_policy {
+  /// Attempts after the first.
+  unsigned max_retries = 0;
+  /// The wait before the first retry; each later wait is `multiplier` times longer, up to
+  /// `max_backoff`. Each wait is shortened by a random part of up to `jitter` of it, so clients
+  /// that failed together do not retry together. A Retry-After in seconds, up to `max_backoff`,
+  /// is waited for instead.
+  std::chrono::milliseconds initial_backoff{std::chrono::milliseconds(100)};
+  std::chrono::milliseconds max_backoff{std::chrono::seconds(5)};
+  double multiplier = 2.0;
+  double jitter = 0.5;
+  /// Statuses worth another attempt. Connect failures, timeouts of one attempt and broken
+  /// connections are always retried.
+  std::vector<unsigned> retry_statuses{429, 502, 503, 504};
+  /// Only GET, HEAD, PUT, DELETE and OPTIONS are retried unless this is set: a POST or PATCH
+  /// repeated after a lost response may be applied twice.
+  bool retry_non_idempotent = false;
+};
+
+/// Following redirects (301, 302, 303, 307, 308). Off unless `max_redirects > 0`.
+struct redirect_policy {
+  unsigned max_redirects = 0;
+};
+
+/// HTTPS, when asyncrest is built with asyncrest::tls. Certificates and host names are verified.
+struct tls_settings {
+  /// Whether to verify the server's certificate chain and host name. Turning it off lets anyone
+  /// on the path read and change the traffic.
+  bool verify = true;
+  /// A PEM file of CA certificates trusted besides the system's default ones.
+  std::string ca_file{};
+};
+
+struct client_settings {
+  client_timeouts timeouts{};
+  pool_limits pool{};
+  retry_policy retries{};
+  redirect_policy redirects{};
+  tls_settings tls{};
+  /// The response's header block, in bytes.
+  std::size_t max_header_bytes = 64 * 1024;
+  /// A response body read into memory, in bytes. A streamed body has no limit.
+  std::size_t max_body_bytes = 64 * 1024 * 1024;
+  /// Throw `http_status_error` for a 4xx or 5xx response (`try_` calls return it as an error).
+  bool raise_for_status = false;
+  /// Sent as User-Agent unless a request sets its own.
+  std::string user_agent = "asyncrest";
+};
+
+}  // namespace asyncrest
