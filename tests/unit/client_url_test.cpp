@@ -38,7 +38,7 @@ TEST_CASE("parse_url: what it refuses") {
   for (const char* bad :
        {"", "example.com", "ftp://h/", "http://", "http:///path", "http://h:0/", "http://h:65536/", "http://h:12x/",
         "http://u@h/", "http://[::1/", "http://h/a b", "http://h/\x01", "http://h_o st/", "http://h/<tag>"}) {
-    CHECK_THROWS_AS_MESSAGE(parse_url(bad), client_error, bad);
+    CHECK_THROWS_AS_MESSAGE(static_cast<void>(parse_url(bad)), client_error, bad);
   }
   try {
     (void)parse_url("mailto:x");
@@ -54,5 +54,5 @@ TEST_CASE("resolve_location: absolute, scheme-relative, absolute-path and relati
   CHECK(resolve_location(base, "/root").text() == "http://a.example:8080/root");
   CHECK(resolve_location(base, "sibling").text() == "http://a.example:8080/dir/sibling");
   CHECK(resolve_location(base, "?y=2").text() == "http://a.example:8080/dir/page?y=2");
-  CHECK_THROWS_AS(resolve_location(base, "ftp://elsewhere/"), client_error);
+  CHECK_THROWS_AS(static_cast<void>(resolve_location(base, "ftp://elsewhere/")), client_error);
 }
