@@ -52,6 +52,16 @@ namespace asyncrest::detail {
   }
 }
 
+/// Unreserved and sub-delim characters, as a table: every request's Host is checked byte by byte.
+inline constexpr std::array<bool, 256> host_characters = [] {
+  std::array<bool, 256> allowed{};
+  for (char letter = 'a'; letter <= 'z'; ++letter) allowed[static_cast<unsigned char>(letter)] = true;
+  for (char letter = 'A'; letter <= 'Z'; ++letter) allowed[static_cast<unsigned char>(letter)] = true;
+  for (char digit = '0'; digit <= '9'; ++digit) allowed[static_cast<unsigned char>(digit)] = true;
+  for (const char symbol : std::string_view("-._~!$&'()*+,;=")) allowed[static_cast<unsigned char>(symbol)] = true;
+  return allowed;
+}();
+
 /// RFC 9110 §7.2: uri-host [ ":" port ], where uri-host is an IP literal in brackets or a
 /// reg-name of unreserved, percent-encoded and sub-delim characters.
 [[nodiscard]] inline bool is_valid_host(std::string_view host) noexcept {
@@ -66,9 +76,7 @@ namespace asyncrest::detail {
   } else {
     while (position < host.size() && host[position] != ':') {
       const char character = host[position];
-      const bool allowed = (character >= 'a' && character <= 'z') || (character >= 'A' && character <= 'Z') ||
-                           (character >= '0' && character <= '9') ||
-                           std::string_view("-._~!$&'()*+,;=").find(character) != std::string_view::npos;
+      const bool allowed = host_characters[static_cast<unsigned char>(character)];
       if (character == '%') {
         if (position + 2 >= host.size() || hex_digit_value(host[position + 1]) < 0 ||
             hex_digit_value(host[position + 2]) < 0) {
@@ -154,7 +162,9 @@ class connection {
       const response_framing framing{keep_alive, request_.version_minor() == 0, request_.method() == method::head};
       begin_ = parsed_;  // the next request, if pipelined, starts here
 
-      if (!co_await queue(answer, framing)) co_return;
+      // A small response is copied into the write buffer without a coroutine frame of its own;
+      // only a large body is written from the response, at once.
+      if (!queue(answer, framing) && !co_await write_with_body(answer)) co_return;
       if (!keep_alive) {
         if (co_await flush()) co_await close_gracefully();
         co_return;
@@ -411,14 +421,21 @@ class connection {
     return path_is_valid;
   }
 
-  /// Appends the response to the write buffer, or writes at once with a large body.
-  task<bool> queue(const response& answer, const response_framing& framing) {
+  /// Appends the response to the write buffer. Returns false when its body is too large to
+  /// copy: then only the head is queued, and `write_with_body` sends it with the body.
+  bool queue(const response& answer, const response_framing& framing) {
     std::string& out = space_->write_buffer;
-    if (!append_response_head(out, answer, framing)) co_return true;
+    if (!append_response_head(out, answer, framing)) return true;
     if (answer.body.size() < copy_body_limit) {
       out.append(answer.body);
-      co_return true;
+      return true;
     }
+    return false;
+  }
+
+  /// Writes the queued bytes and the body of `answer` in one gathered write.
+  task<bool> write_with_body(const response& answer) {
+    std::string& out = space_->write_buffer;
     state_.current = connection_state::phase::writing;
     state_.expire_at(clock::now() + settings_.timeouts.write, connection_state::expiry::write);
     asio::error_code error;
