@@ -3,7 +3,17 @@
 # machine lacks. Does nothing when everything is there.
 set -euo pipefail
 
-packages=(cmake make g++ libasio-dev libsimdjson-dev doctest-dev node-llhttp)
+#   bash cmake/install-dependencies.sh                 build and test (benchmark targets included)
+#   bash cmake/install-dependencies.sh --benchmarks    also what benchmarks/run.sh runs: wrk, the
+#                                                      nginx and aiohttp peers
+
+# The library, its tests, and the benchmark targets the tests build: Google Benchmark for the
+# microbenchmarks, Boost (Beast) and cpp-httplib for two of the peers.
+packages=(cmake make g++ libasio-dev libsimdjson-dev doctest-dev node-llhttp
+          libbenchmark-dev libboost-dev libcpp-httplib-dev)
+if [ "${1:-}" = "--benchmarks" ]; then
+  packages+=(wrk nginx-light python3 python3-aiohttp util-linux)
+fi
 
 missing=()
 for package in "${packages[@]}"; do
