@@ -42,8 +42,10 @@ for scenario in scenarios:
             rps_ratio = f"{rps / ref_rps:.2f}" if ref_rps else ""
             cpu_ratio = f"{cpu / ref_cpu:.2f}" if ref_cpu else ""
             errors = int(sum(figures[key]["errors"]))
-            print(f"| {scenario} | {connections} | {peer} | {rps:,.0f} | {rps_ratio} | {median(key, 'p50_ms'):.2f} | "
-                  f"{median(key, 'p99_ms'):.2f} | {cpu:.2f} | {cpu_ratio} | {errors} |")
+            # wrk records one latency per pipelined batch, and its percentiles then often read 0.
+            latency = [f"{value:.2f}" if value else "n/a" for value in (median(key, "p50_ms"), median(key, "p99_ms"))]
+            print(f"| {scenario} | {connections} | {peer} | {rps:,.0f} | {rps_ratio} | {latency[0]} | "
+                  f"{latency[1]} | {cpu:.2f} | {cpu_ratio} | {errors} |")
 
 served = {row["peer"] for row in rows}
 print()

@@ -24,6 +24,7 @@ namespace {
 struct exchange {
   std::string target;
   std::string out;
+  bool close = false;  // a request asked for Connection: close (or was HTTP/1.0 without keep-alive)
 };
 
 void append_response(std::string& out, std::string_view target) {
@@ -54,9 +55,13 @@ const llhttp_settings_t& callbacks() {
       static_cast<exchange*>(parser->data)->target.append(at, length);
       return 0;
     };
-    settings.on_message_complete = [](llhttp_t* parser) {
+    settings.on_message_complete = [](llhttp_t* parser) -> int {
       auto* current = static_cast<exchange*>(parser->data);
       append_response(current->out, current->target);
+      if (llhttp_should_keep_alive(parser) == 0) {
+        current->close = true;
+        return HPE_PAUSED;  // nothing after it is read as a request
+      }
       return 0;
     };
     return settings;
@@ -73,10 +78,15 @@ asio::awaitable<void> serve(asio::ip::tcp::socket socket) {
   try {
     for (;;) {
       const std::size_t received = co_await socket.async_read_some(asio::buffer(buffer), asio::use_awaitable);
-      if (llhttp_execute(&parser, buffer.data(), received) != HPE_OK) co_return;
+      const llhttp_errno_t result = llhttp_execute(&parser, buffer.data(), received);
+      if (result != HPE_OK && !current.close) co_return;
       if (!current.out.empty()) {
         co_await asio::async_write(socket, asio::buffer(current.out), asio::use_awaitable);
         current.out.clear();
+      }
+      if (current.close) {
+        socket.shutdown(asio::ip::tcp::socket::shutdown_send);
+        co_return;
       }
     }
   } catch (const std::exception&) {
