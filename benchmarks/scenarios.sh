@@ -18,7 +18,7 @@ scenarios_of() {
   case "$(basename "$1")" in
     benchmark_server | asyncrest | aiohttp_server.py | aiohttp) echo plaintext json pipelined param echo ;;
     nginx.sh | nginx) echo plaintext json pipelined param ;;
-    peer_httplib | httplib) echo plaintext json param ;;  # pipelined requests stall until its keep-alive timeout
+    peer_httplib | httplib) echo plaintext json param ;;  # of 16 pipelined requests, only the first few are answered
     *) echo plaintext json pipelined ;;  # the floor and Beast: fixed answers, no router, no JSON parser
   esac
 }
