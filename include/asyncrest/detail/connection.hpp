@@ -171,7 +171,8 @@ class connection {
       }
       // Pipelined requests already buffered are answered before anything is written, so their
       // responses leave together.
-      if (parsed_ == end_ || space_->write_buffer.size() >= flush_threshold) {
+      // (Empty when a large body has just been written with its head.)
+      if (!space_->write_buffer.empty() && (parsed_ == end_ || space_->write_buffer.size() >= flush_threshold)) {
         // flush() inlined: one coroutine frame fewer per request, and Asio recycles only two.
         state_.current = connection_state::phase::writing;
         state_.expire_at(clock::now() + settings_.timeouts.write, connection_state::expiry::write);
