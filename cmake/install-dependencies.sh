@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
 # Installs, from Debian or Ubuntu packages, whatever asyncrest's build and tests need and the
 # machine lacks. Does nothing when everything is there.
-#   --ci   also what continuous integration uses: clang (the second compiler) and clang-format
+#   bash cmake/install-dependencies.sh                 build and test (benchmark targets included)
+#   bash cmake/install-dependencies.sh --ci            also what continuous integration uses: clang
+#                                                      (the second compiler) and clang-format
+#   bash cmake/install-dependencies.sh --benchmarks    also what benchmarks/run.sh runs: wrk and
+#                                                      the aiohttp peer
 set -euo pipefail
 
-packages=(cmake make g++ libasio-dev libsimdjson-dev doctest-dev node-llhttp libssl-dev openssl nginx)
+# The library and its tests (OpenSSL and nginx for the client's HTTPS and third-party server
+# tests), and the benchmark targets the tests build: Google Benchmark for the microbenchmarks,
+# Boost (Beast) and cpp-httplib for two of the peers.
+packages=(cmake make g++ libasio-dev libsimdjson-dev doctest-dev node-llhttp libssl-dev openssl nginx
+          libbenchmark-dev libboost-dev libcpp-httplib-dev)
 for option in "$@"; do
   case "$option" in
     --ci) packages+=(clang clang-format) ;;
+    --benchmarks) packages+=(wrk python3 python3-aiohttp util-linux) ;;
     *)
-      echo "install-dependencies: unknown option $option (known: --ci)" >&2
+      echo "install-dependencies: unknown option $option (known: --ci, --benchmarks)" >&2
       exit 2
       ;;
   esac

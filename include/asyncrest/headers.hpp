@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <optional>
 #include <span>
 #include <string>
@@ -26,11 +27,20 @@ namespace asyncrest {
 }
 
 namespace detail {
+/// tchar as a table rather than comparisons: it is asked once per byte of every field name
+/// written. At namespace scope, so that it is not rebuilt on each call.
+inline constexpr std::array<bool, 256> token_characters = [] {
+  std::array<bool, 256> allowed{};
+  for (char letter = 'A'; letter <= 'Z'; ++letter) allowed[static_cast<unsigned char>(letter)] = true;
+  for (char letter = 'a'; letter <= 'z'; ++letter) allowed[static_cast<unsigned char>(letter)] = true;
+  for (char digit = '0'; digit <= '9'; ++digit) allowed[static_cast<unsigned char>(digit)] = true;
+  for (const char symbol : std::string_view("!#$%&'*+-.^_`|~")) allowed[static_cast<unsigned char>(symbol)] = true;
+  return allowed;
+}();
+
 /// tchar of RFC 9110 §5.6.2: what field names and methods are made of.
 [[nodiscard]] constexpr bool is_token_character(char character) noexcept {
-  return (character >= 'A' && character <= 'Z') || (character >= 'a' && character <= 'z') ||
-         (character >= '0' && character <= '9') ||
-         std::string_view("!#$%&'*+-.^_`|~").find(character) != std::string_view::npos;
+  return token_characters[static_cast<unsigned char>(character)];
 }
 }  // namespace detail
 

@@ -8,6 +8,7 @@
 #include <asyncrest/status.hpp>
 
 #include <charconv>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -46,37 +47,58 @@ inline void append_number(std::string& out, std::size_t number) {
   out.append(digits, result.ptr);
 }
 
+/// Copies `text` to `cursor` and moves the cursor past it.
+inline void put(char*& cursor, std::string_view text) noexcept {
+  std::memcpy(cursor, text.data(), text.size());
+  cursor += text.size();
+}
+
 /// Appends everything up to and including the blank line; returns whether the body follows.
+///
+/// The head is measured first and written into room made once: appending piece by piece costs
+/// a capacity check per piece, which was a tenth of a small request's instructions.
 inline bool append_response_head(std::string& out, const response& answer, response_framing framing) {
-  const unsigned code = to_number(answer.status);
-  out.append("HTTP/1.1 ");
-  append_number(out, code);
-  out.push_back(' ');
-  out.append(reason_phrase(answer.status));
-  out.append("\r\nDate: ");
-  out.append(http_date());
+  const std::string_view reason = reason_phrase(answer.status);
+  const std::string_view date = http_date();
   // 1xx, 204 and 304 carry none: a 304's Content-Length would have to be that of the 200 it
   // stands for, which the server does not know (RFC 9110 §8.6).
-  if (!status_forbids_body(answer.status)) {
-    out.append("\r\nContent-Length: ");
-    append_number(out, answer.body.size());
+  const bool announces_length = !status_forbids_body(answer.status);
+  std::size_t most = 96 + reason.size() + date.size();  // status line, Date, Content-Length, Connection
+  for (const auto& [name, value] : answer.headers) most += name.size() + value.size() + 4;
+
+  const std::size_t start = out.size();
+  out.resize(start + most);
+  char* cursor = out.data() + start;
+  put(cursor, "HTTP/1.1 ");
+  const unsigned code = to_number(answer.status);
+  *cursor++ = static_cast<char>('0' + code / 100 % 10);
+  *cursor++ = static_cast<char>('0' + code / 10 % 10);
+  *cursor++ = static_cast<char>('0' + code % 10);
+  *cursor++ = ' ';
+  put(cursor, reason);
+  put(cursor, "\r\nDate: ");
+  put(cursor, date);
+  if (announces_length) {
+    put(cursor, "\r\nContent-Length: ");
+    cursor = std::to_chars(cursor, cursor + 20, answer.body.size()).ptr;
   }
   if (!framing.keep_alive) {
-    out.append("\r\nConnection: close");
+    put(cursor, "\r\nConnection: close");
   } else if (framing.http10_client) {
-    out.append("\r\nConnection: keep-alive");
+    put(cursor, "\r\nConnection: keep-alive");
   }
   for (const auto& [name, value] : answer.headers) {
     // Dropped rather than sent: a CR or LF from a handler would let a client's input write
     // headers or a whole second response.
     if (is_framing_field(name) || is_unsafe_field(name, value)) continue;
-    out.append("\r\n");
-    out.append(name);
-    out.append(": ");
-    out.append(value);
+    put(cursor, "\r\n");
+    put(cursor, name);
+    put(cursor, ": ");
+    put(cursor, value);
   }
-  out.append("\r\n\r\n");
-  return !framing.head_request && !status_forbids_body(answer.status) && !answer.body.empty();
+  put(cursor, "\r\n\r\n");
+  out.resize(static_cast<std::size_t>(cursor - out.data()));
+  return !framing.head_request && announces_length && !answer.body.empty();
 }
 
 }  // namespace asyncrest::detail
