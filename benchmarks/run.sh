@@ -55,9 +55,10 @@ if [ "$(ulimit -n)" -lt 12000 ]; then
 fi
 
 echo "== building (Release) in $build_dir"
+mkdir -p "$build_dir"
 cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DASYNCREST_BUILD_TESTS=OFF \
-  -DASYNCREST_BUILD_EXAMPLES=ON -DASYNCREST_BUILD_BENCHMARKS=ON >"$build_dir.configure.log" 2>&1 ||
-  { cat "$build_dir.configure.log" >&2; exit 1; }
+  -DASYNCREST_BUILD_EXAMPLES=ON -DASYNCREST_BUILD_BENCHMARKS=ON >"$build_dir/configure.log" 2>&1 ||
+  { cat "$build_dir/configure.log" >&2; exit 1; }
 targets=(benchmark_server peer_floor)
 for optional in peer_beast peer_httplib; do
   grep -q "^$optional:" <(cmake --build "$build_dir" --target help 2>/dev/null | sed 's/^\.\.\. //; s/ .*//; s/$/:/') &&
