@@ -6,6 +6,7 @@
 #include <asyncrest/gather.hpp>
 
 #include <doctest/doctest.h>
+#include <support/client_runner.hpp>
 #include <support/nginx_server.hpp>
 
 #include <asio/co_spawn.hpp>
@@ -18,26 +19,10 @@
 #include <vector>
 
 namespace ar = asyncrest;
+using ar::testing::run_client;
 using namespace std::chrono_literals;
 
 namespace {
-
-template <class Body>
-void run_client(const ar::client_settings& settings, Body body) {
-  asio::io_context io;
-  std::exception_ptr failure;
-  bool finished = false;
-  {
-    ar::client http{io, settings};
-    asio::co_spawn(io, body(http), [&](std::exception_ptr error) {
-      failure = error;
-      finished = true;
-    });
-    io.run();
-  }
-  REQUIRE(finished);
-  if (failure) std::rethrow_exception(failure);
-}
 
 const char* const locations = R"(
     location = /hello { default_type text/plain; return 200 "hello from nginx"; }

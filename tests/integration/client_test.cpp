@@ -7,6 +7,7 @@
 #include <asyncrest/asyncrest.hpp>
 
 #include <doctest/doctest.h>
+#include <support/client_runner.hpp>
 #include <support/scripted_server.hpp>
 #include <support/test_server.hpp>
 
@@ -30,30 +31,13 @@
 #include <vector>
 
 namespace ar = asyncrest;
+using ar::testing::run_client;
 using namespace std::chrono_literals;
 using ar::testing::ok_response;
 using ar::testing::scripted_connection;
 using ar::testing::scripted_server;
 
 namespace {
-
-/// Runs `body(client)` on an io_context of its own until it and the client are done.
-template <class Body>
-void run_client(const ar::client_settings& settings, Body body) {
-  asio::io_context io;
-  std::exception_ptr failure;
-  bool finished = false;
-  {
-    ar::client http{io, settings};
-    asio::co_spawn(io, body(http), [&](std::exception_ptr error) {
-      failure = error;
-      finished = true;
-    });
-    io.run();
-  }
-  REQUIRE(finished);
-  if (failure) std::rethrow_exception(failure);
-}
 
 ar::task<void> sleep_for(std::chrono::milliseconds duration) {
   asio::steady_timer timer(co_await asio::this_coro::executor, duration);
