@@ -53,14 +53,7 @@ namespace asyncrest::detail {
 }
 
 /// Unreserved and sub-delim characters, as a table: every request's Host is checked byte by byte.
-inline constexpr std::array<bool, 256> host_characters = [] {
-  std::array<bool, 256> allowed{};
-  for (char letter = 'a'; letter <= 'z'; ++letter) allowed[static_cast<unsigned char>(letter)] = true;
-  for (char letter = 'A'; letter <= 'Z'; ++letter) allowed[static_cast<unsigned char>(letter)] = true;
-  for (char digit = '0'; digit <= '9'; ++digit) allowed[static_cast<unsigned char>(digit)] = true;
-  for (const char symbol : std::string_view("-._~!$&'()*+,;=")) allowed[static_cast<unsigned char>(symbol)] = true;
-  return allowed;
-}();
+inline constexpr std::array<bool, 256> host_characters = alphanumeric_table_with("-._~!$&'()*+,;=");
 
 /// RFC 9110 §7.2: uri-host [ ":" port ], where uri-host is an IP literal in brackets or a
 /// reg-name of unreserved, percent-encoded and sub-delim characters.
