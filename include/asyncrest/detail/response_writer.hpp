@@ -41,12 +41,6 @@ struct response_framing {
   bool head_request = false;   // the body's length is announced, the body is not sent
 };
 
-inline void append_number(std::string& out, std::size_t number) {
-  char digits[24];
-  const auto result = std::to_chars(digits, digits + sizeof digits, number);
-  out.append(digits, result.ptr);
-}
-
 /// Copies `text` to `cursor` and moves the cursor past it.
 inline void put(char*& cursor, std::string_view text) noexcept {
   std::memcpy(cursor, text.data(), text.size());
