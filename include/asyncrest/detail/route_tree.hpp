@@ -11,6 +11,7 @@
 #include <array>
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -105,7 +106,8 @@ class route_tree {
     route_match result;
     std::string_view rest = raw_path.size() > 1 ? raw_path.substr(1) : std::string_view{};
     const bool has_segment = raw_path.size() > 1;
-    match_from(0, rest, has_segment, verb, space, result);
+    const bool encoded = raw_path.find('%') != std::string_view::npos;
+    match_from(0, rest, has_segment, encoded, verb, space, result);
     return result;
   }
 
@@ -116,7 +118,7 @@ class route_tree {
   static constexpr std::uint32_t none = 0xFFFFFFFF;
 
   struct node {
-    std::vector<std::pair<std::string_view, std::uint32_t>> literals;  // sorted by text
+    std::vector<std::pair<std::string_view, std::uint32_t>> literals;  // by length, then bytes
     std::vector<std::pair<parameter_type, std::uint32_t>> parameters;  // most specific first
     std::uint32_t catch_all = none;
     std::array<std::uint16_t, method_count> routes = filled_routes();
@@ -137,8 +139,7 @@ class route_tree {
     switch (segment.kind) {
       case segment_kind::literal: {
         auto& literals = nodes_[parent].literals;
-        auto found = std::lower_bound(literals.begin(), literals.end(), segment.text,
-                                      [](const auto& entry, std::string_view text) { return entry.first < text; });
+        auto found = std::lower_bound(literals.begin(), literals.end(), segment.text, literal_before);
         if (found != literals.end() && found->first == segment.text) return found->second;
         const std::size_t at = static_cast<std::size_t>(found - literals.begin());
         const std::uint32_t child = fresh();
@@ -168,8 +169,15 @@ class route_tree {
     return parent;
   }
 
-  static std::string_view decoded(std::string_view raw, workspace& space) {
-    if (raw.find('%') == std::string_view::npos) return raw;
+  // Literals are ordered by length first: most comparisons in a lookup are then settled by the
+  // lengths, without comparing bytes.
+  static bool literal_before(const std::pair<std::string_view, std::uint32_t>& entry, std::string_view text) noexcept {
+    if (entry.first.size() != text.size()) return entry.first.size() < text.size();
+    return !text.empty() && std::memcmp(entry.first.data(), text.data(), text.size()) < 0;
+  }
+
+  static std::string_view decoded(std::string_view raw, bool encoded, workspace& space) {
+    if (!encoded || raw.find('%') == std::string_view::npos) return raw;
     std::string text;
     text.reserve(raw.size());
     append_percent_decoded(raw, text, false);  // the connection checked that it decodes
@@ -177,8 +185,8 @@ class route_tree {
   }
 
   // Tries literal, then typed parameters, then the catch-all, backtracking on a dead end.
-  bool match_from(std::uint32_t index, std::string_view rest, bool has_segment, method verb, workspace& space,
-                  route_match& result) const {
+  bool match_from(std::uint32_t index, std::string_view rest, bool has_segment, bool encoded, method verb,
+                  workspace& space, route_match& result) const {
     const node& current = nodes_[index];
     if (!has_segment) return settle(current, verb, result);
 
@@ -186,24 +194,23 @@ class route_tree {
     const std::string_view raw_segment = rest.substr(0, slash);
     const std::string_view after = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
     const bool more = slash != std::string_view::npos;
-    const std::string_view segment = decoded(raw_segment, space);
+    const std::string_view segment = decoded(raw_segment, encoded, space);
 
     if (!current.literals.empty()) {
-      auto found = std::lower_bound(current.literals.begin(), current.literals.end(), segment,
-                                    [](const auto& entry, std::string_view text) { return entry.first < text; });
+      auto found = std::lower_bound(current.literals.begin(), current.literals.end(), segment, literal_before);
       if (found != current.literals.end() && found->first == segment &&
-          match_from(found->second, after, more, verb, space, result)) {
+          match_from(found->second, after, more, encoded, verb, space, result)) {
         return true;
       }
     }
     for (const auto& [type, child] : current.parameters) {
       if (!parameter_accepts(type, segment) || result.parameter_count == max_parameters) continue;
       result.values[result.parameter_count++] = segment;
-      if (match_from(child, after, more, verb, space, result)) return true;
+      if (match_from(child, after, more, encoded, verb, space, result)) return true;
       --result.parameter_count;
     }
     if (current.catch_all != none && result.parameter_count < max_parameters) {
-      result.values[result.parameter_count++] = decoded(rest, space);
+      result.values[result.parameter_count++] = decoded(rest, encoded, space);
       if (settle(nodes_[current.catch_all], verb, result)) return true;
       --result.parameter_count;
     }
