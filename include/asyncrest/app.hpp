@@ -35,10 +35,23 @@ template <class Router>
 struct guarded_router {
   Router routes;
 
-  task<response> operator()(request& req) const {
+  task<response> operator()(request& req) const { return guard(routes(req), req); }
+
+  void respond(request& req, answer& out) const {
+    try {
+      routes.respond(req, out);
+    } catch (...) {
+      out.value = response_from_exception(std::current_exception(), req);
+      return;
+    }
+    if (out.pending.valid()) out.pending = guard(std::move(out.pending), req);
+  }
+
+ private:
+  static task<response> guard(task<response> pending, request& req) {
     std::exception_ptr failure;
     try {
-      co_return co_await routes(req);
+      co_return co_await std::move(pending);
     } catch (...) {
       failure = std::current_exception();
     }
@@ -104,16 +117,17 @@ class app {
   }
 
  private:
-  task<response> handle_request(request& req) const {
+  // A plain handler's response is left in `out.value`, so the server awaits nothing.
+  void handle_request(request& req, detail::answer& out) const {
     if constexpr (sizeof...(Middleware) == 0) {
-      return chain_.final_step().routes(req);  // errors are turned into responses by the server
+      chain_.final_step().routes.respond(req, out);  // errors are turned into responses by the server
     } else {
-      return chain_(req);
+      chain_.respond(req, out);
     }
   }
 
-  static task<response> dispatch(const void* self, request& req) {
-    return static_cast<const app*>(self)->handle_request(req);
+  static void dispatch(const void* self, request& req, detail::answer& out) {
+    static_cast<const app*>(self)->handle_request(req, out);
   }
 
   detail::middleware_chain<detail::guarded_router<Router>, Middleware...> chain_;

@@ -74,6 +74,20 @@ namespace detail {
 /// A response already known, as a task: for answers that need no coroutine of their own.
 inline task<response> ready(response result) { co_return result; }
 
+/// Where a step of the request path leaves its answer: in `value` at once (a plain handler, a
+/// 404, a middleware's early answer), or as a coroutine in `pending` when it has to wait. The
+/// server awaits only what is pending, so a plain handler's response costs no coroutine frame.
+struct answer {
+  response value;
+  task<response> pending;  // valid() when the response is still to come
+};
+
+/// `part.respond(req, out)`, the synchronous form of `part(req)`, where a step has one.
+template <class Step>
+concept responds_in_place = requires(const Step& part, request& req, answer& out) {
+  part.respond(req, out);
+};
+
 /// Middleware in order, then `Final`, which takes a request and returns a task<response>.
 template <class Final, class... Middleware>
 class middleware_chain {
@@ -82,6 +96,9 @@ class middleware_chain {
       : final_(std::move(final_step)), middleware_(std::move(middleware)) {}
 
   [[nodiscard]] task<response> operator()(request& req) const { return step<0>(this, req); }
+
+  /// The same, leaving a response made without waiting in `out.value` rather than in a task.
+  void respond(request& req, answer& out) const { respond_from<0>(req, out); }
 
   [[nodiscard]] Final& final_step() noexcept { return final_; }
   [[nodiscard]] const Final& final_step() const noexcept { return final_; }
@@ -103,6 +120,26 @@ class middleware_chain {
       } else {
         if (std::optional<response> early = middleware.before(req)) return ready(std::move(*early));
         return step<Index + 1>(chain, req);
+      }
+    }
+  }
+
+  template <std::size_t Index>
+  void respond_from(request& req, answer& out) const {
+    if constexpr (Index == sizeof...(Middleware)) {
+      if constexpr (responds_in_place<Final>) {
+        final_.respond(req, out);
+      } else {
+        out.pending = final_(req);
+      }
+    } else {
+      using current = std::tuple_element_t<Index, std::tuple<Middleware...>>;
+      if constexpr (around_middleware<current> || after_middleware<current>) {
+        out.pending = step<Index>(this, req);  // runs around what follows: needs a coroutine
+      } else if (std::optional<response> early = std::get<Index>(middleware_).before(req)) {
+        out.value = std::move(*early);
+      } else {
+        respond_from<Index + 1>(req, out);
       }
     }
   }

@@ -201,23 +201,32 @@ struct handler_call {
   using signature = route_signature<Path, Handler>;
   Handler handler;
 
-  task<response> operator()(request& req) const { return call(req, std::make_index_sequence<signature::path_arity>{}); }
+  task<response> operator()(request& req) const {
+    answer out;
+    respond(req, out);
+    if (out.pending.valid()) return std::move(out.pending);
+    return ready(std::move(out.value));
+  }
+
+  /// A plain handler's response goes to `out.value`; a coroutine handler's task to `out.pending`.
+  void respond(request& req, answer& out) const {
+    respond(req, out, std::make_index_sequence<signature::path_arity>{});
+  }
 
  private:
   template <std::size_t... Index>
-  task<response> call(request& req, std::index_sequence<Index...>) const {
+  void respond(request& req, answer& out, std::index_sequence<Index...>) const {
     const auto parameters = req.path_parameters();
     auto converted = std::tuple{
         convert_parameter<std::tuple_element_t<Index, typename signature::path_arguments>>(parameters[Index].value)...};
     if (!(std::get<Index>(converted).has_value() && ...)) {
-      return ready(problem(status::not_found, "no route matches this path"));
-    }
-    if constexpr (std::same_as<typename signature::result, task<response>> && takes_references) {
-      return call_keeping_values(req, std::move(converted), std::index_sequence<Index...>{});
+      out.value = problem(status::not_found, "no route matches this path");
+    } else if constexpr (std::same_as<typename signature::result, task<response>> && takes_references) {
+      out.pending = call_keeping_values(req, std::move(converted), std::index_sequence<Index...>{});
     } else if constexpr (std::same_as<typename signature::result, task<response>>) {
-      return invoke(req, std::move(*std::get<Index>(converted))...);
+      out.pending = invoke(req, std::move(*std::get<Index>(converted))...);
     } else {
-      return ready(invoke(req, std::move(*std::get<Index>(converted))...));
+      out.value = invoke(req, std::move(*std::get<Index>(converted))...);
     }
   }
 
@@ -278,6 +287,9 @@ class route {
 
   /// Runs the route's middleware and handler; `req` carries the matched path parameters.
   [[nodiscard]] task<response> operator()(request& req) const { return chain_(req); }
+
+  /// The same, with a response made without waiting left in `out.value` (see detail::answer).
+  void respond(request& req, detail::answer& out) const { chain_.respond(req, out); }
 
  private:
   detail::middleware_chain<detail::handler_call<Path, Handler>, Middleware...> chain_;

@@ -79,29 +79,42 @@ class router {
 
   /// Answers `req`: its route's response, or 404, 405 with Allow, 501, or the automatic OPTIONS.
   [[nodiscard]] task<response> operator()(request& req) const {
+    detail::answer out;
+    respond(req, out);
+    if (out.pending.valid()) return std::move(out.pending);
+    return detail::ready(std::move(out.value));
+  }
+
+  /// The same, with a response made without waiting left in `out.value` (see detail::answer):
+  /// how the server calls it, so that a plain handler needs no coroutine frame.
+  void respond(request& req, detail::answer& out) const {
     if (req.method() == method::other) {
-      return detail::ready(problem(status::not_implemented, "this server does not implement that method"));
+      out.value = problem(status::not_implemented, "this server does not implement that method");
+      return;
     }
     if (req.method() == method::options && req.target() == "*") {
-      return detail::ready(options_answer(tree_.all_methods()));
+      out.value = options_answer(tree_.all_methods());
+      return;
     }
     detail::workspace& space = detail::request_access::space(req);
     detail::route_match match = tree_.match(req.raw_path(), req.method(), space);
-    if (match.found()) return invoke_table[match.route](*this, req, match);
-    if (match.allowed != 0) {
-      if (req.method() == method::options) return detail::ready(options_answer(match.allowed));
-      response refusal = problem(status::method_not_allowed, "the path does not support that method");
-      refusal.headers.set("Allow", detail::allow_header(match.allowed));
-      return detail::ready(std::move(refusal));
+    if (match.found()) {
+      invoke_table[match.route](*this, req, match, out);
+    } else if (match.allowed == 0) {
+      out.value = problem(status::not_found, "no route matches this path");
+    } else if (req.method() == method::options) {
+      out.value = options_answer(match.allowed);
+    } else {
+      out.value = problem(status::method_not_allowed, "the path does not support that method");
+      out.value.headers.set("Allow", detail::allow_header(match.allowed));
     }
-    return detail::ready(problem(status::not_found, "no route matches this path"));
   }
 
  private:
-  using invoker = task<response> (*)(const router&, request&, const detail::route_match&);
+  using invoker = void (*)(const router&, request&, const detail::route_match&, detail::answer&);
 
   template <std::size_t Index>
-  static task<response> invoke(const router& self, request& req, const detail::route_match& match) {
+  static void invoke(const router& self, request& req, const detail::route_match& match, detail::answer& out) {
     using route_type = std::tuple_element_t<Index, std::tuple<Routes...>>;
     detail::workspace& space = detail::request_access::space(req);
     space.parameters.clear();
@@ -109,7 +122,7 @@ class router {
       space.parameters.push_back({route_type::pattern.parameter(position).text, match.values[position]});
     }
     detail::request_access::set_parameters(req, space.parameters);
-    return std::get<Index>(self.routes_)(req);
+    std::get<Index>(self.routes_).respond(req, out);
   }
 
   static response options_answer(detail::method_mask methods) {

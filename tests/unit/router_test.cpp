@@ -17,6 +17,7 @@
 #include <charconv>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -574,4 +575,53 @@ TEST_CASE("router: routes made by a function template") {
   const auto table = ar::routes(constant_route<"/one">(1), constant_route<"/two">(2.5));
   CHECK(dispatch(table, method::get, "/one").body == "1");
   CHECK(dispatch(table, method::get, "/two").body == std::to_string(2.5));
+}
+
+TEST_CASE("router: respond() leaves a response made at once in place, and only a coroutine pending") {
+  std::vector<std::string> log;
+  const auto table = ar::routes(
+      ar::get<"/plain/{id}">([](std::int64_t id) -> response { return ar::text("plain " + std::to_string(id)); }),
+      ar::get<"/coroutine">([]() -> task<response> { co_return ar::text("coroutine"); }),
+      ar::get<"/gated">([]() -> response { return ar::text("behind the gate"); }).use(key_gate{&log}),
+      ar::get<"/wrapped">([]() -> response { return ar::text("wrapped"); }).use(around_tag{&log, "around"}));
+
+  const auto respond = [&table](std::string_view target) {
+    auto incoming = std::make_unique<test_request>(method::get, "GET", target);
+    auto out = std::make_unique<ar::detail::answer>();
+    table.respond(incoming->req, *out);
+    return std::pair{std::move(incoming), std::move(out)};
+  };
+
+  SUBCASE("a plain handler") {
+    const auto [incoming, out] = respond("/plain/7");
+    CHECK_FALSE(out->pending.valid());
+    CHECK(out->value.body == "plain 7");
+  }
+  SUBCASE("a coroutine handler") {
+    auto [incoming, out] = respond("/coroutine");
+    REQUIRE(out->pending.valid());
+    CHECK(run_here(std::move(out->pending)).body == "coroutine");
+  }
+  SUBCASE("no route, and a parameter that does not convert") {
+    for (const char* target : {"/missing", "/plain/seven"}) {
+      const auto [incoming, out] = respond(target);
+      CHECK_FALSE(out->pending.valid());
+      CHECK(out->value.status == status::not_found);
+    }
+  }
+  SUBCASE("a before hook: its early answer, or the plain handler behind it") {
+    const auto [denied_request, denied] = respond("/gated?key=wrong");
+    CHECK_FALSE(denied->pending.valid());
+    CHECK(denied->value.status == status::forbidden);
+    const auto [allowed_request, allowed] = respond("/gated?key=secret");
+    CHECK_FALSE(allowed->pending.valid());
+    CHECK(allowed->value.body == "behind the gate");
+  }
+  SUBCASE("an around middleware needs the coroutine") {
+    auto [incoming, out] = respond("/wrapped");
+    REQUIRE(out->pending.valid());
+    const response res = run_here(std::move(out->pending));
+    CHECK(res.body == "wrapped");
+    CHECK(header(res, "X-Trace") == "around");
+  }
 }

@@ -1,6 +1,7 @@
 // How the server reaches the app, and the clock its deadlines use.
 #pragma once
 
+#include <asyncrest/middleware.hpp>
 #include <asyncrest/request.hpp>
 #include <asyncrest/response.hpp>
 #include <asyncrest/task.hpp>
@@ -10,10 +11,11 @@
 namespace asyncrest::detail {
 
 /// A function pointer and the app it was made for: the connection loop calls the app through
-/// it, so the loop is compiled once whatever the app's routes and middleware are.
+/// it, so the loop is compiled once whatever the app's routes and middleware are. The app
+/// leaves its answer in `out`: made already, or a coroutine for the loop to await.
 struct dispatcher {
   const void* target = nullptr;
-  task<response> (*call)(const void* target, request& req) = nullptr;
+  void (*call)(const void* target, request& req, answer& out) = nullptr;
 };
 
 using clock = std::chrono::steady_clock;
