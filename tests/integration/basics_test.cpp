@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -110,6 +111,12 @@ auto make_routes() {
       }),
       ar::delete_<"/users/{id:int}">(
           [](std::int64_t id) -> ar::response { return ar::text("deleted " + std::to_string(id)); }),
+      // `bytes` long, starting with the query's `n`
+      ar::get<"/sized/{bytes:int}">([](ar::request& req, std::int64_t bytes) -> ar::response {
+        std::string body(req.query("n").value_or(""));
+        body.resize(static_cast<std::size_t>(std::clamp<std::int64_t>(bytes, 0, 1 << 20)), '.');
+        return ar::text(std::move(body));
+      }),
       ar::get<"/small/{n}">([](std::uint8_t n) -> ar::response { return ar::text("small " + std::to_string(n)); }),
       ar::get<"/files/{name}">([](std::string name) -> ar::response { return ar::text(std::move(name)); }),
       ar::get<"/items">([]() -> ar::response { return ar::text("items list"); }),
@@ -409,6 +416,67 @@ TEST_CASE("pipelining: responses to a batch leave together") {
   CHECK(complete_responses() == 10);
   MESSAGE("10 pipelined responses arrived in " << reads << " read(s)");
   WARN(reads < 10);  // not a hard requirement: the kernel decides how the bytes are split
+}
+
+TEST_CASE("responses to a client that reads late arrive whole and in order") {
+  // 6 MB of responses for a client with a small receive buffer that reads nothing at first:
+  // the server's writes stop part way, and the rest waits for the client to read.
+  server_type server{&make_app};
+  raw_client client(server.port(), std::chrono::seconds(10), 16 * 1024);
+  constexpr int count = 400;
+  constexpr std::size_t size = 15000;  // copied into the write buffer, not written from the response
+  const auto body_of = [](int index) {
+    std::string body = std::to_string(index);
+    body.resize(size, '.');
+    return body;
+  };
+  bool sent = true;
+  std::thread sender([&] {
+    for (int index = 0; index < count && sent; ++index) {
+      sent = client.send(get("/sized/" + std::to_string(size) + "?n=" + std::to_string(index)));
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let the buffers fill first
+
+  int in_order = 0;
+  std::string failure;
+  try {
+    for (int index = 0; index < count; ++index) {
+      const http_reply reply = client.read_response();
+      if (reply.status == 200 && reply.body == body_of(index)) ++in_order;
+    }
+  } catch (const std::exception& error) {
+    failure = error.what();
+  }
+  sender.join();
+  CHECK_MESSAGE(failure.empty(), failure);
+  CHECK(sent);
+  CHECK(in_order == count);
+  CHECK(stays_open(client));
+}
+
+TEST_CASE("a connection that leaves in the middle of a request does not disturb the next one") {
+  // A thread lends the memory of a request, its parser included, from a pool: the next
+  // connection gets the one just given back, and its parser must start at a new message.
+  server_type server{&make_app};
+  for (const char* partial : {"GET /users/3 HTTP/1.1\r\nHost: localhost\r\nX-Half: ab",
+                              "POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10\r\n\r\nabc",
+                              "POST /echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab"}) {
+    const std::string_view sent = partial;
+    CAPTURE(sent);
+    {
+      raw_client leaving(server.port());
+      REQUIRE(leaving.send(partial));
+      leaving.shutdown_send();
+      // The server gives the memory back before it closes the socket.
+      REQUIRE(leaving.closed_by_server());
+    }
+    raw_client next(server.port());
+    REQUIRE(next.send(get("/users/4")));
+    const http_reply reply = next.read_response();
+    CHECK(reply.status == 200);
+    CHECK(reply.body == R"({"id":4})");
+  }
 }
 
 TEST_CASE("HEAD: the GET route's headers, no body") {

@@ -46,10 +46,14 @@ struct http_reply {
 
 class raw_client {
  public:
-  explicit raw_client(std::uint16_t port, std::chrono::milliseconds read_timeout = std::chrono::seconds(10))
+  /// `receive_buffer`, when not 0, sets SO_RCVBUF before connecting (the window is settled at
+  /// the handshake), to make the server's writes stop part way sooner.
+  explicit raw_client(std::uint16_t port, std::chrono::milliseconds read_timeout = std::chrono::seconds(10),
+                      int receive_buffer = 0)
       : read_timeout_(read_timeout) {
     descriptor_ = ::socket(AF_INET, SOCK_STREAM, 0);
     if (descriptor_ < 0) throw std::runtime_error("socket() failed");
+    if (receive_buffer != 0) ::setsockopt(descriptor_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(port);

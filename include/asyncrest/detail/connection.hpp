@@ -4,6 +4,7 @@
 #pragma once
 
 #include <asyncrest/detail/error_response.hpp>
+#include <asyncrest/detail/request_memory.hpp>
 #include <asyncrest/detail/request_parser.hpp>
 #include <asyncrest/detail/response_writer.hpp>
 #include <asyncrest/detail/worker.hpp>
@@ -67,19 +68,15 @@ inline constexpr std::array<bool, 256> host_characters = alphanumeric_table_with
     }
     position = close + 1;
   } else {
-    while (position < host.size() && host[position] != ':') {
-      const char character = host[position];
-      const bool allowed = host_characters[static_cast<unsigned char>(character)];
-      if (character == '%') {
-        if (position + 2 >= host.size() || hex_digit_value(host[position + 1]) < 0 ||
-            hex_digit_value(host[position + 2]) < 0) {
-          return false;
-        }
-        position += 3;
-        continue;
+    for (;;) {
+      // The usual name has only table characters: one lookup per byte.
+      while (position < host.size() && host_characters[static_cast<unsigned char>(host[position])]) ++position;
+      if (position == host.size() || host[position] != '%') break;
+      if (position + 2 >= host.size() || hex_digit_value(host[position + 1]) < 0 ||
+          hex_digit_value(host[position + 2]) < 0) {
+        return false;
       }
-      if (!allowed) return false;
-      ++position;
+      position += 3;
     }
   }
   if (position == host.size()) return true;
@@ -98,86 +95,131 @@ inline constexpr std::array<bool, 256> host_characters = alphanumeric_table_with
   return text;
 }
 
+/// Closes a connection's socket and takes it off its worker's list, however its coroutine ends.
+/// (At namespace scope: GCC 12 cannot mangle a local class of a coroutine in a precompiled header.)
+struct connection_registration {
+  worker& owner;
+  connection_state& state;
+  connection_registration(worker& registry, connection_state& registered) : owner(registry), state(registered) {
+    owner.add(state);
+  }
+  connection_registration(const connection_registration&) = delete;
+  connection_registration& operator=(const connection_registration&) = delete;
+  ~connection_registration() {
+    asio::error_code ignored;
+    state.socket.close(ignored);
+    owner.remove(state);
+  }
+};
+
 class connection {
  public:
-  connection(worker& owner, connection_state& state)
-      : worker_(owner), state_(state), settings_(owner.shared.settings), parser_(settings_.limits) {}
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
-  ~connection() { release_workspace(std::move(space_)); }
+  ~connection() { release_request_memory(std::move(memory_)); }
 
-  task<void> serve() {
-    asio::error_code error;
-    request_access::set_remote(request_, state_.socket.remote_endpoint(error));
+  /// A connection's coroutine, from accept to close. Its frame holds the connection, and is the
+  /// only frame an idle keep-alive connection keeps (with Asio's own for the spawn and the wait).
+  static task<void> run(worker& owner, asio::ip::tcp::socket socket) {
+    connection_state state(socket);
+    connection_registration registration(owner, state);  // for the sweep and the drain
+    connection self(owner, state);
+    try {
+      asio::error_code error;
+      self.remote_ = state.socket.remote_endpoint(error);
 
-    for (;;) {
-      // Between requests: give the buffers back and wait for the next byte holding none.
-      if (!space_ || parsed_ == end_) {
-        release_workspace(std::move(space_));
-        begin_ = parsed_ = end_ = 0;
-        if (worker_.draining) co_return;
-        state_.current = connection_state::phase::idle;
-        state_.expire_at(clock::now() + settings_.timeouts.keep_alive, connection_state::expiry::keep_alive);
-        co_await state_.socket.async_wait(asio::ip::tcp::socket::wait_read, with_error(error));
-        if (error || worker_.draining || state_.expired != connection_state::expiry::none) co_return;
-        space_ = acquire_workspace();
-      }
-
-      state_.current = connection_state::phase::reading;
-      state_.expire_at(clock::now() + settings_.timeouts.header, connection_state::expiry::header);
-      space_->clear_request();
-      parser_.begin_request(*space_);
-      request_access::reset(request_, space_.get());
-
-      const read_outcome outcome = co_await read_request();
-      if (outcome != read_outcome::complete) co_return;
-
-      // The whole request is in the buffer, which stays put until the response is queued.
-      state_.current = connection_state::phase::handling;
-      state_.no_deadline();
-      const bool path_is_valid = fill_request();
-      response answer;
-      if (!path_is_valid) {
-        answer = problem(status::bad_request, "the request path has a malformed percent-encoding");
-      } else {
-        std::exception_ptr failure;
-        try {
-          answer = co_await worker_.shared.dispatch.call(worker_.shared.dispatch.target, request_);
-        } catch (...) {
-          failure = std::current_exception();
+      for (;;) {
+        // Between requests: give the memory back and wait for the next byte holding none.
+        if (!self.memory_ || self.parsed_ == self.end_) {
+          release_request_memory(std::move(self.memory_));
+          self.begin_ = self.parsed_ = self.end_ = 0;
+          if (owner.draining) co_return;
+          state.current = connection_state::phase::idle;
+          state.expire_at(clock::now() + self.settings().timeouts.keep_alive, connection_state::expiry::keep_alive);
+          co_await state.socket.async_wait(asio::ip::tcp::socket::wait_read, with_error(error));
+          if (error || owner.draining || state.expired != connection_state::expiry::none) co_return;
+          self.memory_ = acquire_request_memory(self.settings().limits, self.remote_);
+          // The bytes that woke the connection are there: read them at once (the socket does not
+          // block), rather than through an asynchronous read and a second pass of the event loop.
+          self.end_ = state.socket.read_some(asio::buffer(self.buffer(), self.space().read_buffer.capacity()), error);
+          if (error == asio::error::would_block) continue;  // woken for nothing: wait again
+          if (error) co_return;                             // closed or reset by the client
         }
-        if (failure) answer = response_from_exception(failure, request_);
-      }
 
-      const auto connection_field = answer.headers.get("Connection");
-      const bool keep_alive = request_.keep_alive() && !worker_.draining &&
-                              !(connection_field && iequals(trim_whitespace(*connection_field), "close"));
-      const response_framing framing{keep_alive, request_.version_minor() == 0, request_.method() == method::head};
-      begin_ = parsed_;  // the next request, if pipelined, starts here
+        state.current = connection_state::phase::reading;
+        self.space().clear_request();
+        self.parser().begin_request(self.space());
+        request_access::reset(self.message(), &self.space());
 
-      // A small response is copied into the write buffer without a coroutine frame of its own;
-      // only a large body is written from the response, at once.
-      if (!queue(answer, framing) && !co_await write_with_body(answer)) co_return;
-      if (!keep_alive) {
-        if (co_await flush()) co_await close_gracefully();
-        co_return;
+        const read_outcome outcome = co_await self.read_request();
+        if (outcome != read_outcome::complete) co_return;
+
+        // The whole request is in the buffer, which stays put until the response is queued.
+        state.current = connection_state::phase::handling;
+        state.no_deadline();
+        answer& reply = self.memory_->reply;
+        if (!self.fill_request()) {
+          reply.value = problem(status::bad_request, "the request path has a malformed percent-encoding");
+        } else {
+          std::exception_ptr failure;
+          try {
+            // A plain handler answers at once; only a coroutine handler leaves a task to await.
+            owner.shared.dispatch.call(owner.shared.dispatch.target, self.message(), reply);
+            if (reply.pending.valid()) reply.value = co_await std::move(reply.pending);
+          } catch (...) {
+            failure = std::current_exception();
+          }
+          if (failure) reply.value = response_from_exception(failure, self.message());
+        }
+
+        const response& answer = reply.value;
+        const auto connection_field = answer.headers.get("Connection");
+        const bool keep_alive = self.message().keep_alive() && !owner.draining &&
+                                !(connection_field && iequals(trim_whitespace(*connection_field), "close"));
+        const response_framing framing{keep_alive, self.message().version_minor() == 0,
+                                       self.message().method() == method::head};
+        self.begin_ = self.parsed_;  // the next request, if pipelined, starts here
+
+        // A small response is copied into the write buffer without a coroutine frame of its own;
+        // only a large body is written from the response, at once.
+        if (!self.queue(answer, framing) && !co_await self.write_with_body(answer)) co_return;
+        if (!keep_alive) {
+          if (co_await self.flush()) co_await self.close_gracefully();
+          co_return;
+        }
+        // Pipelined requests already buffered are answered before anything is written, so their
+        // responses leave together.
+        // (Empty when a large body has just been written with its head.)
+        if (!self.space().write_buffer.empty() &&
+            (self.parsed_ == self.end_ || self.space().write_buffer.size() >= flush_threshold)) {
+          // Written at once while the socket takes it, which is nearly always; only the rest, if
+          // any, waits for the socket asynchronously under the write deadline. (flush() inlined:
+          // one coroutine frame fewer per request.)
+          std::string& out = self.space().write_buffer;
+          std::size_t written = state.socket.write_some(asio::buffer(out), error);
+          if (error == asio::error::would_block) {
+            written = 0;
+            error = {};
+          }
+          if (!error && written < out.size()) {
+            state.current = connection_state::phase::writing;
+            state.expire_at(clock::now() + self.settings().timeouts.write, connection_state::expiry::write);
+            co_await asio::async_write(state.socket, asio::buffer(out.data() + written, out.size() - written),
+                                       with_error(error));
+            state.no_deadline();
+          }
+          out.clear();
+          if (error) co_return;
+        }
       }
-      // Pipelined requests already buffered are answered before anything is written, so their
-      // responses leave together.
-      // (Empty when a large body has just been written with its head.)
-      if (!space_->write_buffer.empty() && (parsed_ == end_ || space_->write_buffer.size() >= flush_threshold)) {
-        // flush() inlined: one coroutine frame fewer per request, and Asio recycles only two.
-        state_.current = connection_state::phase::writing;
-        state_.expire_at(clock::now() + settings_.timeouts.write, connection_state::expiry::write);
-        co_await asio::async_write(state_.socket, asio::buffer(space_->write_buffer), with_error(error));
-        space_->write_buffer.clear();
-        state_.no_deadline();
-        if (error) co_return;
-      }
+    } catch (const std::exception& error) {
+      std::fprintf(stderr, "asyncrest: a connection failed: %s\n", error.what());
     }
   }
 
  private:
+  connection(worker& owner, connection_state& state) : worker_(owner), state_(state) {}
+
   enum class read_outcome : std::uint8_t { complete, closed };
 
   // Responses are gathered until this many bytes wait, then written.
@@ -190,7 +232,11 @@ class connection {
   // the body ends with CRLF CRLF.
   static constexpr std::size_t kept_tail = 4;
 
-  [[nodiscard]] char* buffer() noexcept { return space_->read_buffer.data(); }
+  [[nodiscard]] const server_settings& settings() const noexcept { return worker_.shared.settings; }
+  [[nodiscard]] workspace& space() noexcept { return memory_->space; }
+  [[nodiscard]] request_parser& parser() noexcept { return memory_->parser; }
+  [[nodiscard]] request& message() noexcept { return memory_->message; }
+  [[nodiscard]] char* buffer() noexcept { return space().read_buffer.data(); }
   [[nodiscard]] const char* request_start() noexcept { return buffer() + begin_; }
 
   [[nodiscard]] std::string_view view(std::uint32_t offset, std::uint32_t length) noexcept {
@@ -205,19 +251,20 @@ class connection {
     bool parse_again = false;
     for (;;) {
       if (parsed_ == end_ && !parse_again) {
-        if (!parser_.headers_complete() && end_ - begin_ >= settings_.limits.max_header_bytes) {
+        if (!parser().headers_complete() && end_ - begin_ >= settings().limits.max_header_bytes) {
           co_await fail(status::request_header_fields_too_large, "the request's header block is too large");
           co_return read_outcome::closed;
         }
-        if (!space_->write_buffer.empty() && !co_await flush()) co_return read_outcome::closed;
+        if (!space().write_buffer.empty() && !co_await flush()) co_return read_outcome::closed;
         state_.current = connection_state::phase::reading;
         // read_some() inlined for the usual case: one coroutine frame fewer per request.
         bool received_bytes = false;
         if (state_.expired == connection_state::expiry::none) {
           make_room();
+          arm_read_deadline();
           asio::error_code error;
           const std::size_t received = co_await state_.socket.async_read_some(
-              asio::buffer(buffer() + end_, space_->read_buffer.capacity() - end_), with_error(error));
+              asio::buffer(buffer() + end_, space().read_buffer.capacity() - end_), with_error(error));
           if (!error) {
             note_received(received);
             received_bytes = true;
@@ -231,33 +278,32 @@ class connection {
 
       parse_again = false;
       std::size_t consumed = 0;
-      const auto event = parser_.execute(request_start(), buffer() + parsed_, end_ - parsed_, consumed);
+      const auto event = parser().execute(request_start(), buffer() + parsed_, end_ - parsed_, consumed);
       parsed_ += consumed;
       switch (event) {
         case request_parser::event::need_more:
-          if (parser_.headers_complete() && parser_.body_owned()) drop_parsed_chunks();
+          if (parser().headers_complete() && parser().body_owned()) drop_parsed_chunks();
           break;
         case request_parser::event::headers_complete: {
           if (const auto refusal = check_head()) {
             co_await fail(refusal->first, refusal->second);
             co_return read_outcome::closed;
           }
-          if (parser_.chunked()) {
-            parser_.own_body();
-          } else if (parser_.has_content_length()) {
-            const std::size_t whole = parser_.header_bytes() + static_cast<std::size_t>(parser_.content_length());
+          if (parser().chunked()) {
+            parser().own_body();
+          } else if (parser().has_content_length()) {
+            const std::size_t whole = parser().header_bytes() + static_cast<std::size_t>(parser().content_length());
             compact();
-            space_->read_buffer.reserve(whole + minimum_read, end_);
+            space().read_buffer.reserve(whole + minimum_read, end_);
           }
           if (needs_continue_) {
             // Only now, with the limits checked, is the client told to send the body.
             needs_continue_ = false;
             if (parsed_ == end_) {
-              space_->write_buffer.append("HTTP/1.1 100 Continue\r\n\r\n");
+              space().write_buffer.append("HTTP/1.1 100 Continue\r\n\r\n");
               if (!co_await flush()) co_return read_outcome::closed;
             }
           }
-          state_.expire_at(clock::now() + settings_.timeouts.body_idle, connection_state::expiry::body);
           parse_again = true;
           break;
         }
@@ -265,11 +311,11 @@ class connection {
         case request_parser::event::error: {
           // An unknown method is 501 only on a well-formed request line, which may not all be
           // here yet.
-          while (parser_.error_needs_more_bytes() && end_ - begin_ < settings_.limits.max_header_bytes) {
+          while (parser().error_needs_more_bytes() && end_ - begin_ < settings().limits.max_header_bytes) {
             if (!co_await read_some()) co_return read_outcome::closed;
-            parser_.reclassify_error(request_start(), buffer() + end_);
+            parser().reclassify_error(request_start(), buffer() + end_);
           }
-          co_await fail(parser_.error_status(), parser_.error_detail());
+          co_await fail(parser().error_status(), parser().error_detail());
           co_return read_outcome::closed;
         }
       }
@@ -281,9 +327,10 @@ class connection {
   task<bool> read_some() {
     if (state_.expired == connection_state::expiry::none) {
       make_room();
+      arm_read_deadline();
       asio::error_code error;
       const std::size_t received = co_await state_.socket.async_read_some(
-          asio::buffer(buffer() + end_, space_->read_buffer.capacity() - end_), with_error(error));
+          asio::buffer(buffer() + end_, space().read_buffer.capacity() - end_), with_error(error));
       if (!error) {
         note_received(received);
         co_return true;
@@ -293,10 +340,16 @@ class connection {
     co_return false;  // the client went away, or the connection is being closed
   }
 
-  void note_received(std::size_t received) {
-    end_ += received;
-    if (parser_.headers_complete()) {
-      state_.expire_at(clock::now() + settings_.timeouts.body_idle, connection_state::expiry::body);
+  void note_received(std::size_t received) noexcept { end_ += received; }
+
+  /// Arms the deadline of a read that must wait: the header block's, counted from the request's
+  /// first wait, or the body's idle time, counted from each read. A request already in the
+  /// buffer (pipelined) is parsed without reading the clock.
+  void arm_read_deadline() noexcept {
+    if (parser().headers_complete()) {
+      state_.expire_at(clock::now() + settings().timeouts.body_idle, connection_state::expiry::body);
+    } else if (state_.deadline_kind != connection_state::expiry::header) {
+      state_.expire_at(clock::now() + settings().timeouts.header, connection_state::expiry::header);
     }
   }
 
@@ -321,10 +374,10 @@ class connection {
   }
 
   void make_room() {
-    if (space_->read_buffer.capacity() - end_ >= minimum_read) return;
+    if (space().read_buffer.capacity() - end_ >= minimum_read) return;
     compact();
-    if (space_->read_buffer.capacity() - end_ < minimum_read) {
-      space_->read_buffer.reserve(space_->read_buffer.capacity() * 2, end_);
+    if (space().read_buffer.capacity() - end_ < minimum_read) {
+      space().read_buffer.reserve(space().read_buffer.capacity() * 2, end_);
     }
   }
 
@@ -332,7 +385,7 @@ class connection {
   /// buffer stays the size of the header block plus one read. The last bytes parsed stay: the
   /// parser checks the end of the body against them.
   void drop_parsed_chunks() noexcept {
-    const std::size_t body_start = begin_ + parser_.header_bytes();
+    const std::size_t body_start = begin_ + parser().header_bytes();
     if (parsed_ < body_start + 2 * kept_tail) return;
     const std::size_t source = parsed_ - kept_tail;
     std::memmove(buffer() + body_start, buffer() + source, end_ - source);
@@ -343,44 +396,54 @@ class connection {
   /// The checks RFC 9112 asks of a request's head that llhttp leaves to the server.
   std::optional<std::pair<status, std::string_view>> check_head() {
     using refusal = std::pair<status, std::string_view>;
-    const unsigned major = parser_.version_major();
-    const unsigned minor = parser_.version_minor();
+    const unsigned major = parser().version_major();
+    const unsigned minor = parser().version_minor();
     if (major != 1 || minor > 1) {
       return refusal{status::http_version_not_supported, "this server speaks HTTP/1.0 and HTTP/1.1"};
     }
-    if (parser_.method() == HTTP_CONNECT) {
+    if (parser().method() == HTTP_CONNECT) {
       return refusal{status::not_implemented, "this server is not a proxy and does not implement CONNECT"};
     }
     std::size_t hosts = 0;
     std::optional<std::string_view> host;
     std::optional<std::string_view> transfer_encoding;
     std::optional<std::string_view> expect;
-    for (const raw_header& field : space_->raw_headers) {
+    for (const raw_header& field : space().raw_headers) {
       const std::string_view name = view(field.name_offset, field.name_length);
       if (name.empty()) return refusal{status::bad_request, "a header field has an empty name"};
-      if (name.find_first_of(" \t") != std::string_view::npos) {
+      if (name.back() == ' ' || name.back() == '\t') {  // llhttp stops a name at any other whitespace
         return refusal{status::bad_request, "a header field name is followed by whitespace"};
       }
-      const std::string_view value = trim_whitespace(view(field.value_offset, field.value_length));
-      if (iequals(name, "Host")) {
-        ++hosts;
-        host = value;
-      } else if (iequals(name, "Transfer-Encoding")) {
-        transfer_encoding = value;  // llhttp has checked that chunked comes last
-      } else if (iequals(name, "Expect")) {
-        expect = value;
+      // By length first: most fields are none of the three, and are passed over without a compare.
+      switch (name.size()) {
+        case 4:
+          if (iequals(name, "Host")) {
+            ++hosts;
+            host = trim_whitespace(view(field.value_offset, field.value_length));
+          }
+          break;
+        case 6:
+          if (iequals(name, "Expect")) expect = trim_whitespace(view(field.value_offset, field.value_length));
+          break;
+        case 17:
+          if (iequals(name, "Transfer-Encoding")) {
+            // llhttp has checked that chunked comes last
+            transfer_encoding = trim_whitespace(view(field.value_offset, field.value_length));
+          }
+          break;
+        default: break;
       }
     }
     if (hosts > 1) return refusal{status::bad_request, "the request has more than one Host header"};
     if (hosts == 0 && minor == 1) return refusal{status::bad_request, "an HTTP/1.1 request needs a Host header"};
     if (host && !is_valid_host(*host)) return refusal{status::bad_request, "the Host header is malformed"};
-    if (transfer_encoding && !parser_.chunked()) {
+    if (transfer_encoding && !parser().chunked()) {
       // RFC 9112 §6.3: without chunked last, a request's length cannot be known.
       return refusal{status::bad_request, "Transfer-Encoding must end with chunked in a request"};
     }
-    if (parser_.chunked() || transfer_encoding) {
+    if (parser().chunked() || transfer_encoding) {
       if (minor == 0) return refusal{status::bad_request, "an HTTP/1.0 request cannot use Transfer-Encoding"};
-      for (const raw_header& field : space_->raw_headers) {
+      for (const raw_header& field : space().raw_headers) {
         if (!iequals(view(field.name_offset, field.name_length), "Transfer-Encoding")) continue;
         std::string_view codings = view(field.value_offset, field.value_length);
         while (!codings.empty()) {
@@ -393,7 +456,7 @@ class connection {
         }
       }
     }
-    if (parser_.has_content_length() && parser_.content_length() > settings_.limits.max_body_bytes) {
+    if (parser().has_content_length() && parser().content_length() > settings().limits.max_body_bytes) {
       return refusal{status::payload_too_large, "the request body is larger than this server accepts"};
     }
     needs_continue_ = false;
@@ -401,7 +464,7 @@ class connection {
       if (!iequals(*expect, "100-continue")) {
         return refusal{status::expectation_failed, "the only expectation this server meets is 100-continue"};
       }
-      needs_continue_ = parser_.expects_body();
+      needs_continue_ = parser().expects_body();
     }
     return std::nullopt;
   }
@@ -410,45 +473,59 @@ class connection {
   /// percent-decode.
   bool fill_request() {
     const char* const start = request_start();
-    space_->headers.clear();
-    for (const raw_header& field : space_->raw_headers) {
-      space_->headers.push_back(
+    space().headers.clear();
+    for (const raw_header& field : space().raw_headers) {
+      space().headers.push_back(
           {view(field.name_offset, field.name_length), trim_whitespace(view(field.value_offset, field.value_length))});
     }
-    const std::string_view target = parser_.target(start);
+    const std::string_view target = parser().target(start);
     std::string_view path_and_query = target;
     // absolute-form ("http://host/path"), which servers must accept (RFC 9112 §3.2.2)
-    if (const std::size_t scheme = path_and_query.find("://");
-        scheme != std::string_view::npos && path_and_query.front() != '/') {
-      const std::size_t path_start = path_and_query.find('/', scheme + 3);
-      path_and_query = path_start == std::string_view::npos ? std::string_view("/") : path_and_query.substr(path_start);
+    if (!path_and_query.empty() && path_and_query.front() != '/') {
+      if (const std::size_t scheme = path_and_query.find("://"); scheme != std::string_view::npos) {
+        const std::size_t path_start = path_and_query.find('/', scheme + 3);
+        path_and_query =
+            path_start == std::string_view::npos ? std::string_view("/") : path_and_query.substr(path_start);
+      }
     }
-    path_and_query = path_and_query.substr(0, path_and_query.find('#'));
-    const std::size_t question = path_and_query.find('?');
+    // One pass finds the end of the path, the fragment and whether the path is percent-encoded.
+    std::size_t question = std::string_view::npos;
+    std::size_t length = path_and_query.size();
+    bool percent_in_path = false;
+    for (std::size_t index = 0; index < length; ++index) {
+      const char character = path_and_query[index];
+      if (character == '#') {
+        length = index;
+      } else if (question == std::string_view::npos) {
+        if (character == '?') question = index;
+        percent_in_path = percent_in_path || character == '%';
+      }
+    }
+    path_and_query = path_and_query.substr(0, length);
     const std::string_view raw_path = path_and_query.substr(0, question);
     const std::string_view query =
         question == std::string_view::npos ? std::string_view{} : path_and_query.substr(question + 1);
 
     std::string_view path = raw_path;
     bool path_is_valid = true;
-    if (raw_path.find('%') != std::string_view::npos) {
+    if (percent_in_path) {
       if (auto decoded = percent_decode(raw_path)) {
-        path = space_->keep(std::move(*decoded));
+        path = space().keep(std::move(*decoded));
       } else {
         path_is_valid = false;
       }
     }
-    const llhttp_method_t parsed_method = parser_.method();
-    request_access::fill(request_, method_from_parser(parsed_method), llhttp_method_name(parsed_method), target, path,
-                         raw_path, query, parser_.body(start), parser_.version_major(), parser_.version_minor(),
-                         parser_.keep_alive());
+    const llhttp_method_t parsed_method = parser().method();
+    request_access::fill(message(), method_from_parser(parsed_method), llhttp_method_name(parsed_method), target, path,
+                         raw_path, query, parser().body(start), parser().version_major(), parser().version_minor(),
+                         parser().keep_alive());
     return path_is_valid;
   }
 
   /// Appends the response to the write buffer. Returns false when its body is too large to
   /// copy: then only the head is queued, and `write_with_body` sends it with the body.
   bool queue(const response& answer, const response_framing& framing) {
-    std::string& out = space_->write_buffer;
+    std::string& out = space().write_buffer;
     if (!append_response_head(out, answer, framing)) return true;
     if (answer.body.size() < copy_body_limit) {
       out.append(answer.body);
@@ -459,9 +536,9 @@ class connection {
 
   /// Writes the queued bytes and the body of `answer` in one gathered write.
   task<bool> write_with_body(const response& answer) {
-    std::string& out = space_->write_buffer;
+    std::string& out = space().write_buffer;
     state_.current = connection_state::phase::writing;
-    state_.expire_at(clock::now() + settings_.timeouts.write, connection_state::expiry::write);
+    state_.expire_at(clock::now() + settings().timeouts.write, connection_state::expiry::write);
     asio::error_code error;
     const std::array<asio::const_buffer, 2> pieces{asio::buffer(out), asio::buffer(answer.body)};
     co_await asio::async_write(state_.socket, pieces, with_error(error));
@@ -471,11 +548,11 @@ class connection {
   }
 
   task<bool> flush() {
-    std::string& out = space_->write_buffer;
+    std::string& out = space().write_buffer;
     if (out.empty()) co_return true;
     const auto previous = state_.current;
     state_.current = connection_state::phase::writing;
-    state_.expire_at(clock::now() + settings_.timeouts.write, connection_state::expiry::write);
+    state_.expire_at(clock::now() + settings().timeouts.write, connection_state::expiry::write);
     asio::error_code error;
     co_await asio::async_write(state_.socket, asio::buffer(out), with_error(error));
     out.clear();
@@ -488,8 +565,8 @@ class connection {
   task<void> fail(status code, std::string_view detail) {
     const response answer = problem(code, detail);
     // Appended after the responses to earlier pipelined requests, which are not lost.
-    append_response_head(space_->write_buffer, answer, {false, false, false});
-    space_->write_buffer.append(answer.body);
+    append_response_head(space().write_buffer, answer, {false, false, false});
+    space().write_buffer.append(answer.body);
     if (co_await flush()) co_await close_gracefully();
   }
 
@@ -501,10 +578,10 @@ class connection {
     state_.expire_at(clock::now() + std::chrono::seconds(2), connection_state::expiry::linger);
     asio::error_code error;
     state_.socket.shutdown(asio::ip::tcp::socket::shutdown_send, error);
-    if (!space_) space_ = acquire_workspace();
+    if (!memory_) memory_ = acquire_request_memory(settings().limits, remote_);
     std::size_t discarded = 0;
     while (!error && discarded < most_discarded && state_.expired == connection_state::expiry::none) {
-      discarded += co_await state_.socket.async_read_some(asio::buffer(buffer(), space_->read_buffer.capacity()),
+      discarded += co_await state_.socket.async_read_some(asio::buffer(buffer(), space().read_buffer.capacity()),
                                                           with_error(error));
     }
     state_.socket.close(error);
@@ -512,44 +589,13 @@ class connection {
 
   worker& worker_;
   connection_state& state_;
-  const server_settings& settings_;
-  request_parser parser_;
-  request request_;
-  std::unique_ptr<workspace> space_;
+  std::unique_ptr<request_memory> memory_;  // only while a request is read and answered
+  asio::ip::tcp::endpoint remote_;
   std::size_t begin_ = 0;   // where the current request starts in the read buffer
   std::size_t parsed_ = 0;  // how far the parser has read
   std::size_t end_ = 0;     // how far the buffer is filled
   bool needs_continue_ = false;
 };
-
-/// Closes a connection's socket and takes it off its worker's list, however its coroutine ends.
-/// (At namespace scope: GCC 12 cannot mangle a local class of a coroutine in a precompiled header.)
-struct connection_registration {
-  worker& owner;
-  connection_state& state;
-  connection_registration(worker& registry, connection_state& registered) : owner(registry), state(registered) {
-    owner.add(state);
-  }
-  connection_registration(const connection_registration&) = delete;
-  connection_registration& operator=(const connection_registration&) = delete;
-  ~connection_registration() {
-    asio::error_code ignored;
-    state.socket.close(ignored);
-    owner.remove(state);
-  }
-};
-
-/// A connection's coroutine: registers it with its worker for the sweep and the drain.
-inline task<void> run_connection(worker& owner, asio::ip::tcp::socket socket) {
-  connection_state state(std::move(socket));
-  connection_registration registration(owner, state);
-  try {
-    connection served(owner, state);
-    co_await served.serve();
-  } catch (const std::exception& error) {
-    std::fprintf(stderr, "asyncrest: a connection failed: %s\n", error.what());
-  }
-}
 
 /// Answers a connection over the limit with 503, then closes it after reading, for at most a
 /// second, what the client sent: closing with its request unread would reset the connection and
@@ -595,7 +641,9 @@ inline task<void> accept_connections(worker& owner) {
     // Without TCP_NODELAY, Nagle's algorithm and delayed ACKs hold split and pipelined writes
     // back by up to 40 ms.
     socket.set_option(asio::ip::tcp::no_delay(true), error);
-    asio::co_spawn(*owner.context, run_connection(owner, std::move(socket)), asio::detached);
+    // Reads and writes that can complete at once are made directly, and must never block.
+    socket.non_blocking(true, error);
+    asio::co_spawn(*owner.context, connection::run(owner, std::move(socket)), asio::detached);
   }
 }
 

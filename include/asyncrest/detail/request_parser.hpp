@@ -20,7 +20,7 @@ class request_parser {
  public:
   enum class event : std::uint8_t { need_more, headers_complete, message_complete, error };
 
-  explicit request_parser(const request_limits& limits) noexcept : limits_(limits) {
+  explicit request_parser(const request_limits& limits) noexcept : limits_(&limits) {
     llhttp_init(&parser_, HTTP_REQUEST, &callbacks());
     parser_.data = this;
     // Every leniency off: they exist for peers that break the protocol, and each one is a way to
@@ -32,6 +32,13 @@ class request_parser {
   }
   request_parser(const request_parser&) = delete;
   request_parser& operator=(const request_parser&) = delete;
+
+  /// Readies a parser lent from a pool for another connection, which may have other limits: the
+  /// previous one may have left it in the middle of a message.
+  void reuse(const request_limits& limits) noexcept {
+    limits_ = &limits;
+    llhttp_reset(&parser_);
+  }
 
   /// Forgets the previous request; the next bytes given to `execute` start a new one.
   void begin_request(workspace& space) noexcept {
@@ -162,7 +169,7 @@ class request_parser {
   }
 
   int check_header_size(const char* at, std::size_t length) noexcept {
-    if (static_cast<std::size_t>(at + length - request_start_) > limits_.max_header_bytes) {
+    if (static_cast<std::size_t>(at + length - request_start_) > limits_->max_header_bytes) {
       return fail(status::request_header_fields_too_large, "the request's header block is too large");
     }
     return 0;
@@ -171,14 +178,14 @@ class request_parser {
   int on_target(const char* at, std::size_t length) noexcept {
     if (target_length_ == 0) target_offset_ = offset_of(at);
     target_length_ += static_cast<std::uint32_t>(length);
-    if (target_length_ > limits_.max_target_bytes) return fail(status::uri_too_long, "the request target is too long");
+    if (target_length_ > limits_->max_target_bytes) return fail(status::uri_too_long, "the request target is too long");
     return 0;
   }
 
   int on_header_field(const char* at, std::size_t length) noexcept {
     if (check_header_size(at, length) != 0) return static_cast<int>(HPE_USER);
     if (!in_field_name_) {
-      if (space_->raw_headers.size() >= limits_.max_header_count) {
+      if (space_->raw_headers.size() >= limits_->max_header_count) {
         return fail(status::request_header_fields_too_large, "the request has too many header fields");
       }
       space_->raw_headers.push_back({offset_of(at), 0, 0, 0});
@@ -213,7 +220,7 @@ class request_parser {
   }
 
   int on_chunk_header() noexcept {
-    if (parser_.content_length > limits_.max_body_bytes - body_total_) {
+    if (parser_.content_length > limits_->max_body_bytes - body_total_) {
       return fail(status::payload_too_large, "the request body is larger than this server accepts");
     }
     return 0;
@@ -221,7 +228,7 @@ class request_parser {
 
   int on_body(const char* at, std::size_t length) noexcept {
     body_total_ += length;
-    if (body_total_ > limits_.max_body_bytes) {
+    if (body_total_ > limits_->max_body_bytes) {
       return fail(status::payload_too_large, "the request body is larger than this server accepts");
     }
     if (body_owned_) {
@@ -308,7 +315,7 @@ class request_parser {
   }
 
   llhttp_t parser_{};
-  const request_limits& limits_;
+  const request_limits* limits_;
   workspace* space_ = nullptr;
   const char* request_start_ = nullptr;
   std::uint32_t target_offset_ = 0;

@@ -36,7 +36,9 @@ struct connection_state {
   enum class phase : std::uint8_t { idle, reading, handling, writing, closing };
   enum class expiry : std::uint8_t { none, keep_alive, header, body, write, linger };
 
-  explicit connection_state(asio::ip::tcp::socket&& accepted) noexcept : socket(std::move(accepted)) {}
+  // The socket lives in the connection coroutine's frame, as its parameter: holding it by
+  // reference keeps a second 88-byte copy out of every idle connection.
+  explicit connection_state(asio::ip::tcp::socket& accepted) noexcept : socket(accepted) {}
 
   void expire_at(clock::time_point when, expiry kind) noexcept {
     deadline = when;
@@ -45,7 +47,7 @@ struct connection_state {
   }
   void no_deadline() noexcept { expire_at(clock::time_point::max(), expiry::none); }
 
-  asio::ip::tcp::socket socket;
+  asio::ip::tcp::socket& socket;
   clock::time_point deadline = clock::time_point::max();
   expiry deadline_kind = expiry::none;
   expiry expired = expiry::none;  // set by the sweep when it cancels the connection's operation

@@ -1,5 +1,5 @@
-// The per-request memory of a connection, lent from a per-thread pool while a request is being
-// read and answered, so that an idle keep-alive connection holds no buffers at all.
+// The buffers and lists of one request: part of the request memory a connection borrows from
+// its thread's pool while it reads and answers a request (see request_memory.hpp).
 #pragma once
 
 #include <asyncrest/headers.hpp>
@@ -86,40 +86,5 @@ struct workspace {
   /// Keeps `text` alive until the request ends and returns a view of it.
   std::string_view keep(std::string text) { return decoded.emplace_front(std::move(text)); }
 };
-
-struct workspace_pool {
-  static constexpr std::size_t max_pooled = 256;
-  std::vector<std::unique_ptr<workspace>> free;
-};
-
-inline workspace_pool& thread_workspace_pool() {
-  thread_local workspace_pool pool;
-  return pool;
-}
-
-inline std::unique_ptr<workspace> acquire_workspace() {
-  auto& pool = thread_workspace_pool().free;
-  if (pool.empty()) {
-    auto fresh = std::make_unique<workspace>();
-    fresh->read_buffer.reserve(workspace::initial_read_capacity, 0);
-    return fresh;
-  }
-  std::unique_ptr<workspace> reused = std::move(pool.back());
-  pool.pop_back();
-  return reused;
-}
-
-inline void release_workspace(std::unique_ptr<workspace> space) {
-  if (!space) return;
-  auto& pool = thread_workspace_pool().free;
-  if (pool.size() >= workspace_pool::max_pooled || space->read_buffer.capacity() > workspace::pooled_capacity_limit ||
-      space->write_buffer.capacity() > workspace::pooled_capacity_limit ||
-      space->body.capacity() > workspace::pooled_capacity_limit) {
-    return;  // freed: it grew for one unusual request
-  }
-  space->clear_request();
-  space->write_buffer.clear();
-  pool.push_back(std::move(space));
-}
 
 }  // namespace asyncrest::detail
