@@ -151,8 +151,10 @@ class connection {
         self.parser().begin_request(self.space());
         request_access::reset(self.message(), &self.space());
 
-        const read_outcome outcome = co_await self.read_request();
-        if (outcome != read_outcome::complete) co_return;
+        self.memory_->parse_again = false;
+        if (const parse_progress progress = self.parse_buffered(); progress != parse_progress::complete) {
+          if (co_await self.read_request(progress) != read_outcome::complete) co_return;
+        }
 
         // The whole request is in the buffer, which stays put until the response is queued.
         state.current = connection_state::phase::handling;
@@ -243,40 +245,23 @@ class connection {
     return {request_start() + offset, length};
   }
 
-  /// Reads until a whole request is parsed. Anything else ends the connection, after an error
-  /// response where the client deserves one.
-  task<read_outcome> read_request() {
+  /// What parsing the buffered bytes came to.
+  enum class parse_progress : std::uint8_t {
+    complete,       // a whole request, accepted
+    need_bytes,     // the rest has not arrived
+    send_continue,  // the head asks for 100 Continue before its body
+    refused,        // its head breaks a rule or a limit: memory->refusal says which
+    malformed,      // llhttp failed: the parser says why
+  };
+
+  /// Parses what the buffer holds, without waiting: a request that has arrived whole, as most
+  /// do, is read with no coroutine beyond the connection's own.
+  parse_progress parse_buffered() {
     // After the header block the parser runs once more even with no bytes left: a request
     // without a body completes there.
-    bool parse_again = false;
     for (;;) {
-      if (parsed_ == end_ && !parse_again) {
-        if (!parser().headers_complete() && end_ - begin_ >= settings().limits.max_header_bytes) {
-          co_await fail(status::request_header_fields_too_large, "the request's header block is too large");
-          co_return read_outcome::closed;
-        }
-        if (!space().write_buffer.empty() && !co_await flush()) co_return read_outcome::closed;
-        state_.current = connection_state::phase::reading;
-        // read_some() inlined for the usual case: one coroutine frame fewer per request.
-        bool received_bytes = false;
-        if (state_.expired == connection_state::expiry::none) {
-          make_room();
-          arm_read_deadline();
-          asio::error_code error;
-          const std::size_t received = co_await state_.socket.async_read_some(
-              asio::buffer(buffer() + end_, space().read_buffer.capacity() - end_), with_error(error));
-          if (!error) {
-            note_received(received);
-            received_bytes = true;
-          }
-        }
-        if (!received_bytes) {
-          co_await read_failed();
-          co_return read_outcome::closed;
-        }
-      }
-
-      parse_again = false;
+      if (parsed_ == end_ && !memory_->parse_again) return parse_progress::need_bytes;
+      memory_->parse_again = false;
       std::size_t consumed = 0;
       const auto event = parser().execute(request_start(), buffer() + parsed_, end_ - parsed_, consumed);
       parsed_ += consumed;
@@ -286,8 +271,8 @@ class connection {
           break;
         case request_parser::event::headers_complete: {
           if (const auto refusal = check_head()) {
-            co_await fail(refusal->first, refusal->second);
-            co_return read_outcome::closed;
+            memory_->refusal = *refusal;
+            return parse_progress::refused;
           }
           if (parser().chunked()) {
             parser().own_body();
@@ -296,19 +281,34 @@ class connection {
             compact();
             space().read_buffer.reserve(whole + minimum_read, end_);
           }
+          memory_->parse_again = true;
           if (needs_continue_) {
             // Only now, with the limits checked, is the client told to send the body.
             needs_continue_ = false;
-            if (parsed_ == end_) {
-              space().write_buffer.append("HTTP/1.1 100 Continue\r\n\r\n");
-              if (!co_await flush()) co_return read_outcome::closed;
-            }
+            if (parsed_ == end_) return parse_progress::send_continue;
           }
-          parse_again = true;
           break;
         }
-        case request_parser::event::message_complete: co_return read_outcome::complete;
-        case request_parser::event::error: {
+        case request_parser::event::message_complete: return parse_progress::complete;
+        case request_parser::event::error: return parse_progress::malformed;
+      }
+    }
+  }
+
+  /// Reads and parses until a whole request is here, from where `parse_buffered` stopped.
+  /// Anything else ends the connection, after an error response where the client deserves one.
+  task<read_outcome> read_request(parse_progress progress) {
+    for (;; progress = parse_buffered()) {
+      switch (progress) {
+        case parse_progress::complete: co_return read_outcome::complete;
+        case parse_progress::send_continue:
+          space().write_buffer.append("HTTP/1.1 100 Continue\r\n\r\n");
+          if (!co_await flush()) co_return read_outcome::closed;
+          break;
+        case parse_progress::refused:
+          co_await fail(memory_->refusal.first, memory_->refusal.second);
+          co_return read_outcome::closed;
+        case parse_progress::malformed:
           // An unknown method is 501 only on a well-formed request line, which may not all be
           // here yet.
           while (parser().error_needs_more_bytes() && end_ - begin_ < settings().limits.max_header_bytes) {
@@ -317,6 +317,31 @@ class connection {
           }
           co_await fail(parser().error_status(), parser().error_detail());
           co_return read_outcome::closed;
+        case parse_progress::need_bytes: {
+          if (!parser().headers_complete() && end_ - begin_ >= settings().limits.max_header_bytes) {
+            co_await fail(status::request_header_fields_too_large, "the request's header block is too large");
+            co_return read_outcome::closed;
+          }
+          if (!space().write_buffer.empty() && !co_await flush()) co_return read_outcome::closed;
+          state_.current = connection_state::phase::reading;
+          // read_some() inlined for the usual case: one coroutine frame fewer per read.
+          bool received_bytes = false;
+          if (state_.expired == connection_state::expiry::none) {
+            make_room();
+            arm_read_deadline();
+            asio::error_code error;
+            const std::size_t received = co_await state_.socket.async_read_some(
+                asio::buffer(buffer() + end_, space().read_buffer.capacity() - end_), with_error(error));
+            if (!error) {
+              note_received(received);
+              received_bytes = true;
+            }
+          }
+          if (!received_bytes) {
+            co_await read_failed();
+            co_return read_outcome::closed;
+          }
+          break;
         }
       }
     }

@@ -14,6 +14,8 @@
 
 #include <cstddef>
 #include <memory>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace asyncrest::detail {
@@ -27,6 +29,8 @@ struct request_memory {
   request_parser parser;
   request message;
   answer reply;
+  bool parse_again = false;                       // the parser must run on after the header block
+  std::pair<status, std::string_view> refusal{};  // why a request's head was refused
 };
 
 struct request_memory_pool {
