@@ -410,3 +410,39 @@ TEST_CASE("is_uuid_text") {
   CHECK_FALSE(asyncrest::detail::is_uuid_text("123e4567-e89b-12d3-a456_426614174000"));   // '_' for '-'
   CHECK_FALSE(asyncrest::detail::is_uuid_text("123e4567ae89bb12d3ba456b426614174000"));   // no dashes
 }
+
+TEST_CASE("route_tree: paths without parameters are found whole, and fall back to the walk") {
+  fixture routes;
+  // Same lengths with different bytes, and nested literal paths: the whole-path table is
+  // ordered by length, then bytes.
+  const std::string_view paths[] = {"/ab", "/aa", "/ba", "/a/b", "/a", "/b/a", "/abc/def", "/abd/def", "/"};
+  std::uint16_t index = 0;
+  for (const std::string_view path : paths) routes.add(path, method::get, index++);
+  routes.add("/a/{name}", method::post, index);
+
+  index = 0;
+  for (const std::string_view path : paths) {
+    CAPTURE(path);
+    const route_match found = routes.find(path);
+    REQUIRE(found.found());
+    CHECK(found.route == index++);
+  }
+  CHECK_FALSE(routes.find("/ac").found());
+  CHECK_FALSE(routes.find("/abc/deg").found());
+
+  // /a/b has no POST of its own: the walk finds the parameter route behind it.
+  const route_match post = routes.find("/a/b", method::post);
+  REQUIRE(post.found());
+  CHECK(post.route == index);
+  CHECK(post.values[0] == "b");
+  // No DELETE anywhere: both routes' methods are reported for the 405.
+  const route_match none = routes.find("/a/b", method::delete_);
+  CHECK_FALSE(none.found());
+  CHECK(none.allowed == (mask_of(method::get) | mask_of(method::post)));
+  // Percent-encoded paths take the walk, which decodes.
+  const route_match encoded = routes.find("/a%2Fb");
+  CHECK_FALSE(encoded.found());
+  const route_match decoded = routes.find("/%61b");
+  REQUIRE(decoded.found());
+  CHECK(decoded.route == 0);
+}

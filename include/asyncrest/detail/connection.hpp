@@ -24,6 +24,7 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstring>
@@ -88,6 +89,24 @@ inline constexpr std::array<bool, 256> host_characters = alphanumeric_table_with
   }
   return true;
 }
+
+/// Whether a field name (token characters, as llhttp checked) is `lowercase` in any case, where
+/// `lowercase` holds only lowercase letters and '-': then OR-ing 0x20 folds the case exactly.
+[[nodiscard]] constexpr bool is_field_name(std::string_view name, std::string_view lowercase) noexcept {
+  if (name.size() != lowercase.size()) return false;
+  for (std::size_t index = 0; index < name.size(); ++index) {
+    if ((name[index] | 0x20) != lowercase[index]) return false;
+  }
+  return true;
+}
+
+/// The bytes that end a request's path or call for decoding it.
+inline constexpr std::array<bool, 256> path_stops = [] {
+  std::array<bool, 256> stops{};
+  stops[static_cast<unsigned char>('?')] = stops[static_cast<unsigned char>('#')] =
+      stops[static_cast<unsigned char>('%')] = true;
+  return stops;
+}();
 
 [[nodiscard]] inline std::string_view trim_whitespace(std::string_view text) noexcept {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
@@ -442,16 +461,16 @@ class connection {
       // By length first: most fields are none of the three, and are passed over without a compare.
       switch (name.size()) {
         case 4:
-          if (iequals(name, "Host")) {
+          if (is_field_name(name, "host")) {
             ++hosts;
             host = trim_whitespace(view(field.value_offset, field.value_length));
           }
           break;
         case 6:
-          if (iequals(name, "Expect")) expect = trim_whitespace(view(field.value_offset, field.value_length));
+          if (is_field_name(name, "expect")) expect = trim_whitespace(view(field.value_offset, field.value_length));
           break;
         case 17:
-          if (iequals(name, "Transfer-Encoding")) {
+          if (is_field_name(name, "transfer-encoding")) {
             // llhttp has checked that chunked comes last
             transfer_encoding = trim_whitespace(view(field.value_offset, field.value_length));
           }
@@ -513,18 +532,27 @@ class connection {
             path_start == std::string_view::npos ? std::string_view("/") : path_and_query.substr(path_start);
       }
     }
-    // One pass finds the end of the path, the fragment and whether the path is percent-encoded.
+    // One pass finds the end of the path, the fragment and whether the path is percent-encoded:
+    // a table lookup per byte until one of '?', '#' or '%'.
     std::size_t question = std::string_view::npos;
     std::size_t length = path_and_query.size();
     bool percent_in_path = false;
-    for (std::size_t index = 0; index < length; ++index) {
-      const char character = path_and_query[index];
-      if (character == '#') {
-        length = index;
-      } else if (question == std::string_view::npos) {
-        if (character == '?') question = index;
-        percent_in_path = percent_in_path || character == '%';
+    std::size_t index = 0;
+    for (;;) {
+      while (index < length && !path_stops[static_cast<unsigned char>(path_and_query[index])]) ++index;
+      if (index == length) break;
+      if (path_and_query[index] == '%') {
+        percent_in_path = true;
+        ++index;
+        continue;
       }
+      if (path_and_query[index] == '?') {
+        question = index;
+        length = std::min(length, path_and_query.find('#', index));
+      } else {
+        length = index;  // '#'
+      }
+      break;
     }
     path_and_query = path_and_query.substr(0, length);
     const std::string_view raw_path = path_and_query.substr(0, question);

@@ -98,15 +98,26 @@ class route_tree {
     slot = route_index;
     target.methods |= mask_of(verb);
     all_methods_ |= mask_of(verb);
+    remember_if_literal(pattern, current);
   }
 
   /// Finds the route for `verb` and `raw_path` (percent-encoded, already checked to decode).
   /// HEAD falls back to GET. Decoded segments are kept in `space`.
   [[nodiscard]] route_match match(std::string_view raw_path, method verb, workspace& space) const {
     route_match result;
+    const bool encoded = raw_path.find('%') != std::string_view::npos;
+    // A path that is all literal segments is looked up whole first; the walk, which would find
+    // the same node, is still needed when that node lacks the method (a parameter route may take
+    // it) or the path is percent-encoded.
+    if (!encoded && !literal_paths_.empty()) {
+      const auto found = std::lower_bound(literal_paths_.begin(), literal_paths_.end(), raw_path, literal_path_before);
+      if (found != literal_paths_.end() && found->first == raw_path && settle(nodes_[found->second], verb, result)) {
+        return result;
+      }
+      result = route_match{};
+    }
     std::string_view rest = raw_path.size() > 1 ? raw_path.substr(1) : std::string_view{};
     const bool has_segment = raw_path.size() > 1;
-    const bool encoded = raw_path.find('%') != std::string_view::npos;
     match_from(0, rest, has_segment, encoded, verb, space, result);
     return result;
   }
@@ -169,6 +180,24 @@ class route_tree {
     return parent;
   }
 
+  // Adds the whole path of a pattern made only of literal segments to literal_paths_.
+  void remember_if_literal(const path_pattern& pattern, std::uint32_t target) {
+    std::string whole;
+    for (std::size_t position = 0; position < pattern.segment_count; ++position) {
+      if (pattern.segments[position].kind != segment_kind::literal) return;
+      whole.push_back('/');
+      whole.append(pattern.segments[position].text);
+    }
+    if (whole.empty()) whole = "/";
+    const auto at = std::lower_bound(literal_paths_.begin(), literal_paths_.end(), whole, literal_path_before);
+    if (at != literal_paths_.end() && at->first == whole) return;  // another method of the same path
+    literal_paths_.insert(at, {std::move(whole), target});
+  }
+
+  static bool literal_path_before(const std::pair<std::string, std::uint32_t>& entry, std::string_view text) noexcept {
+    return literal_before({entry.first, entry.second}, text);
+  }
+
   // Literals are ordered by length first: most comparisons in a lookup are then settled by the
   // lengths, without comparing bytes.
   static bool literal_before(const std::pair<std::string_view, std::uint32_t>& entry, std::string_view text) noexcept {
@@ -229,6 +258,8 @@ class route_tree {
   }
 
   std::vector<node> nodes_;
+  // The paths of routes without parameters, whole, by length then bytes, with their nodes.
+  std::vector<std::pair<std::string, std::uint32_t>> literal_paths_;
   method_mask all_methods_ = 0;
 };
 
