@@ -113,6 +113,19 @@ struct headers_access;
 [[nodiscard]] constexpr bool is_sendable_field(std::string_view name, std::string_view value) noexcept {
   return !is_framing_field(name) && !is_unsafe_field(name, value);
 }
+
+/// A field the library's own code writes, such as a helper's Content-Type: checked while
+/// compiling, so that setting it costs a copy and no look at its bytes.
+struct constant_field {
+  std::string_view name;
+  std::string_view value;
+
+  consteval constant_field(std::string_view field_name, std::string_view field_value)
+      : name(field_name), value(field_value) {
+    // Reaching a throw is no constant expression: an unsendable constant field does not compile.
+    if (!is_sendable_field(name, value)) throw "a constant field must be one a response head can send";
+  }
+};
 }  // namespace detail
 
 /// The fields of a response or of a client's request, owned and in order. A response's
@@ -224,6 +237,8 @@ struct detail::headers_access {
   [[nodiscard]] static std::string_view bytes(const headers& list) noexcept { return list.fields_.bytes(); }
   /// Whether every field may be sent as it is, so that `bytes` can be copied whole.
   [[nodiscard]] static bool all_sendable(const headers& list) noexcept { return list.unsendable_ == 0; }
+  /// `headers::set` of a field checked while compiling.
+  static headers& set(headers& list, constant_field field) { return list.set(field.name, field.value, true); }
 };
 
 }  // namespace asyncrest
