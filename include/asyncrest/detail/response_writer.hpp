@@ -78,11 +78,17 @@ inline bool append_response_head(std::string& out, const response& answer, respo
   // Besides these, the status line, Date, Content-Length and Connection take at most 96 bytes.
   const std::size_t most = 96 + reason.size() + date.size() + headers_access::bytes(answer.headers).size();
   const std::size_t start = out.size();
-  // Making room fills it with zeros first: about 50 of a small head's 280 instructions.
-  // Writing into a stack buffer and appending that cost more.
+#if defined(__cpp_lib_string_resize_and_overwrite)
+  out.resize_and_overwrite(start + most, [&](char* data, std::size_t) noexcept {
+    return static_cast<std::size_t>(write_response_head(data + start, answer, framing, reason, date) - data);
+  });
+#else
+  // Before C++23, making room fills it with zeros first: about 50 of a small head's 280
+  // instructions. Writing into a stack buffer and appending that cost more.
   out.resize(start + most);
   out.resize(
       static_cast<std::size_t>(write_response_head(out.data() + start, answer, framing, reason, date) - out.data()));
+#endif
   return !framing.head_request && !status_forbids_body(answer.status) && !answer.body.empty();
 }
 
