@@ -7,10 +7,12 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 namespace asyncrest {
@@ -94,19 +96,39 @@ struct headers_access;
          iequals(name, "Date");
 }
 
+/// Whether `value` holds a control character other than HTAB, which are invalid in a field value
+/// (RFC 9110 §5.5); CR and LF would split the response.
+[[nodiscard]] constexpr bool has_control_character(std::string_view value) noexcept {
+  std::size_t index = 0;
+  if (!std::is_constant_evaluated()) {
+    // Eight bytes at a time: (word - 0x2020…) & ~word & 0x8080… is nonzero if and only if a byte
+    // is below 0x20, and the same with 1 for word ^ 0x7F7F… if a byte is 0x7F ("Bit Twiddling
+    // Hacks"). A word with either, HTAB too, is left to the byte-by-byte check below.
+    constexpr std::uint64_t ones = 0x0101010101010101;
+    constexpr std::uint64_t high_bits = 0x8080808080808080;
+    for (; index + 8 <= value.size(); index += 8) {
+      std::uint64_t word = 0;
+      std::memcpy(&word, value.data() + index, 8);
+      const std::uint64_t below_space = (word - ones * 0x20) & ~word & high_bits;
+      const std::uint64_t delete_bytes = word ^ (ones * 0x7F);
+      const std::uint64_t is_delete = (delete_bytes - ones) & ~delete_bytes & high_bits;
+      if ((below_space | is_delete) != 0) break;
+    }
+  }
+  for (; index < value.size(); ++index) {
+    const auto byte = static_cast<unsigned char>(value[index]);
+    if ((byte < 0x20 && byte != '\t') || byte == 0x7F) return true;
+  }
+  return false;
+}
+
 /// A field that would split the response (CR or LF in it) or is no valid field at all.
 [[nodiscard]] constexpr bool is_unsafe_field(std::string_view name, std::string_view value) noexcept {
   if (name.empty()) return true;
   for (const char character : name) {
     if (!is_token_character(character)) return true;
   }
-  // Control characters other than HTAB are invalid in a field value (RFC 9110 §5.5); CR and
-  // LF would split the response.
-  for (const char character : value) {
-    const auto byte = static_cast<unsigned char>(character);
-    if ((byte < 0x20 && byte != '\t') || byte == 0x7F) return true;
-  }
-  return false;
+  return has_control_character(value);
 }
 
 /// Whether a response head may carry the field as it is.

@@ -315,6 +315,34 @@ TEST_CASE("headers: whether every field may be sent is known without looking aga
   CHECK(headers_access::all_sendable(list));  // NOLINT(bugprone-use-after-move): empty
 }
 
+static_assert(ar::detail::has_control_character("a\r\nb"));
+static_assert(ar::detail::has_control_character("0123456789abcdef\x7F"));
+static_assert(!ar::detail::has_control_character("text/plain; charset=utf-8\t\x80\xFF"));
+
+TEST_CASE("has_control_character: every byte value at every place of a value, eight at a time or not") {
+  for (std::size_t length : {1, 7, 8, 9, 16, 17, 31}) {
+    for (std::size_t place = 0; place < length; ++place) {
+      for (int byte = 0; byte < 256; ++byte) {
+        std::string value(length, 'a');
+        value[place] = static_cast<char>(byte);
+        const bool control = (byte < 0x20 && byte != '\t') || byte == 0x7F;
+        CAPTURE(length);
+        CAPTURE(place);
+        CAPTURE(byte);
+        REQUIRE(ar::detail::has_control_character(value) == control);
+        // After a HTAB, which sends its word to the byte-by-byte check, and among high bytes.
+        value[0] = place == 0 ? value[0] : '\t';
+        std::replace(value.begin(), value.end(), 'a', '\xFF');
+        REQUIRE(ar::detail::has_control_character(value) == control);
+      }
+    }
+  }
+  CHECK_FALSE(ar::detail::has_control_character(""));
+  CHECK_FALSE(ar::detail::has_control_character(std::string(100, '\t')));
+  CHECK(ar::detail::has_control_character(std::string(64, '\t') + '\n'));
+  CHECK(ar::detail::has_control_character(std::string_view("abcdefgh\0", 9)));
+}
+
 TEST_CASE("append_response_head: fields on the heap, and unsendable ones among them") {
   ar::response answer = ar::text("body");
   const field_list added = grow_past_inline(answer.headers);
