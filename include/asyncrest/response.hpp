@@ -23,7 +23,7 @@ struct response {
 /// `body` as text/plain; charset=utf-8.
 [[nodiscard]] inline response text(std::string body, status code = status::ok) {
   response result{code, {}, std::move(body)};
-  result.headers.set("Content-Type", "text/plain; charset=utf-8");
+  detail::headers_access::set(result.headers, {"Content-Type", "text/plain; charset=utf-8"});
   return result;
 }
 
@@ -34,21 +34,21 @@ struct response {
   response result{code, {}, {}};
   json_writer out{result.body};
   value.write(out);
-  result.headers.set("Content-Type", "application/json");
+  detail::headers_access::set(result.headers, {"Content-Type", "application/json"});
   return result;
 }
 
 /// A JSON response from an element of a parsed document (echoing part of a request, say).
 [[nodiscard]] inline response json(simdjson::dom::element element, status code = status::ok) {
   response result{code, {}, simdjson::minify(element)};
-  result.headers.set("Content-Type", "application/json");
+  detail::headers_access::set(result.headers, {"Content-Type", "application/json"});
   return result;
 }
 
 /// A JSON response whose text is already serialized, as by `json_writer`.
 [[nodiscard]] inline response raw_json(std::string serialized, status code = status::ok) {
   response result{code, {}, std::move(serialized)};
-  result.headers.set("Content-Type", "application/json");
+  detail::headers_access::set(result.headers, {"Content-Type", "application/json"});
   return result;
 }
 
@@ -76,7 +76,7 @@ struct response {
   out.key("detail");
   out.value(detail);
   out.end_object();
-  result.headers.set("Content-Type", "application/problem+json");
+  detail::headers_access::set(result.headers, {"Content-Type", "application/problem+json"});
   return result;
 }
 

@@ -342,7 +342,7 @@ TEST_CASE("router: per-route middleware run in the order written") {
     CHECK(header(res, "X-Stamp") == "yes");
     std::vector<std::string> traces;
     for (const auto& [name, value] : res.headers) {
-      if (name == "X-Trace") traces.push_back(value);
+      if (name == "X-Trace") traces.emplace_back(value);
     }
     CHECK(traces == std::vector<std::string>{"inner", "outer"});
     CHECK(log ==

@@ -234,7 +234,7 @@ inline void check_fields(const headers& fields) {
       return character == '\r' || character == '\n' || character == '\0';
     });
     if (!name_ok || !value_ok) {
-      throw client_error(client_errc::invalid_request, "the header field \"" + name +
+      throw client_error(client_errc::invalid_request, "the header field \"" + std::string(name) +
                                                            "\" cannot be sent: a name must be a token and a value "
                                                            "must not hold CR, LF or NUL");
     }
