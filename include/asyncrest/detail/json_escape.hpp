@@ -1,10 +1,12 @@
 // JSON string escaping and number formatting behind json_writer.
 #pragma once
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <concepts>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -60,8 +62,27 @@ inline std::uint32_t decode_utf8(std::string_view text, std::size_t& index) noex
   return code_point;
 }
 
+/// Printable ASCII other than '"' and '\\': the bytes a JSON string holds as they are.
+inline constexpr std::array<bool, 256> plain_json_characters = [] {
+  std::array<bool, 256> plain{};
+  for (unsigned byte = 0x20; byte < 0x7F; ++byte) plain[byte] = byte != '"' && byte != '\\';
+  return plain;
+}();
+
 /// Appends `text` as a quoted JSON string of printable ASCII only.
 inline void append_json_string(std::string& out, std::string_view text) {
+  std::size_t plain = 0;
+  while (plain < text.size() && plain_json_characters[static_cast<unsigned char>(text[plain])]) ++plain;
+  if (plain == text.size()) {
+    // Nothing to escape, as for most names and many values: quotes and text in one append.
+    const std::size_t start = out.size();
+    out.resize(start + text.size() + 2);
+    char* cursor = out.data() + start;
+    *cursor++ = '"';
+    if (!text.empty()) std::memcpy(cursor, text.data(), text.size());
+    cursor[text.size()] = '"';
+    return;
+  }
   out.reserve(out.size() + text.size() + 2);
   out.push_back('"');
   std::size_t index = 0;
