@@ -168,6 +168,22 @@ TEST_CASE("Host header problems are 400") {
   });
 }
 
+TEST_CASE("a malformed Host after well-formed ones on the same connection is 400") {
+  // The last Host found well formed is remembered, to skip checking it again; anything else is
+  // still checked.
+  with_server([](std::uint16_t port) {
+    raw_client client(port);
+    const std::string good = "GET / HTTP/1.1\r\nHost: example.com:8080\r\n\r\n";
+    REQUIRE(client.send(good + good + "GET / HTTP/1.1\r\nHost: example.com:80 80\r\n\r\n"));
+    CHECK(client.read_response().status == 200);
+    CHECK(client.read_response().status == 200);
+    const http_reply refused = client.read_response();
+    CHECK(refused.status == 400);
+    CHECK(refused.body.find("the Host header is malformed") != std::string::npos);
+    CHECK(client.closed_by_server());
+  });
+}
+
 TEST_CASE("unknown and unsupported methods are 501") {
   check_all({
       {"unknown well-formed method", "FOO / HTTP/1.1\r\nHost: x\r\n\r\n", 501},

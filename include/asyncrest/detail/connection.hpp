@@ -194,7 +194,9 @@ class connection {
         }
 
         const response& answer = reply.value;
-        const auto connection_field = answer.headers.get("Connection");
+        // Connection is a framing field, which a list whose fields may all be sent cannot hold.
+        const auto connection_field = headers_access::all_sendable(answer.headers) ? std::optional<std::string_view>()
+                                                                                   : answer.headers.get("Connection");
         const bool keep_alive = self.message().keep_alive() && !owner.draining &&
                                 !(connection_field && iequals(trim_whitespace(*connection_field), "close"));
         const response_framing framing{keep_alive, self.message().version_minor() == 0,
@@ -480,7 +482,11 @@ class connection {
     }
     if (hosts > 1) return refusal{status::bad_request, "the request has more than one Host header"};
     if (hosts == 0 && minor == 1) return refusal{status::bad_request, "an HTTP/1.1 request needs a Host header"};
-    if (host && !is_valid_host(*host)) return refusal{status::bad_request, "the Host header is malformed"};
+    if (host && *host != memory_->valid_host) {
+      // A client sends the same Host again and again: the last one found valid is remembered.
+      if (!is_valid_host(*host)) return refusal{status::bad_request, "the Host header is malformed"};
+      memory_->valid_host.assign(*host);
+    }
     if (transfer_encoding && !parser().chunked()) {
       // RFC 9112 §6.3: without chunked last, a request's length cannot be known.
       return refusal{status::bad_request, "Transfer-Encoding must end with chunked in a request"};

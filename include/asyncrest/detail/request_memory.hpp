@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -31,6 +32,7 @@ struct request_memory {
   answer reply;
   bool parse_again = false;                       // the parser must run on after the header block
   std::pair<status, std::string_view> refusal{};  // why a request's head was refused
+  std::string valid_host;                         // the last Host value found well formed
 };
 
 struct request_memory_pool {
