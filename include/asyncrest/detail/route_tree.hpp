@@ -109,11 +109,12 @@ class route_tree {
     // A path that is all literal segments is looked up whole first; the walk, which would find
     // the same node, is still needed when that node lacks the method (a parameter route may take
     // it) or the path is percent-encoded.
-    if (!encoded && !literal_paths_.empty()) {
-      const auto found = std::lower_bound(literal_paths_.begin(), literal_paths_.end(), raw_path, literal_path_before);
-      if (found != literal_paths_.end() && found->first == raw_path && settle(nodes_[found->second], verb, result)) {
-        return result;
-      }
+    if (!encoded && raw_path.size() + 1 < length_starts_.size()) {
+      // Only the paths of the same length are searched; for most lengths there are none.
+      const auto first = literal_paths_.begin() + length_starts_[raw_path.size()];
+      const auto last = literal_paths_.begin() + length_starts_[raw_path.size() + 1];
+      const auto found = std::lower_bound(first, last, raw_path, literal_path_before);
+      if (found != last && found->first == raw_path && settle(nodes_[found->second], verb, result)) return result;
       result = route_match{};
     }
     std::string_view rest = raw_path.size() > 1 ? raw_path.substr(1) : std::string_view{};
@@ -192,6 +193,13 @@ class route_tree {
     const auto at = std::lower_bound(literal_paths_.begin(), literal_paths_.end(), whole, literal_path_before);
     if (at != literal_paths_.end() && at->first == whole) return;  // another method of the same path
     literal_paths_.insert(at, {std::move(whole), target});
+    // length_starts_[n] is the index of the first path of length n or more.
+    length_starts_.assign(literal_paths_.back().first.size() + 2, 0);
+    std::size_t index = 0;
+    for (std::size_t length = 0; length < length_starts_.size(); ++length) {
+      while (index < literal_paths_.size() && literal_paths_[index].first.size() < length) ++index;
+      length_starts_[length] = static_cast<std::uint32_t>(index);
+    }
   }
 
   static bool literal_path_before(const std::pair<std::string, std::uint32_t>& entry, std::string_view text) noexcept {
@@ -260,6 +268,7 @@ class route_tree {
   std::vector<node> nodes_;
   // The paths of routes without parameters, whole, by length then bytes, with their nodes.
   std::vector<std::pair<std::string, std::uint32_t>> literal_paths_;
+  std::vector<std::uint32_t> length_starts_;  // where each length begins in literal_paths_
   method_mask all_methods_ = 0;
 };
 
