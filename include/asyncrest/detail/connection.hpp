@@ -324,7 +324,7 @@ class connection {
         case parse_progress::complete: co_return read_outcome::complete;
         case parse_progress::send_continue:
           space().write_buffer.append("HTTP/1.1 100 Continue\r\n\r\n");
-          if (!co_await flush()) co_return read_outcome::closed;
+          if (const bool written = co_await flush(); !written) co_return read_outcome::closed;
           break;
         case parse_progress::refused:
           co_await fail(memory_->refusal.first, memory_->refusal.second);
@@ -333,7 +333,7 @@ class connection {
           // An unknown method is 501 only on a well-formed request line, which may not all be
           // here yet.
           while (parser().error_needs_more_bytes() && end_ - begin_ < settings().limits.max_header_bytes) {
-            if (!co_await read_some()) co_return read_outcome::closed;
+            if (const bool received = co_await read_some(); !received) co_return read_outcome::closed;
             parser().reclassify_error(request_start(), buffer() + end_);
           }
           co_await fail(parser().error_status(), parser().error_detail());
@@ -343,25 +343,12 @@ class connection {
             co_await fail(status::request_header_fields_too_large, "the request's header block is too large");
             co_return read_outcome::closed;
           }
-          if (!space().write_buffer.empty() && !co_await flush()) co_return read_outcome::closed;
+          if (!space().write_buffer.empty()) {
+            if (const bool written = co_await flush(); !written) co_return read_outcome::closed;
+          }
           state_.current = connection_state::phase::reading;
-          // read_some() inlined for the usual case: one coroutine frame fewer per read.
-          bool received_bytes = false;
-          if (state_.expired == connection_state::expiry::none) {
-            make_room();
-            arm_read_deadline();
-            asio::error_code error;
-            const std::size_t received = co_await state_.socket.async_read_some(
-                asio::buffer(buffer() + end_, space().read_buffer.capacity() - end_), with_error(error));
-            if (!error) {
-              note_received(received);
-              received_bytes = true;
-            }
-          }
-          if (!received_bytes) {
-            co_await read_failed();
-            co_return read_outcome::closed;
-          }
+          // A frame of its own: this path is taken only for requests that arrive in pieces.
+          if (const bool received = co_await read_some(); !received) co_return read_outcome::closed;
           break;
         }
       }
