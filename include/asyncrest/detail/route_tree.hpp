@@ -189,7 +189,7 @@ class route_tree {
       whole.push_back('/');
       whole.append(pattern.segments[position].text);
     }
-    if (whole.empty()) whole = "/";
+    if (whole.empty()) whole.push_back('/');  // the root
     const auto at = std::lower_bound(literal_paths_.begin(), literal_paths_.end(), whole, literal_path_before);
     if (at != literal_paths_.end() && at->first == whole) return;  // another method of the same path
     literal_paths_.insert(at, {std::move(whole), target});
