@@ -173,17 +173,24 @@ class json_value {
             for (const json_value& item : held) item.write(out);
             out.end_array();
           } else if constexpr (std::same_as<held_type, object_type>) {
-            out.begin_object();
-            for (const auto& [name, member] : held) {
-              out.key(name);
-              member.write(out);
-            }
-            out.end_object();
+            write_object(out, held);
           } else {
             out.value(held);
           }
         },
         value_);
+  }
+
+  /// Writes name/value pairs as one object: `members` is any range of pairs, as
+  /// `object_type` or a braced list of `json_member`.
+  template <class Members>
+  static void write_object(json_writer& out, const Members& members) {
+    out.begin_object();
+    for (const auto& [name, member] : members) {
+      out.key(name);
+      member.write(out);
+    }
+    out.end_object();
   }
 
   /// This value as compact JSON text.
@@ -207,6 +214,19 @@ class json_value {
   }
 
   std::variant<std::nullptr_t, bool, std::int64_t, std::uint64_t, double, std::string, array_type, object_type> value_;
+};
+
+/// One `name: value` member of an object that is written once and not kept, as in
+/// `json({{"id", 7}, {"name", "Ada"}})`. Unlike a `json_value` object, a braced list of members
+/// allocates nothing of its own: the name is only viewed, so it must outlive the call it is
+/// written in, which a temporary in that call does.
+struct json_member {
+  // A constructor, not an aggregate, so that `{"name"}` alone is no member.
+  json_member(std::string_view member_name, json_value member_value) noexcept
+      : name(member_name), value(std::move(member_value)) {}
+
+  std::string_view name;
+  json_value value;
 };
 
 }  // namespace asyncrest

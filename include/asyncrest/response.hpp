@@ -7,6 +7,7 @@
 
 #include <simdjson.h>
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -27,9 +28,21 @@ struct response {
   return result;
 }
 
-/// A JSON response from a value built in code:
+/// A JSON object response from name/value pairs, written straight into the body:
 ///
-///     co_return json({{"message", "Hello World"}});
+///     co_return json({{"message", "Hello World"}, {"count", 3}});
+///
+/// A braced list of pairs picks this overload; any other braced list is a `json_value`
+/// (so `json({1, 2})` is an array, and `json({})` an empty object).
+[[nodiscard]] inline response json(std::initializer_list<json_member> members, status code = status::ok) {
+  response result{code, {}, {}};
+  json_writer out{result.body};
+  json_value::write_object(out, members);
+  detail::headers_access::set(result.headers, {"Content-Type", "application/json"});
+  return result;
+}
+
+/// A JSON response from a value built in code: `json(user)`, `json(json_value::array({1, 2}))`.
 [[nodiscard]] inline response json(const json_value& value, status code = status::ok) {
   response result{code, {}, {}};
   json_writer out{result.body};

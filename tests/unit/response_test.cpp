@@ -188,13 +188,35 @@ TEST_CASE("text") {
   CHECK(created.body == "made");
 }
 
-TEST_CASE("json from a json_value") {
+TEST_CASE("json from a braced list of name/value pairs") {
   const response res = ar::json({{"message", "Hello World"}, {"n", 3}});
   CHECK(res.status == status::ok);
   CHECK(res.body == R"({"message":"Hello World","n":3})");
   CHECK(header(res, "Content-Type") == "application/json");
   CHECK(res.headers.size() == 1);
 
+  // Names that are temporaries live until the body is written; values nest as json_value.
+  const std::string name = "Ada";
+  const response nested = ar::json(
+      {{std::string("user") + "s", {{"name", name + "!"}, {"tags", {"a", "b"}}}}, {"none", nullptr}, {"q\"", 1.5}},
+      status::created);
+  CHECK(nested.status == status::created);
+  CHECK(nested.body == R"({"users":{"name":"Ada!","tags":["a","b"]},"none":null,"q\"":1.5})");
+
+  // The same bytes as the json_value that the same braces make.
+  const ar::json_value value{{"message", "Hello World"}, {"n", 3}};
+  CHECK(ar::json(value).body == res.body);
+
+  // Lists that are not all pairs stay json_value: arrays; empty braces are an empty object.
+  CHECK(ar::json({1, 2}).body == "[1,2]");
+  CHECK(ar::json({"a", "b"}).body == R"(["a","b"])");
+  CHECK(ar::json({{"a"}}).body == R"([["a"]])");
+  CHECK(ar::json({{"a", 1}, 2}).body == R"([["a",1],2])");
+  CHECK(ar::json({{1, 2}}).body == "[[1,2]]");
+  CHECK(ar::json({}).body == "{}");
+}
+
+TEST_CASE("json from a json_value") {
   const response list = ar::json(ar::json_value{1, 2}, status::accepted);
   CHECK(list.status == status::accepted);
   CHECK(list.body == "[1,2]");
