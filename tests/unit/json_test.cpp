@@ -196,6 +196,38 @@ TEST_CASE("json escaping: invalid UTF-8 becomes U+FFFD") {
   CHECK(escaped("\x80\xC3\xA9") == R"("\ufffd\u00e9")");
 }
 
+TEST_CASE("json escaping: every byte at every place of a string scanned eight bytes at a time") {
+  // Each byte alone is escaped by the byte-at-a-time path; placed anywhere in a longer string
+  // of plain characters (inside, across and after the eight-byte words), it must come out the
+  // same, with the plain characters around it untouched.
+  for (unsigned code = 0; code < 256; ++code) {
+    const char character = static_cast<char>(code);
+    const std::string alone = escaped(std::string_view(&character, 1));
+    const std::string inner = alone.substr(1, alone.size() - 2);
+    for (const std::size_t length : {std::size_t{9}, std::size_t{19}, std::size_t{80}}) {
+      for (std::size_t at = 0; at < length; ++at) {
+        CAPTURE(code);
+        CAPTURE(at);
+        std::string text(length, 'x');
+        text[at] = character;
+        const std::string expected = "\"" + std::string(at, 'x') + inner + std::string(length - at - 1, 'x') + "\"";
+        REQUIRE(escaped(text) == expected);
+      }
+    }
+  }
+}
+
+TEST_CASE("json escaping: plain strings of every length up to and past the short-string buffer") {
+  for (std::size_t length = 0; length <= 140; ++length) {
+    CAPTURE(length);
+    std::string text;
+    for (std::size_t at = 0; at < length; ++at) text.push_back(static_cast<char>('a' + at % 26));
+    std::string out = "prefix";
+    asyncrest::detail::append_json_string(out, text);
+    REQUIRE(out == "prefix\"" + text + "\"");
+  }
+}
+
 TEST_CASE("json escaping: the output is ASCII that parses back to the input") {
   const std::string input = "q\"b\\c/\x01\x1f\x7f \xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80 end";
   const std::string out = escaped(input);

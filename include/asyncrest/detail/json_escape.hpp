@@ -69,31 +69,54 @@ inline constexpr std::array<bool, 256> plain_json_characters = [] {
   return plain;
 }();
 
+/// How many bytes at the start of `text` a JSON string holds as they are. Eight bytes are
+/// tested at a time: a byte needs escaping when its top bit is set, or it is below 0x20, or it
+/// is '"', '\\' or DEL, and each test sets that byte's top bit (only after a true match can a
+/// borrow set another, so "none set" is exact).
+inline std::size_t plain_json_prefix(std::string_view text) noexcept {
+  constexpr std::uint64_t ones = 0x0101010101010101u;
+  constexpr std::uint64_t tops = 0x8080808080808080u;
+  const auto any_zero = [](std::uint64_t word) { return (word - ones) & ~word; };
+  std::size_t plain = 0;
+  for (; plain + 8 <= text.size(); plain += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, text.data() + plain, 8);
+    const std::uint64_t needs_escape = word | ((word - ones * 0x20) & ~word) | any_zero(word ^ (ones * '"')) |
+                                       any_zero(word ^ (ones * '\\')) | any_zero(word ^ (ones * 0x7F));
+    if ((needs_escape & tops) != 0) break;
+  }
+  while (plain < text.size() && plain_json_characters[static_cast<unsigned char>(text[plain])]) ++plain;
+  return plain;
+}
+
 /// Appends `text` as a quoted JSON string of printable ASCII only.
 inline void append_json_string(std::string& out, std::string_view text) {
-  std::size_t plain = 0;
-  while (plain < text.size() && plain_json_characters[static_cast<unsigned char>(text[plain])]) ++plain;
+  const std::size_t plain = plain_json_prefix(text);
   if (plain == text.size()) {
-    // Nothing to escape, as for most names and many values: quotes and text in one append.
-    const std::size_t start = out.size();
-    out.resize(start + text.size() + 2);
-    char* cursor = out.data() + start;
-    *cursor++ = '"';
-    if (!text.empty()) std::memcpy(cursor, text.data(), text.size());
-    cursor[text.size()] = '"';
+    // Nothing to escape, as for most names and many values: quotes and text in one append
+    // (`resize` would first fill the room it makes).
+    constexpr std::size_t short_text = 64;
+    if (text.size() <= short_text) {
+      char quoted[short_text + 2];
+      quoted[0] = '"';
+      if (!text.empty()) std::memcpy(quoted + 1, text.data(), text.size());
+      quoted[text.size() + 1] = '"';
+      out.append(quoted, text.size() + 2);
+    } else {
+      out.reserve(out.size() + text.size() + 2);
+      out.push_back('"');
+      out.append(text);
+      out.push_back('"');
+    }
     return;
   }
   out.reserve(out.size() + text.size() + 2);
   out.push_back('"');
-  std::size_t index = 0;
+  out.append(text.data(), plain);
+  std::size_t index = plain;
   while (index < text.size()) {
     // Copy the longest run that needs no escaping in one go.
-    std::size_t run_end = index;
-    while (run_end < text.size()) {
-      const auto character = static_cast<unsigned char>(text[run_end]);
-      if (character < 0x20 || character >= 0x7F || character == '"' || character == '\\') break;
-      ++run_end;
-    }
+    const std::size_t run_end = index + plain_json_prefix(text.substr(index));
     out.append(text.data() + index, run_end - index);
     index = run_end;
     if (index == text.size()) break;
