@@ -156,7 +156,7 @@ class worker {
 
  public:
   // Declared last so they are destroyed first, while the members above still exist.
-  std::unique_ptr<asio::io_context> context = std::make_unique<asio::io_context>(1);
+  std::unique_ptr<asio::io_context> context = std::make_unique<asio::io_context>(ASIO_CONCURRENCY_HINT_UNSAFE_IO);
   std::unique_ptr<asio::ip::tcp::acceptor> acceptor = std::make_unique<asio::ip::tcp::acceptor>(*context);
   std::unique_ptr<asio::steady_timer> sweep_timer = std::make_unique<asio::steady_timer>(*context);
 };
