@@ -82,6 +82,12 @@ struct answer {
   task<response> pending;  // valid() when the response is still to come
 };
 
+/// An answer as a task, for callers of the `task<response>` form: the pending one, or the value.
+inline task<response> as_task(answer&& out) {
+  if (out.pending.valid()) return std::move(out.pending);
+  return ready(std::move(out.value));
+}
+
 /// `part.respond(req, out)`, the synchronous form of `part(req)`, where a step has one.
 template <class Step>
 concept responds_in_place = requires(const Step& part, request& req, answer& out) {

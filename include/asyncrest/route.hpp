@@ -204,8 +204,7 @@ struct handler_call {
   task<response> operator()(request& req) const {
     answer out;
     respond(req, out);
-    if (out.pending.valid()) return std::move(out.pending);
-    return ready(std::move(out.value));
+    return as_task(std::move(out));
   }
 
   /// A plain handler's response goes to `out.value`; a coroutine handler's task to `out.pending`.

@@ -81,8 +81,7 @@ class router {
   [[nodiscard]] task<response> operator()(request& req) const {
     detail::answer out;
     respond(req, out);
-    if (out.pending.valid()) return std::move(out.pending);
-    return detail::ready(std::move(out.value));
+    return detail::as_task(std::move(out));
   }
 
   /// The same, with a response made without waiting left in `out.value` (see detail::answer):
