@@ -481,7 +481,7 @@ class connection {
     if (parser().chunked() || transfer_encoding) {
       if (minor == 0) return refusal{status::bad_request, "an HTTP/1.0 request cannot use Transfer-Encoding"};
       for (const raw_header& field : space().raw_headers) {
-        if (!iequals(view(field.name_offset, field.name_length), "Transfer-Encoding")) continue;
+        if (!is_field_name(view(field.name_offset, field.name_length), "transfer-encoding")) continue;
         std::string_view codings = view(field.value_offset, field.value_length);
         while (!codings.empty()) {
           const std::size_t comma = codings.find(',');
