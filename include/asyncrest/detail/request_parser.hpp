@@ -1,4 +1,4 @@
-// llhttp, strict, wrapped for one connection: it records where each part of a request lies in
+// llhttp, strict, wrapped for one request at a time: it records where each part of a request lies in
 // the read buffer (as offsets, so the buffer may move while a request arrives), enforces the
 // limits in its callbacks, and stops after the header block and after each message so that the
 // connection can decide what to do next.
