@@ -225,8 +225,10 @@ class headers {
     for (auto position = fields_.begin(); position != fields_.end(); ++position) {
       const auto [field_name, field_value] = *position;
       if (iequals(field_name, name)) {
-        forget(field_name, field_value);
+        // Counted only once the value is replaced: replacing may throw, and leaves the old one.
+        const bool replaced_sendable = detail::is_sendable_field(field_name, field_value);
         fields_.replace_value(position, value);
+        if (!replaced_sendable) --unsendable_;
         if (!sendable) ++unsendable_;
         erase_after_first(name);
         return *this;
