@@ -2,12 +2,12 @@
 // without regard to case, as HTTP field names require.
 #pragma once
 
+#include <asyncrest/detail/byte_words.hpp>
 #include <asyncrest/detail/field_storage.hpp>
 
 #include <algorithm>
 #include <array>
 #include <cstdint>
-#include <cstring>
 #include <optional>
 #include <span>
 #include <string>
@@ -101,18 +101,10 @@ struct headers_access;
 [[nodiscard]] constexpr bool has_control_character(std::string_view value) noexcept {
   std::size_t index = 0;
   if (!std::is_constant_evaluated()) {
-    // Eight bytes at a time: (word - 0x2020…) & ~word & 0x8080… is nonzero if and only if a byte
-    // is below 0x20, and the same with 1 for word ^ 0x7F7F… if a byte is 0x7F ("Bit Twiddling
-    // Hacks"). A word with either, HTAB too, is left to the byte-by-byte check below.
-    constexpr std::uint64_t ones = 0x0101010101010101;
-    constexpr std::uint64_t high_bits = 0x8080808080808080;
+    // Eight bytes at a time; a word with any control byte, HTAB too, is left to the loop below.
     for (; index + 8 <= value.size(); index += 8) {
-      std::uint64_t word = 0;
-      std::memcpy(&word, value.data() + index, 8);
-      const std::uint64_t below_space = (word - ones * 0x20) & ~word & high_bits;
-      const std::uint64_t delete_bytes = word ^ (ones * 0x7F);
-      const std::uint64_t is_delete = (delete_bytes - ones) & ~delete_bytes & high_bits;
-      if ((below_space | is_delete) != 0) break;
+      const std::uint64_t word = load_word(value.data() + index);
+      if ((bytes_below(word, 0x20) | bytes_equal(word, 0x7F)) != 0) break;
     }
   }
   for (; index < value.size(); ++index) {
@@ -155,7 +147,7 @@ struct constant_field {
 /// that is no valid field (a name that is not a token, a control character in the value) is
 /// not sent: a handler cannot make the framing lie or split the response.
 ///
-/// A few fields (104 bytes of names and values in two fields, 116 in one) are kept inside the
+/// A few short fields (a Content-Type, or a Content-Type and a Location) are kept inside the
 /// object, so a typical response allocates nothing for them; more move to the heap.
 class headers {
  public:
@@ -192,11 +184,7 @@ class headers {
   headers& erase(std::string_view name) {
     // Removing moves the bytes that a view of this list's own fields points at.
     if (fields_.holds(name)) return erase(std::string(name));
-    fields_.erase_if([&](std::string_view field_name, std::string_view field_value) {
-      if (!iequals(field_name, name)) return false;
-      forget(field_name, field_value);
-      return true;
-    });
+    erase_named(name, false);
     return *this;
   }
   /// The first field named `name`, if any.
@@ -230,7 +218,7 @@ class headers {
         fields_.replace_value(position, value);
         if (!replaced_sendable) --unsendable_;
         if (!sendable) ++unsendable_;
-        erase_after_first(name);
+        erase_named(name, true);
         return *this;
       }
     }
@@ -241,11 +229,11 @@ class headers {
   void forget(std::string_view name, std::string_view value) noexcept {
     if (!detail::is_sendable_field(name, value)) --unsendable_;
   }
-  void erase_after_first(std::string_view name) {
-    bool first = true;
+  // Removes the fields named `name`, all of them or all but the first.
+  void erase_named(std::string_view name, bool keep_first) {
     fields_.erase_if([&](std::string_view field_name, std::string_view field_value) {
       if (!iequals(field_name, name)) return false;
-      if (std::exchange(first, false)) return false;
+      if (std::exchange(keep_first, false)) return false;
       forget(field_name, field_value);
       return true;
     });

@@ -1,6 +1,8 @@
 // JSON string escaping and number formatting behind json_writer.
 #pragma once
 
+#include <asyncrest/detail/byte_words.hpp>
+
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -71,22 +73,51 @@ inline constexpr std::array<bool, 256> plain_json_characters = [] {
 
 /// How many bytes at the start of `text` a JSON string holds as they are. Eight bytes are
 /// tested at a time: a byte needs escaping when its top bit is set, or it is below 0x20, or it
-/// is '"', '\\' or DEL, and each test sets that byte's top bit (only after a true match can a
-/// borrow set another, so "none set" is exact).
+/// is '"', '\\' or DEL.
 inline std::size_t plain_json_prefix(std::string_view text) noexcept {
-  constexpr std::uint64_t ones = 0x0101010101010101u;
-  constexpr std::uint64_t tops = 0x8080808080808080u;
-  const auto any_zero = [](std::uint64_t word) { return (word - ones) & ~word; };
   std::size_t plain = 0;
   for (; plain + 8 <= text.size(); plain += 8) {
-    std::uint64_t word;
-    std::memcpy(&word, text.data() + plain, 8);
-    const std::uint64_t needs_escape = word | ((word - ones * 0x20) & ~word) | any_zero(word ^ (ones * '"')) |
-                                       any_zero(word ^ (ones * '\\')) | any_zero(word ^ (ones * 0x7F));
-    if ((needs_escape & tops) != 0) break;
+    const std::uint64_t word = load_word(text.data() + plain);
+    if (((word & every_byte_top) | bytes_below(word, 0x20) | bytes_equal(word, '"') | bytes_equal(word, '\\') |
+         bytes_equal(word, 0x7F)) != 0) {
+      break;
+    }
   }
   while (plain < text.size() && plain_json_characters[static_cast<unsigned char>(text[plain])]) ++plain;
   return plain;
+}
+
+/// Appends the escape of the character at `text[index]`, one that a JSON string cannot hold as
+/// it is, and moves `index` past it.
+inline void append_escaped_character(std::string& out, std::string_view text, std::size_t& index) {
+  const auto character = static_cast<unsigned char>(text[index]);
+  std::string_view short_escape;
+  switch (character) {
+    case '"': short_escape = "\\\""; break;
+    case '\\': short_escape = "\\\\"; break;
+    case '\b': short_escape = "\\b"; break;
+    case '\f': short_escape = "\\f"; break;
+    case '\n': short_escape = "\\n"; break;
+    case '\r': short_escape = "\\r"; break;
+    case '\t': short_escape = "\\t"; break;
+    default: break;
+  }
+  if (!short_escape.empty()) {
+    out.append(short_escape);
+    ++index;
+  } else if (character < 0x80) {  // other control characters and DEL
+    append_unicode_escape(out, character);
+    ++index;
+  } else {
+    const std::uint32_t code_point = decode_utf8(text, index);
+    if (code_point >= 0x10000) {  // outside the BMP: a surrogate pair
+      const std::uint32_t offset = code_point - 0x10000;
+      append_unicode_escape(out, 0xD800 + (offset >> 10));
+      append_unicode_escape(out, 0xDC00 + (offset & 0x3FF));
+    } else {
+      append_unicode_escape(out, code_point);
+    }
+  }
 }
 
 /// Appends `text` as a quoted JSON string of printable ASCII only.
@@ -113,59 +144,12 @@ inline void append_json_string(std::string& out, std::string_view text) {
   out.reserve(out.size() + text.size() + 2);
   out.push_back('"');
   out.append(text.data(), plain);
-  std::size_t index = plain;
-  while (index < text.size()) {
-    // Copy the longest run that needs no escaping in one go.
+  // text[index] needs escaping; after it, the longest run that does not is copied in one go.
+  for (std::size_t index = plain; index < text.size();) {
+    append_escaped_character(out, text, index);
     const std::size_t run_end = index + plain_json_prefix(text.substr(index));
     out.append(text.data() + index, run_end - index);
     index = run_end;
-    if (index == text.size()) break;
-
-    const auto character = static_cast<unsigned char>(text[index]);
-    switch (character) {
-      case '"':
-        out.append("\\\"");
-        ++index;
-        continue;
-      case '\\':
-        out.append("\\\\");
-        ++index;
-        continue;
-      case '\b':
-        out.append("\\b");
-        ++index;
-        continue;
-      case '\f':
-        out.append("\\f");
-        ++index;
-        continue;
-      case '\n':
-        out.append("\\n");
-        ++index;
-        continue;
-      case '\r':
-        out.append("\\r");
-        ++index;
-        continue;
-      case '\t':
-        out.append("\\t");
-        ++index;
-        continue;
-      default: break;
-    }
-    if (character < 0x80) {  // other control characters and DEL
-      append_unicode_escape(out, character);
-      ++index;
-      continue;
-    }
-    const std::uint32_t code_point = decode_utf8(text, index);
-    if (code_point >= 0x10000) {  // outside the BMP: a surrogate pair
-      const std::uint32_t offset = code_point - 0x10000;
-      append_unicode_escape(out, 0xD800 + (offset >> 10));
-      append_unicode_escape(out, 0xDC00 + (offset & 0x3FF));
-    } else {
-      append_unicode_escape(out, code_point);
-    }
   }
   out.push_back('"');
 }
