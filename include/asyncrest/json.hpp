@@ -96,6 +96,19 @@ class json_writer {
   bool after_key_ = false;
 };
 
+namespace detail {
+/// Writes name/value pairs, each a name and a `json_value`, as one object.
+template <class Members>
+void write_json_object(json_writer& out, const Members& members) {
+  out.begin_object();
+  for (const auto& [name, member] : members) {
+    out.key(name);
+    member.write(out);
+  }
+  out.end_object();
+}
+}  // namespace detail
+
 /// A JSON document built in code, for responses:
 ///
 ///     json_value user{{"id", 7}, {"name", "Ada"}, {"tags", json_value::array({"admin"})}};
@@ -173,24 +186,12 @@ class json_value {
             for (const json_value& item : held) item.write(out);
             out.end_array();
           } else if constexpr (std::same_as<held_type, object_type>) {
-            write_object(out, held);
+            detail::write_json_object(out, held);
           } else {
             out.value(held);
           }
         },
         value_);
-  }
-
-  /// Writes name/value pairs as one object: `members` is any range of pairs, as
-  /// `object_type` or a braced list of `json_member`.
-  template <class Members>
-  static void write_object(json_writer& out, const Members& members) {
-    out.begin_object();
-    for (const auto& [name, member] : members) {
-      out.key(name);
-      member.write(out);
-    }
-    out.end_object();
   }
 
   /// This value as compact JSON text.

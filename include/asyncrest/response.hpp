@@ -37,7 +37,7 @@ struct response {
 [[nodiscard]] inline response json(std::initializer_list<json_member> members, status code = status::ok) {
   response result{code, {}, {}};
   json_writer out{result.body};
-  json_value::write_object(out, members);
+  detail::write_json_object(out, members);
   detail::headers_access::set(result.headers, {"Content-Type", "application/json"});
   return result;
 }
