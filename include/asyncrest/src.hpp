@@ -6,6 +6,11 @@
 //
 // Every other file then parses only the server's declarations and compiles none of its code,
 // which saves seconds on each rebuild of a file that makes an app.
+//
+// asyncrest::compiled uses Asio header-only, as a program does by default. A program that
+// compiles Asio once instead (ASIO_SEPARATE_COMPILATION, with <asio/impl/src.hpp> in one file)
+// includes this header in that same file, built with both definitions, and links
+// asyncrest::asyncrest: a mix of the two ways fails to link (see detail/config.hpp).
 #pragma once
 
 #if !defined(ASYNCREST_SEPARATE_COMPILATION)

@@ -133,7 +133,7 @@ TEST_CASE("json escaping: every control character and DEL") {
       default: expected = hex4(code); break;
     }
     CHECK(escaped(std::string_view(&character, 1)) == "\"" + expected + "\"");
-    CHECK(escaped("a" + std::string(1, character) + "b") == "\"a" + expected + "b\"");
+    CHECK(escaped(std::string("a") + character + "b") == std::string("\"a") + expected + "b\"");
   }
   CHECK(escaped(std::string_view("\0", 1)) == R"("\u0000")");
   CHECK(escaped("\x1f") == R"("\u001f")");
@@ -210,7 +210,8 @@ TEST_CASE("json escaping: every byte at every place of a string scanned eight by
         CAPTURE(at);
         std::string text(length, 'x');
         text[at] = character;
-        const std::string expected = "\"" + std::string(at, 'x') + inner + std::string(length - at - 1, 'x') + "\"";
+        std::string expected = "\"";
+        expected.append(at, 'x').append(inner).append(length - at - 1, 'x').append("\"");
         REQUIRE(escaped(text) == expected);
       }
     }

@@ -14,6 +14,7 @@
 #include <memory>
 
 namespace asyncrest::detail {
+inline namespace ASYNCREST_ASIO_BUILD {  // see detail/config.hpp
 
 /// A service that stops with the server (a job queue, say): `begin` is called when the graceful
 /// stop begins, with the drain deadline; `wait` after the last connection has closed and before
@@ -53,6 +54,7 @@ class server_core {
   std::uint16_t port_ = 0;
 };
 
+}  // namespace ASYNCREST_ASIO_BUILD
 }  // namespace asyncrest::detail
 
 #if !defined(ASYNCREST_SEPARATE_COMPILATION)

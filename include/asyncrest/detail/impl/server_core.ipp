@@ -30,6 +30,8 @@ inline void report_server_failure(const char* what, const char* detail) {
   std::fwrite(line.data(), 1, line.size(), stderr);  // one write, so threads do not interleave
 }
 
+inline namespace ASYNCREST_ASIO_BUILD {
+
 struct server_core::state {
   shared_state shared;
   std::vector<std::unique_ptr<worker>> workers;
@@ -181,4 +183,5 @@ ASYNCREST_DECL void server_core::on_drain(drain_participant participant) {
   state_->drain_participants.push_back(std::move(participant));
 }
 
+}  // namespace ASYNCREST_ASIO_BUILD
 }  // namespace asyncrest::detail
