@@ -205,6 +205,10 @@ function(_asyncrest_add_llhttp_library src_dir include_dir)
     POSITION_INDEPENDENT_CODE ON   # may end up inside a user's shared library
     C_CLANG_TIDY ""                # generated third-party code: not ours to lint
     C_CPPCHECK "")
+  # llhttp 8 and older compile a loose parser unless told otherwise: it takes "5\r\r" for a chunk
+  # size line and a space inside a field name. (llhttp 9 is strict by default and ignores this.)
+  # The server refuses to start on a loose llhttp (detail/request_parser.hpp).
+  target_compile_definitions(asyncrest_llhttp PRIVATE LLHTTP_STRICT_MODE=1)
   # Third-party generated code: its warnings are not actionable here.
   if(MSVC)
     target_compile_options(asyncrest_llhttp PRIVATE /w)

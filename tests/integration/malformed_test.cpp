@@ -32,10 +32,16 @@ using namespace std::string_literals;
 namespace {
 
 auto make_app() {
-  return ar::app{ar::routes(
-      ar::get<"/">([]() -> ar::response { return ar::text("ok"); }),
-      ar::get<"/secret">([]() -> ar::response { return ar::text("secret"); }),
-      ar::post<"/echo">([](ar::request& req) -> ar::response { return ar::text(std::string(req.body())); }))};
+  return ar::app{
+      ar::routes(ar::get<"/">([]() -> ar::response { return ar::text("ok"); }),
+                 ar::get<"/secret">([]() -> ar::response { return ar::text("secret"); }),
+                 ar::post<"/echo">([](ar::request& req) -> ar::response { return ar::text(std::string(req.body())); }),
+                 ar::post<"/fields">([](ar::request& req) -> ar::response {
+                   std::string fields;
+                   for (const auto& [name, value] : req.headers())
+                     fields.append(name).append("=").append(value).append(";");
+                   return ar::text(fields);
+                 }))};
 }
 
 using server_type = test_server<decltype(&make_app)>;
@@ -153,6 +159,51 @@ TEST_CASE("malformed request lines are 400") {
       {"junk after the version", "GET / HTTP/1.1 extra\r\nHost: x\r\n\r\n", 400},
       {"lower-case protocol name", "GET / http/1.1\r\nHost: x\r\n\r\n", 400},
       {"space inside the target", "GET /a b HTTP/1.1\r\nHost: x\r\n\r\n", 400},
+      {"two spaces after the method", "GET  / HTTP/1.1\r\nHost: x\r\n\r\n", 400},
+      {"two spaces before the version", "GET /  HTTP/1.1\r\nHost: x\r\n\r\n", 400},
+      {"a tab for a space", "GET\t/ HTTP/1.1\r\nHost: x\r\n\r\n", 400},
+      {"a bare CR ending the request line", "GET / HTTP/1.1\r\rHost: x\r\n\r\n", 400},
+      {"a bare CR before the version", "GET /\r HTTP/1.1\r\nHost: x\r\n\r\n", 400},
+  });
+}
+
+TEST_CASE("request targets of the wrong form are 400") {
+  // RFC 9112 §3.2: origin-form (a path), absolute-form, and "*" for OPTIONS only.
+  check_all({
+      {"GET *", "GET * HTTP/1.1\r\nHost: x\r\n\r\n", 400},
+      {"HEAD *", "HEAD * HTTP/1.1\r\nHost: x\r\n\r\n", 400},
+      {"POST *", "POST * HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", 400},
+      {"DELETE *", "DELETE * HTTP/1.1\r\nHost: x\r\n\r\n", 400},
+      {"OPTIONS with more after the asterisk", "OPTIONS *x HTTP/1.1\r\nHost: x\r\n\r\n", 400},
+      {"GET */", "GET */ HTTP/1.1\r\nHost: x\r\n\r\n", 400},
+      {"a relative path", "GET foo HTTP/1.1\r\nHost: x\r\n\r\n", 400},
+      {"authority-form outside CONNECT", "GET example.com:80 HTTP/1.1\r\nHost: x\r\n\r\n", 400},
+      {"a query alone", "GET ?q=1 HTTP/1.1\r\nHost: x\r\n\r\n", 400},
+      {"a scheme starting with a digit", "GET 1http://x/ HTTP/1.1\r\nHost: x\r\n\r\n", 400},
+      {"a tab in the target", "GET /a\tb HTTP/1.1\r\nHost: x\r\n\r\n", 400},
+      {"DEL in the target",
+       "GET /a\x7f"
+       "b HTTP/1.1\r\nHost: x\r\n\r\n",
+       400},
+      {"a byte above 0x7f in the target",
+       "GET /a\xff"
+       "b HTTP/1.1\r\nHost: x\r\n\r\n",
+       400},
+      {"a control byte in the target",
+       "GET /a\x01"
+       "b HTTP/1.1\r\nHost: x\r\n\r\n",
+       400},
+  });
+
+  with_server([](std::uint16_t port) {
+    // The forms that are allowed still are.
+    raw_client client(port);
+    CHECK(client.send("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n"));
+    CHECK(client.read_response().status == 204);
+    CHECK(client.send("GET http://x/ HTTP/1.1\r\nHost: x\r\n\r\n"));
+    const http_reply absolute = client.read_response();
+    CHECK(absolute.status == 200);
+    CHECK(absolute.body == "ok");
   });
 }
 
@@ -247,6 +298,24 @@ TEST_CASE("header syntax errors are 400") {
   });
 }
 
+TEST_CASE("a field name with a byte that is not a token character is 400") {
+  // RFC 9110 §5.1: field-name = token. Every delimiter, white space and control byte, DEL and
+  // bytes above 0x7f, inside a name; and framing fields whose names a space breaks.
+  std::vector<bad_request> cases;
+  for (const char inside : std::string(" \t\"(),/:;<=>?@[\\]{}\x7f\x80\xe9\x01\x1f")) {
+    if (inside == ':') continue;  // ends the name: "Foo" with the value "Bar: x", which is valid
+    cases.push_back({"byte " + printable(std::string(1, inside)) + " inside a name",
+                     "GET / HTTP/1.1\r\nHost: x\r\nFoo" + std::string(1, inside) + "Bar: x\r\n\r\n", 400});
+  }
+  cases.push_back({"NUL inside a name", "GET / HTTP/1.1\r\nHost: x\r\nFoo\0Bar: x\r\n\r\n"s, 400});
+  cases.push_back({"a space inside Host", "GET / HTTP/1.1\r\nHo st: x\r\n\r\n", 400});
+  cases.push_back(
+      {"Content Length, with a space", "POST /echo HTTP/1.1\r\nHost: x\r\nContent Length: 5\r\n\r\nhello", 400});
+  cases.push_back({"Transfer Encoding, with a space",
+                   "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 400});
+  check_all(cases);
+}
+
 TEST_CASE("bare LF line endings are 400") {
   check_all({
       {"bare LF everywhere", "GET / HTTP/1.1\nHost: x\n\n", 400},
@@ -266,7 +335,54 @@ TEST_CASE("malformed chunks are 400") {
       {"chunk size overflow", chunked_post + "ffffffffffffffffffff\r\nhello\r\n0\r\n\r\n", 400},
       {"empty chunk size", chunked_post + "\r\nhello\r\n0\r\n\r\n", 400},
       {"chunk data longer than its size", chunked_post + "3\r\nhello\r\n0\r\n\r\n", 400},
+      {"a bare CR ending a chunk size line", chunked_post + "5\r\r;ABCD\r\nhello\r\n0\r\n\r\n", 400},
+      {"CR CR LF ending a chunk size line", chunked_post + "5\r\r\nhello\r\n0\r\n\r\n", 400},
+      {"a bare CR after chunk data", chunked_post + "5\r\nhello\r0\r\n\r\n", 400},
+      {"CR CR LF after chunk data", chunked_post + "5\r\nhello\r\r\n0\r\n\r\n", 400},
+      {"two other bytes after chunk data", chunked_post + "5\r\nhelloXY0\r\n\r\n", 400},
+      {"a bare CR ending the last chunk", chunked_post + "5\r\nhello\r\n0\r\r\n", 400},
+      {"a bare CR inside a chunk extension", chunked_post + "5;a=b\rc\r\nhello\r\n0\r\n\r\n", 400},
+      {"a control byte in a chunk extension", chunked_post + "5;a=\x01\r\nhello\r\n0\r\n\r\n", 400},
+      {"a space before the chunk size", chunked_post + " 5\r\nhello\r\n0\r\n\r\n", 400},
+      {"a space after the chunk size", chunked_post + "5 \r\nhello\r\n0\r\n\r\n", 400},
+      {"a tab after the chunk size", chunked_post + "5\t\r\nhello\r\n0\r\n\r\n", 400},
+      {"a 0x prefix on the chunk size", chunked_post + "0x5\r\nhello\r\n0\r\n\r\n", 400},
+      {"a negative chunk size", chunked_post + "-5\r\nhello\r\n0\r\n\r\n", 400},
+      {"a trailer name with a space", chunked_post + "5\r\nhello\r\n0\r\nX T: a\r\n\r\n", 400},
+      {"a trailer without a colon", chunked_post + "5\r\nhello\r\n0\r\nXT\r\n\r\n", 400},
+      {"a bare CR ending a trailer", chunked_post + "5\r\nhello\r\n0\r\nX-T: a\r\r\n", 400},
+      {"a bare LF ending a trailer", chunked_post + "5\r\nhello\r\n0\r\nX-T: a\n\r\n", 400},
+      {"a control byte in a trailer", chunked_post + "5\r\nhello\r\n0\r\nX-T: a\x01\r\n\r\n", 400},
   });
+
+  with_server([](std::uint16_t port) {
+    // The chunk size line alone, with nothing after it: refused at once, not waited on.
+    INFO("case: a bare CR ending a chunk size line, nothing after it");
+    raw_client client(port, std::chrono::seconds(3));
+    CHECK(client.send(chunked_post + "5\r\r;ABCD\r\n"));
+    http_reply reply;
+    if (read_reply(client, reply)) check_error_reply(client, reply, 400, port);
+  });
+}
+
+TEST_CASE("trailer fields are checked and limited, never taken for header fields") {
+  with_server([](std::uint16_t port) {
+    raw_client client(port);
+    CHECK(
+        client.send("POST /fields HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    "5\r\nhello\r\n0\r\nHost: evil\r\nAuthorization: Bearer forged\r\n\r\n"));
+    const http_reply reply = client.read_response();
+    CHECK(reply.status == 200);
+    CHECK(reply.body == "Host=x;Transfer-Encoding=chunked;");
+    CHECK(server_answers(port));
+  });
+  // As large as the header block may be (16 KiB), and no more.
+  check_all({{"a trailer section over the header limit",
+              chunked_post + "5\r\nhello\r\n0\r\nX-T: " + std::string(17 * 1024, 'a') + "\r\n\r\n", 431}});
+  std::string many;
+  for (int index = 0; index < 101; ++index) many += "X-" + std::to_string(index) + ": a\r\n";
+  check_all(
+      {{"more trailer fields than header fields may be", chunked_post + "5\r\nhello\r\n0\r\n" + many + "\r\n", 431}});
 }
 
 TEST_CASE("unsupported HTTP versions are 505") {

@@ -437,6 +437,7 @@ class connection {
     if (parser().method() == HTTP_CONNECT) {
       return refusal{status::not_implemented, "this server is not a proxy and does not implement CONNECT"};
     }
+    if (const auto broken = check_request_line()) return refusal{status::bad_request, *broken};
     std::size_t hosts = 0;
     std::optional<std::string_view> host;
     std::optional<std::string_view> transfer_encoding;
@@ -504,6 +505,43 @@ class connection {
       needs_continue_ = parser().expects_body();
     }
     return std::nullopt;
+  }
+
+  /// RFC 9112 §3: method SP request-target SP version, one space each (llhttp takes several), and
+  /// a target in origin-form (a path), absolute-form (which a server must accept), or "*" for
+  /// OPTIONS alone (§3.2.4). CONNECT's authority-form is refused before this.
+  std::optional<std::string_view> check_request_line() noexcept {
+    const std::string_view target = parser().target(request_start());
+    const std::size_t target_start = static_cast<std::size_t>(target.data() - request_start());
+    const std::size_t method_length = std::strlen(llhttp_method_name(parser().method()));
+    if (target_start != method_length + 1 || target.data()[target.size()] != ' ' ||
+        target.data()[target.size() + 1] != 'H') {
+      return "the request line must be a method, a target and a version, separated by single spaces";
+    }
+    if (target.front() == '/') return std::nullopt;
+    if (target == "*") {
+      if (parser().method() == HTTP_OPTIONS) return std::nullopt;
+      return "the target * is only for OPTIONS";
+    }
+    if (!is_absolute_form(target)) return "the request target must be a path, an absolute URL, or * for OPTIONS";
+    return std::nullopt;
+  }
+
+  /// scheme "://" ..., where scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) (RFC 3986 §3.1).
+  static bool is_absolute_form(std::string_view target) noexcept {
+    const std::size_t separator = target.find("://");
+    if (separator == 0 || separator == std::string_view::npos) return false;
+    const auto is_letter = [](char character) {
+      return (character >= 'a' && character <= 'z') || (character >= 'A' && character <= 'Z');
+    };
+    if (!is_letter(target.front())) return false;
+    for (const char character : target.substr(1, separator - 1)) {
+      if (!is_letter(character) && !(character >= '0' && character <= '9') && character != '+' && character != '-' &&
+          character != '.') {
+        return false;
+      }
+    }
+    return true;
   }
 
   /// Turns the parsed offsets into the request's views. Returns false when the path does not

@@ -91,6 +91,12 @@ ASYNCREST_DECL server_core::~server_core() {
 ASYNCREST_DECL std::uint16_t server_core::listen(const server_settings& settings) {
   auto& workers = state_->workers;
   if (!workers.empty()) throw std::logic_error("asyncrest: the server is already listening");
+  if (!linked_llhttp_is_strict()) {
+    throw std::runtime_error(
+        "asyncrest: the llhttp linked into this program parses loosely (llhttp 8 or older built without "
+        "LLHTTP_STRICT_MODE=1): it accepts malformed chunk sizes and field names that a proxy may read another "
+        "way. Build llhttp with -DLLHTTP_STRICT_MODE=1, or use llhttp 9 or later.");
+  }
   state_->shared.settings = settings;
   unsigned threads = settings.threads != 0 ? settings.threads : std::thread::hardware_concurrency();
   if (threads == 0) threads = 1;
