@@ -29,6 +29,7 @@ enum class client_errc {
   too_many_redirects,  ///< more redirects than `redirect_policy::max_redirects`
   http_status,         ///< a 4xx or 5xx status with `raise_for_status`
   cancelled,           ///< cancelled through the awaiting coroutine's cancellation slot
+  invalid_json,        ///< `client_response::json()` on a body that is not JSON
 };
 
 namespace detail {
@@ -51,6 +52,7 @@ class client_category_type final : public std::error_category {
       case client_errc::too_many_redirects: return "too many redirects";
       case client_errc::http_status: return "HTTP error status";
       case client_errc::cancelled: return "request cancelled";
+      case client_errc::invalid_json: return "the response body is not valid JSON";
     }
     return "unknown client error";
   }
@@ -97,7 +99,8 @@ class connection_error : public client_error {
   using client_error::client_error;
 };
 
-/// The server's response is not valid HTTP/1.1, or larger than the settings allow.
+/// The server's response is not valid HTTP/1.1, or larger than the settings allow, or its body is
+/// not the JSON that `json()` was asked to read.
 class protocol_error : public client_error {
  public:
   using client_error::client_error;

@@ -72,10 +72,17 @@ struct client_response {
   }
 
   /// The body parsed as JSON. The element is valid while this response lives and until the next
-  /// call. Throws `simdjson::simdjson_error` when the body is not JSON.
+  /// call. Throws `protocol_error` (`client_errc::invalid_json`) when the body is not JSON, which
+  /// a server handler that lets it escape answers with 502: the other service failed, not the
+  /// caller.
   [[nodiscard]] simdjson::dom::element json() const {
     if (!json_parser_) json_parser_ = detail::acquire_json_parser();
-    return json_parser_->parse(body.data(), body.size());
+    auto parsed = json_parser_->parse(body.data(), body.size());
+    if (parsed.error() != simdjson::SUCCESS) {
+      throw protocol_error(client_errc::invalid_json, "the response from " + url + " is not valid JSON: " +
+                                                          simdjson::error_message(parsed.error()));
+    }
+    return parsed.value_unsafe();
   }
 
  private:

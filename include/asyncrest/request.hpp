@@ -71,7 +71,9 @@ class request {
 
   /// The body parsed as JSON. The document lives as long as the request. Invalid JSON is
   /// answered with 400 and a problem body; so is a handler's later access to a member that is
-  /// missing or of another type (`simdjson::simdjson_error`).
+  /// missing or of another type (`simdjson::simdjson_error`), once the body was read this way.
+  /// A handler that never read its body as JSON gets 500 for such an error: it came from
+  /// another document, which is the server's business, not the client's.
   [[nodiscard]] simdjson::dom::element json() const;
 
   /// The value of path parameter `name`, percent-decoded, as the route matched it.
@@ -141,6 +143,8 @@ struct detail::request_access {
     target.parameters_ = parameters;
   }
   static workspace& space(const request& target) noexcept { return *target.workspace_; }
+  /// Whether the handler read the body as JSON: only then can a JSON shape error be the client's.
+  static bool body_read_as_json(const request& target) noexcept { return static_cast<bool>(target.json_parser_); }
 };
 
 inline std::optional<std::string_view> request::query(std::string_view name) const {

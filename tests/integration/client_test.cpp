@@ -617,6 +617,69 @@ TEST_CASE("a client inside a server handler calls another service") {
   });
 }
 
+ar::task<ar::response> read_backend_json(std::string backend_url, std::string member) {
+  ar::client http(co_await asio::this_coro::executor);
+  auto upstream = co_await http.get(backend_url);
+  co_return ar::text(std::string(upstream.json()[member].get_string().value()));
+}
+
+ar::task<ar::response> call_with_short_read_timeout(std::string target) {
+  ar::client_settings settings;
+  settings.timeouts.read = 50ms;
+  ar::client http(co_await asio::this_coro::executor, settings);
+  co_return ar::text((co_await http.get(target)).body);
+}
+
+TEST_CASE("another service's failure is a 502 or 504, never the caller's 400") {
+  app_server backend(&make_app);
+  const std::string json_url = url(backend, "/json");
+  const std::string text_url = url(backend, "/hello");  // "hello": not JSON
+  const std::string down_url = "http://127.0.0.1:" + std::to_string(closed_port()) + "/";
+  scripted_server silent([](scripted_connection& connection, std::size_t) {
+    if (connection.read_request().empty()) return;
+    std::this_thread::sleep_for(500ms);  // past the front's read timeout, without answering
+  });
+  auto make_front = [&] {
+    return ar::app{
+        ar::routes(ar::get<"/not-json">([&](ar::request&) { return read_backend_json(text_url, "name"); }),
+                   ar::get<"/missing-member">([&](ar::request&) { return read_backend_json(json_url, "nobody"); }),
+                   ar::get<"/down">([&](ar::request&) { return read_backend_json(down_url, "name"); }),
+                   ar::get<"/slow">([&](ar::request&) { return call_with_short_read_timeout(silent.url()); }),
+                   ar::post<"/own-body">([](ar::request& req) {
+                     return ar::text(std::string(req.json()["name"].get_string().value()));
+                   }))};
+  };
+  ar::testing::test_server front(make_front);
+  const std::string front_url = "http://127.0.0.1:" + std::to_string(front.port());
+  run_client({}, [&](ar::client& http) -> ar::task<void> {
+    // The other service answered, but not with JSON: its fault.
+    auto not_json = co_await http.get(front_url + "/not-json");
+    CHECK(ar::to_number(not_json.status) == 502);
+    CHECK(not_json.body.find("hello") == std::string::npos);  // nothing of the other service leaks
+    // A shape error in a document that is not the request's body: the server's fault.
+    CHECK(ar::to_number((co_await http.get(front_url + "/missing-member")).status) == 500);
+    CHECK(ar::to_number((co_await http.get(front_url + "/down")).status) == 502);
+    CHECK(ar::to_number((co_await http.get(front_url + "/slow")).status) == 504);
+    // The request's own body of another shape stays the caller's fault.
+    CHECK(ar::to_number((co_await http.post(front_url + "/own-body", R"({"other": 1})")).status) == 400);
+    CHECK((co_await http.post(front_url + "/own-body", R"({"name": "Ada"})")).body == "Ada");
+  });
+}
+
+TEST_CASE("client_response::json() on a body that is not JSON is a protocol_error") {
+  app_server server(&make_app);
+  run_client({}, [&](ar::client& http) -> ar::task<void> {
+    auto response = co_await http.get(url(server, "/hello"));
+    try {
+      (void)response.json();
+      FAIL("no exception");
+    } catch (const ar::protocol_error& error) {
+      CHECK(error.code() == ar::client_errc::invalid_json);
+      CHECK(std::string(error.what()).find("/hello") != std::string::npos);
+    }
+  });
+}
+
 TEST_CASE("https:// without asyncrest::tls, or to a plain server, fails clearly") {
   app_server server(&make_app);
   run_client({.timeouts = {.connect = 2s}}, [&](ar::client& http) -> ar::task<void> {

@@ -1,6 +1,7 @@
 // Turning an exception from a handler or middleware into the response the client gets.
 #pragma once
 
+#include <asyncrest/client_error.hpp>
 #include <asyncrest/http_error.hpp>
 #include <asyncrest/request.hpp>
 #include <asyncrest/response.hpp>
@@ -23,16 +24,32 @@ inline void log_unhandled(const request& req, std::string_view what) noexcept {
   }
 }
 
-/// http_error keeps its status and detail; simdjson's errors (a missing member, a wrong type)
-/// mean the body had another shape than the handler expects: 400. Anything else is the server's
-/// fault: 500, logged with the method and path, its message kept from the client.
+/// Who is at fault decides the status:
+/// - http_error keeps its status and detail;
+/// - simdjson's errors (a missing member, a wrong type) in a handler that read its request's body
+///   as JSON mean the body had another shape than the handler expects: 400. (A handler that also
+///   reads another service's JSON and lets a shape error escape cannot be told apart: catch it.)
+/// - the client's errors mean a service this one depends on failed: 504 for a timeout, 502 for
+///   anything else (refused, reset, malformed, not JSON), logged, with no internals for the client;
+/// - anything else is the server's fault: 500, logged with the method and path, its message kept
+///   from the client.
 inline response response_from_exception(const std::exception_ptr& failure, const request& req) {
   try {
     std::rethrow_exception(failure);
   } catch (const http_error& error) {
     return problem(error.code(), error.detail());
   } catch (const simdjson::simdjson_error& error) {
-    return problem(status::bad_request, std::string("the JSON body does not have the expected shape: ") + error.what());
+    if (request_access::body_read_as_json(req)) {
+      return problem(status::bad_request,
+                     std::string("the JSON body does not have the expected shape: ") + error.what());
+    }
+    log_unhandled(req, error.what());
+  } catch (const timeout_error& error) {
+    log_unhandled(req, error.what());
+    return problem(status::gateway_timeout, "a service this server depends on did not answer in time");
+  } catch (const client_error& error) {
+    log_unhandled(req, error.what());
+    return problem(status::bad_gateway, "a service this server depends on failed");
   } catch (const std::exception& error) {
     log_unhandled(req, error.what());
   } catch (...) {
