@@ -172,11 +172,19 @@ auto bounded_map(Inputs inputs, std::size_t max_in_flight, Function function) ->
   auto worker = [](shared_cursor& shared, Function& call) -> task<void> {
     while (shared.next != shared.end) {
       const std::size_t index = shared.index++;
-      auto&& input = *shared.next;
-      ++shared.next;
       shared.slots.emplace_back();
       std::optional<result<value_type>> produced;
-      co_await detail::store_result<value_type>(call(input), produced);
+      if constexpr (std::ranges::forward_range<Inputs>) {
+        auto&& input = *shared.next;  // stays valid in the range while the task runs
+        ++shared.next;
+        co_await detail::store_result<value_type>(call(input), produced);
+      } else {
+        // An input-only range (a stream) overwrites its element when it advances, which the
+        // other workers do while this task runs: the task gets a copy of its own.
+        std::ranges::range_value_t<Inputs> input(*shared.next);
+        ++shared.next;
+        co_await detail::store_result<value_type>(call(input), produced);
+      }
       shared.slots[index] = std::move(produced);
     }
   };

@@ -10,6 +10,8 @@
 
 #include <chrono>
 #include <exception>
+#include <ranges>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -84,6 +86,35 @@ TEST_CASE("bounded_map with a limit of zero runs one at a time") {
     CHECK(most == 1);
     CHECK(*results[2] == 4);
   });
+}
+
+TEST_CASE("bounded_map over an input-only range gives each task its own element") {
+  // A stream's iterator overwrites its element when it advances, which the other workers do
+  // while a task still runs.
+  for (const std::size_t limit : {std::size_t{1}, std::size_t{2}, std::size_t{8}}) {
+    CAPTURE(limit);
+    run([limit]() -> ar::task<void> {
+      std::istringstream numbers("10 20 30 40");
+      auto results =
+          co_await ar::bounded_map(std::views::istream<int>(numbers), limit, [](const int& value) -> ar::task<int> {
+            co_await pause(1ms);  // the others advance meanwhile
+            co_return value;
+          });
+      REQUIRE(results.size() == 4);
+      for (std::size_t index = 0; index < 4; ++index) CHECK(*results[index] == static_cast<int>(10 * (index + 1)));
+    });
+  }
+}
+
+/// Waits `delay`, recording whether the wait ended by cancellation.
+ar::task<int> cancellable_value(int value, std::chrono::milliseconds delay, int& cancelled) {
+  try {
+    co_await pause(delay);
+  } catch (const asio::system_error& error) {
+    if (error.code() == asio::error::operation_aborted) ++cancelled;
+    throw;
+  }
+  co_return value;
 }
 
 TEST_CASE("cancelling the awaiting coroutine cancels the gathered tasks") {
