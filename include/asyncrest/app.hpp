@@ -94,6 +94,9 @@ class app {
   /// The port listened on, once `listen` or `run` has opened it.
   [[nodiscard]] std::uint16_t port() const noexcept { return server_.port(); }
 
+  /// Open connections and failed accepts; safe from any thread while the server runs.
+  [[nodiscard]] server_statistics statistics() const noexcept { return server_.statistics(); }
+
   /// Begins a graceful shutdown. Safe from any thread, from a handler and before `run()`.
   void stop() { server_.stop(); }
 

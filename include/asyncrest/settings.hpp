@@ -42,6 +42,16 @@ struct server_timeouts {
   std::chrono::milliseconds drain{std::chrono::seconds(10)};
 };
 
+/// A running server's counters, from `app::statistics()`.
+struct server_statistics {
+  /// Connections open now, over all threads.
+  std::size_t open_connections = 0;
+  /// Connections the kernel had queued that could not be accepted (out of file descriptors, most
+  /// often) since the server started. Each failure waits 50 ms before accepting again, and is
+  /// logged on stderr at most every ten seconds per thread.
+  std::uint64_t accept_failures = 0;
+};
+
 struct server_settings {
   /// The address to listen on: "0.0.0.0" (every IPv4 interface), "127.0.0.1", "::", ...
   std::string host = "0.0.0.0";
@@ -55,6 +65,11 @@ struct server_settings {
   std::size_t max_connections = 10000;
   /// The listen backlog of each listening socket.
   int backlog = 1024;
+  /// Whether other processes may listen on the same address and port (SO_REUSEPORT), the kernel
+  /// then splitting new connections between them: for a restart without downtime, where the new
+  /// copy starts before the old one stops. Off, a second copy of a service refuses to start
+  /// ("address already in use") instead of silently taking half of the first one's clients.
+  bool share_port_with_other_processes = false;
   /// Whether `run()` answers SIGINT and SIGTERM with a graceful shutdown (a second signal stops
   /// at once).
   bool handle_signals = true;

@@ -7,18 +7,23 @@
 #include <support/test_server.hpp>
 
 #include <poll.h>
+#include <signal.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -440,4 +445,136 @@ TEST_CASE("1,000 idle keep-alive connections stay open and the server stays resp
     if (idle[index]->read_response().status == 200) ++sample_answered;
   }
   CHECK(sample_answered == sampled);
+}
+
+TEST_CASE("a second server on a port already listened on refuses to start, unless both share it") {
+  for (const unsigned threads : {1U, 2U}) {
+    CAPTURE(threads);
+    ar::server_settings settings = ar::testing::test_settings();
+    settings.threads = threads;
+    server_type first(make_app, settings);
+    for (const unsigned second_threads : {1U, 2U}) {
+      CAPTURE(second_threads);
+      auto second = make_app();
+      try {
+        (void)second.listen({.host = "127.0.0.1", .port = first.port(), .threads = second_threads});
+        FAIL_CHECK("the second server listened on the first one's port");
+      } catch (const std::system_error& error) {
+        CHECK(error.code() == asio::error::address_in_use);
+        CHECK(std::string(error.what()).find("share_port_with_other_processes") != std::string::npos);
+      }
+    }
+    CHECK(ar::testing::exchange(first.port(), get_request("/")).status == 200);
+  }
+
+  // Asked for on both sides, the port is shared, as for a restart without downtime.
+  ar::server_settings shared = ar::testing::test_settings();
+  shared.share_port_with_other_processes = true;
+  server_type first(make_app, shared);
+  shared.port = first.port();
+  shared.host = "127.0.0.1";
+  auto second = make_app();
+  CHECK(second.listen(shared) == first.port());
+}
+
+namespace {
+
+/// A forked server allowed `descriptors` open files, with its stderr on a pipe: it answers
+/// GET /failures with the number of accepts that failed.
+struct starved_server {
+  pid_t pid = -1;
+  int errors = -1;
+  std::uint16_t port = 0;
+
+  explicit starved_server(rlim_t descriptors) {
+    int port_pipe[2];
+    int error_pipe[2];
+    REQUIRE(::pipe(port_pipe) == 0);
+    REQUIRE(::pipe(error_pipe) == 0);
+    pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      ::dup2(error_pipe[1], STDERR_FILENO);
+      ::close(error_pipe[0]);
+      ::close(port_pipe[0]);
+      int code = 0;
+      try {
+        const rlimit files{descriptors, descriptors};
+        if (::setrlimit(RLIMIT_NOFILE, &files) != 0) ::_exit(3);
+        std::function<ar::server_statistics()> statistics;  // set once the app exists
+        auto application = ar::app{ar::routes(ar::get<"/failures">(
+            [&statistics](ar::request&) { return ar::text(std::to_string(statistics().accept_failures)); }))};
+        statistics = [&application] { return application.statistics(); };
+        ar::server_settings settings = ar::testing::test_settings();
+        settings.host = "127.0.0.1";
+        settings.port = 0;
+        const std::uint16_t listening = application.listen(settings);
+        if (::write(port_pipe[1], &listening, sizeof listening) != sizeof listening) ::_exit(2);
+        application.run();
+      } catch (...) {
+        code = 1;
+      }
+      ::_exit(code);
+    }
+    ::close(port_pipe[1]);
+    ::close(error_pipe[1]);
+    errors = error_pipe[0];
+    REQUIRE(::read(port_pipe[0], &port, sizeof port) == sizeof port);
+    ::close(port_pipe[0]);
+  }
+  starved_server(const starved_server&) = delete;
+  starved_server& operator=(const starved_server&) = delete;
+  ~starved_server() {
+    if (pid > 0) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+    }
+    if (errors >= 0) ::close(errors);
+  }
+
+  /// What the server wrote on stderr within `limit`.
+  std::string stderr_within(std::chrono::milliseconds limit) const {
+    std::string text;
+    const auto give_up = steady::now() + limit;
+    while (steady::now() < give_up) {
+      pollfd ready{errors, POLLIN, 0};
+      if (::poll(&ready, 1, 50) != 1) continue;
+      char chunk[4096];
+      const ssize_t got = ::read(errors, chunk, sizeof chunk);
+      if (got <= 0) break;
+      text.append(chunk, static_cast<std::size_t>(got));
+    }
+    return text;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("out of file descriptors, the server logs it once, counts it, and accepts again once fds free") {
+  starved_server server(32);
+  // Far more connections than the server may hold: the kernel completes them (the backlog), and
+  // each accept fails until some close.
+  std::vector<std::unique_ptr<raw_client>> crowd;
+  for (int index = 0; index < 60; ++index) crowd.push_back(std::make_unique<raw_client>(server.port));
+  const std::string logged = server.stderr_within(1500ms);
+  CHECK(logged.find("cannot accept a connection") != std::string::npos);
+  CHECK(logged.find("Too many open files") != std::string::npos);
+  // Failing every 50 ms for 1.5 s, yet one line: rate-limited.
+  std::size_t lines = 0;
+  for (const char character : logged) lines += character == '\n' ? 1 : 0;
+  CHECK_MESSAGE(lines == 1, "stderr: " << logged);
+
+  crowd.clear();  // the server's descriptors free as it sees these close
+  std::optional<http_reply> reply;
+  const auto give_up = steady::now() + 10s;
+  while (!reply && steady::now() < give_up) {
+    try {
+      reply = ar::testing::exchange(server.port, get_request("/failures"));
+    } catch (const std::exception&) {
+      std::this_thread::sleep_for(50ms);
+    }
+  }
+  REQUIRE(reply.has_value());
+  CHECK(reply->status == 200);
+  CHECK(std::stoull(reply->body) > 1);
 }

@@ -712,7 +712,9 @@ inline task<void> accept_connections(worker& owner) {
     asio::ip::tcp::socket socket = co_await owner.acceptor->async_accept(with_error(error));
     if (owner.draining || error == asio::error::operation_aborted) co_return;
     if (error) {
-      // Out of descriptors or memory: wait instead of spinning on an accept that keeps failing.
+      // Out of descriptors or memory: wait instead of spinning on an accept that keeps failing,
+      // and say so, at most every ten seconds.
+      owner.note_accept_failure(error);
       backoff.expires_after(std::chrono::milliseconds(50));
       co_await backoff.async_wait(with_error(error));
       continue;

@@ -48,6 +48,9 @@ class server_core {
   /// Call before `run()`.
   ASYNCREST_DECL void on_drain(drain_participant participant);
 
+  /// Connections open now, and accepts that failed since the start; from any thread.
+  ASYNCREST_DECL server_statistics statistics() const noexcept;
+
  private:
   struct state;  // the workers, hooks and control loop: defined with the implementation
   std::unique_ptr<state> state_;

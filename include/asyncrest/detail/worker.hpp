@@ -20,7 +20,9 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <memory>
+#include <string>
 
 namespace asyncrest::detail {
 
@@ -69,13 +71,14 @@ class worker {
     context.reset();
   }
 
+  using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+  /// Binds and listens; `share_port` lets the other threads' sockets (and, if the settings ask,
+  /// other processes) listen on the same port.
   void open(const asio::ip::tcp::endpoint& endpoint, int backlog, bool share_port) {
     acceptor->open(endpoint.protocol());
     acceptor->set_option(asio::socket_base::reuse_address(true));
-    if (share_port) {
-      using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
-      acceptor->set_option(reuse_port(true));
-    }
+    if (share_port) acceptor->set_option(reuse_port(true));
     acceptor->bind(endpoint);
     acceptor->listen(backlog);
   }
@@ -138,6 +141,22 @@ class worker {
     }
   }
 
+  /// Counts a failed accept (out of descriptors, most often) and logs it, at most one line every
+  /// ten seconds per thread with the count since the last line.
+  void note_accept_failure(const asio::error_code& error) {
+    accept_failures.fetch_add(1, std::memory_order_relaxed);
+    ++failures_unreported_;
+    const clock::time_point now = clock::now();
+    if (now < next_failure_report_) return;
+    next_failure_report_ = now + std::chrono::seconds(10);
+    std::string line = "asyncrest: cannot accept a connection: " + error.message() + " (" +
+                       std::to_string(failures_unreported_) +
+                       " failed accepts since the last report); connections already open go on, and "
+                       "accepting is retried every 50 ms\n";
+    failures_unreported_ = 0;
+    std::fwrite(line.data(), 1, line.size(), stderr);  // one write, so threads do not interleave
+  }
+
   void finish() {
     if (finished) return;
     finished = true;
@@ -146,6 +165,8 @@ class worker {
   }
 
   shared_state& shared;
+  /// Accepts that failed, since the start; read by other threads for statistics.
+  std::atomic<std::uint64_t> accept_failures{0};
   std::size_t connection_count = 0;
   bool draining = false;
   bool finished = false;
@@ -153,6 +174,8 @@ class worker {
 
  private:
   connection_state* first_ = nullptr;
+  std::uint64_t failures_unreported_ = 0;
+  clock::time_point next_failure_report_{};
 
  public:
   // Declared last so they are destroyed first, while the members above still exist.

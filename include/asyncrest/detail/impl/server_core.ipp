@@ -12,13 +12,18 @@
 #include <asio/post.hpp>
 #include <asio/signal_set.hpp>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <exception>
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -31,6 +36,19 @@ inline void report_server_failure(const char* what, const char* detail) {
 }
 
 inline namespace ASYNCREST_ASIO_BUILD {
+
+/// Throws `address_in_use` when a socket already holds `endpoint`: a plain bind, with
+/// SO_REUSEADDR as the listening sockets have it (so connections in TIME_WAIT do not count).
+inline void check_port_is_free(const asio::ip::tcp::endpoint& endpoint) {
+  const int probe = ::socket(endpoint.protocol().family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (probe < 0) throw std::system_error(errno, std::system_category(), "asyncrest: socket");
+  const int on = 1;
+  ::setsockopt(probe, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  const int bound = ::bind(probe, endpoint.data(), static_cast<socklen_t>(endpoint.size()));
+  const int error = errno;
+  ::close(probe);
+  if (bound != 0) throw std::system_error(asio::error_code(error, asio::error::get_system_category()));
+}
 
 struct server_core::state {
   shared_state shared;
@@ -102,11 +120,27 @@ ASYNCREST_DECL std::uint16_t server_core::listen(const server_settings& settings
   if (threads == 0) threads = 1;
   const asio::ip::address address = asio::ip::make_address(settings.host);
   std::uint16_t port = settings.port;
-  for (unsigned index = 0; index < threads; ++index) {
-    auto fresh = std::make_unique<worker>(state_->shared);
-    fresh->open(asio::ip::tcp::endpoint(address, port), settings.backlog, threads > 1);
-    port = fresh->acceptor->local_endpoint().port();
-    workers.push_back(std::move(fresh));
+  const bool share_port = threads > 1 || settings.share_port_with_other_processes;
+  try {
+    if (share_port && port != 0 && !settings.share_port_with_other_processes) {
+      // SO_REUSEPORT would let this process join one already listening there: bind once without
+      // it first, which fails with "address in use" if another socket holds the port. (A process
+      // that starts in the moment between this check and the bind below can still join.)
+      check_port_is_free(asio::ip::tcp::endpoint(address, port));
+    }
+    for (unsigned index = 0; index < threads; ++index) {
+      auto fresh = std::make_unique<worker>(state_->shared);
+      fresh->open(asio::ip::tcp::endpoint(address, port), settings.backlog, share_port);
+      port = fresh->acceptor->local_endpoint().port();
+      workers.push_back(std::move(fresh));
+    }
+  } catch (const std::system_error& error) {
+    workers.clear();
+    if (error.code() != asio::error::address_in_use) throw;
+    throw std::system_error(error.code(), "asyncrest: cannot listen on " + settings.host + ":" +
+                                              std::to_string(settings.port) +
+                                              ": another socket holds it (server_settings::"
+                                              "share_port_with_other_processes lets processes share a port)");
   }
   port_ = port;
   return port;
@@ -187,6 +221,15 @@ ASYNCREST_DECL void server_core::on_shutdown(std::function<void()> hook) {
 
 ASYNCREST_DECL void server_core::on_drain(drain_participant participant) {
   state_->drain_participants.push_back(std::move(participant));
+}
+
+ASYNCREST_DECL server_statistics server_core::statistics() const noexcept {
+  server_statistics current;
+  current.open_connections = state_->shared.connections.load(std::memory_order_relaxed);
+  for (const auto& each : state_->workers) {
+    current.accept_failures += each->accept_failures.load(std::memory_order_relaxed);
+  }
+  return current;
 }
 
 }  // namespace ASYNCREST_ASIO_BUILD
