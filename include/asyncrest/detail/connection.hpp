@@ -131,6 +131,8 @@ struct connection_registration {
   }
 };
 
+struct memory_connection;
+
 class connection {
  public:
   connection(const connection&) = delete;
@@ -194,13 +196,8 @@ class connection {
         }
 
         const response& answer = reply.value;
-        // Connection is a framing field, which a list whose fields may all be sent cannot hold.
-        const auto connection_field = headers_access::all_sendable(answer.headers) ? std::optional<std::string_view>()
-                                                                                   : answer.headers.get("Connection");
-        const bool keep_alive = self.message().keep_alive() && !owner.draining &&
-                                !(connection_field && iequals(trim_whitespace(*connection_field), "close"));
-        const response_framing framing{keep_alive, self.message().version_minor() == 0,
-                                       self.message().method() == method::head};
+        const response_framing framing = self.framing_for(answer);
+        const bool keep_alive = framing.keep_alive;
         self.begin_ = self.parsed_;  // the next request, if pipelined, starts here
 
         // A small response is copied into the write buffer without a coroutine frame of its own;
@@ -241,7 +238,19 @@ class connection {
   }
 
  private:
+  friend struct memory_connection;  // feeds a connection from memory, for the fuzz targets
+
   connection(worker& owner, connection_state& state) : worker_(owner), state_(state) {}
+
+  /// How `answer` is framed for the current request, and whether the connection stays open.
+  [[nodiscard]] response_framing framing_for(const response& answer) noexcept {
+    // Connection is a framing field, which a list whose fields may all be sent cannot hold.
+    const auto connection_field = headers_access::all_sendable(answer.headers) ? std::optional<std::string_view>()
+                                                                               : answer.headers.get("Connection");
+    const bool keep_alive = message().keep_alive() && !worker_.draining &&
+                            !(connection_field && iequals(trim_whitespace(*connection_field), "close"));
+    return {keep_alive, message().version_minor() == 0, message().method() == method::head};
+  }
 
   enum class read_outcome : std::uint8_t { complete, closed };
 
@@ -647,11 +656,16 @@ class connection {
 
   /// Answers an error that leaves the connection unusable, then closes it.
   task<void> fail(status code, std::string_view detail) {
+    queue_failure(code, detail);
+    if (co_await flush()) co_await close_gracefully();
+  }
+
+  /// Queues the answer to an error after the responses to earlier pipelined requests, which are
+  /// not lost.
+  void queue_failure(status code, std::string_view detail) {
     const response answer = problem(code, detail);
-    // Appended after the responses to earlier pipelined requests, which are not lost.
     append_response_head(space().write_buffer, answer, {false, false, false});
     space().write_buffer.append(answer.body);
-    if (co_await flush()) co_await close_gracefully();
   }
 
   /// Half-closes and reads what the client still sends, for a moment, so that the response is
