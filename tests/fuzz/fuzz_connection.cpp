@@ -63,8 +63,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string written =
       ar::detail::memory_connection::serve({&router, &dispatch}, settings, input, cuts, closed, &heads);
 
-  // Read back: every response whole and well formed, and nothing left over.
+  // Read back: every response whole and well formed, and nothing left over but, on a connection
+  // left waiting for a body, the 100 Continue that asked for it.
   std::string_view rest = written;
+  constexpr std::string_view continue_interim = "HTTP/1.1 100 Continue\r\n\r\n";
+  if (!closed && rest.ends_with(continue_interim)) rest.remove_suffix(continue_interim.size());
   std::size_t index = 0;
   ar::detail::response_parser parser;
   std::string body;
