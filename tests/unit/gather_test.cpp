@@ -9,7 +9,10 @@
 #include <asio/steady_timer.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <exception>
+#include <istream>
+#include <iterator>
 #include <ranges>
 #include <sstream>
 #include <stdexcept>
@@ -88,18 +91,51 @@ TEST_CASE("bounded_map with a limit of zero runs one at a time") {
   });
 }
 
+/// Numbers read from a stream, as an input-only range whose element is overwritten when it
+/// advances, as std::views::istream's is (which clang 14 cannot use with libstdc++ 12).
+class stream_numbers {
+ public:
+  explicit stream_numbers(std::istream& in) : in_(&in) {}
+
+  struct iterator {
+    using difference_type = std::ptrdiff_t;
+    using value_type = int;
+    stream_numbers* owner = nullptr;
+    const int& operator*() const { return owner->current_; }
+    iterator& operator++() {
+      owner->read();
+      return *this;
+    }
+    void operator++(int) { ++*this; }
+    bool operator==(std::default_sentinel_t) const { return !owner->good_; }
+  };
+
+  iterator begin() {
+    read();
+    return {this};
+  }
+  [[nodiscard]] std::default_sentinel_t end() const { return {}; }
+
+ private:
+  void read() { good_ = static_cast<bool>(*in_ >> current_); }
+
+  std::istream* in_;
+  int current_ = 0;
+  bool good_ = false;
+};
+static_assert(std::ranges::input_range<stream_numbers> && !std::ranges::forward_range<stream_numbers>);
+
 TEST_CASE("bounded_map over an input-only range gives each task its own element") {
-  // A stream's iterator overwrites its element when it advances, which the other workers do
-  // while a task still runs.
+  // The iterator overwrites its element when it advances, which the other workers do while a
+  // task still runs.
   for (const std::size_t limit : {std::size_t{1}, std::size_t{2}, std::size_t{8}}) {
     CAPTURE(limit);
     run([limit]() -> ar::task<void> {
       std::istringstream numbers("10 20 30 40");
-      auto results =
-          co_await ar::bounded_map(std::views::istream<int>(numbers), limit, [](const int& value) -> ar::task<int> {
-            co_await pause(1ms);  // the others advance meanwhile
-            co_return value;
-          });
+      auto results = co_await ar::bounded_map(stream_numbers(numbers), limit, [](const int& value) -> ar::task<int> {
+        co_await pause(1ms);  // the others advance meanwhile
+        co_return value;
+      });
       REQUIRE(results.size() == 4);
       for (std::size_t index = 0; index < 4; ++index) CHECK(*results[index] == static_cast<int>(10 * (index + 1)));
     });
