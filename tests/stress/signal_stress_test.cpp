@@ -8,18 +8,16 @@
 #include <asyncrest/asyncrest.hpp>
 
 #include <doctest/doctest.h>
+#include <support/raw_client.hpp>
 
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,6 +28,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <random>
 #include <sstream>
@@ -112,20 +111,11 @@ std::optional<std::uint16_t> read_port(int descriptor) {
   return port;
 }
 
-/// A non-blocking connection that sends `bytes` and never reads.
-int connect_and_send(std::uint16_t port, const std::string& bytes) {
-  const int descriptor = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (descriptor < 0) return -1;
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(descriptor, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
-    ::close(descriptor);
-    return -1;
-  }
-  (void)::send(descriptor, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-  return descriptor;
+/// A connection that sends `bytes` and never reads.
+std::unique_ptr<asyncrest::testing::raw_client> connect_and_send(std::uint16_t port, const std::string& bytes) {
+  auto client = std::make_unique<asyncrest::testing::raw_client>(port);
+  (void)client->send(bytes);
+  return client;
 }
 
 /// What each thread of `pid` was doing: its name, state and kernel wait channel.
@@ -170,7 +160,7 @@ std::string run_round(const round_plan& plan) {
   ::sigprocmask(SIG_SETMASK, &previous, nullptr);
   REQUIRE(pid > 0);
   ::close(port_pipe[1]);
-  std::vector<int> clients;
+  std::vector<std::unique_ptr<asyncrest::testing::raw_client>> clients;
   std::string problem;
 
   std::optional<std::uint16_t> port;
@@ -207,10 +197,7 @@ std::string run_round(const round_plan& plan) {
   }
   // The clients go once the signals are sent, as most do: a client that stays would hold its
   // connection until the drain deadline, which the shutdown tests cover.
-  for (int& descriptor : clients) {
-    if (descriptor >= 0) ::close(descriptor);
-    descriptor = -1;
-  }
+  clients.clear();
 
   // Bounded: the drain deadline is 2 s and the slowest request 30 ms.
   const auto give_up = steady::now() + 10s;
@@ -236,9 +223,6 @@ std::string run_round(const round_plan& plan) {
       problem = WIFSIGNALED(status) ? "the server died of signal " + std::to_string(WTERMSIG(status))
                                     : "the server exited with " + std::to_string(WEXITSTATUS(status));
     }
-  }
-  for (const int descriptor : clients) {
-    if (descriptor >= 0) ::close(descriptor);
   }
   ::close(port_pipe[0]);
   return problem;
