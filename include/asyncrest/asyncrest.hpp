@@ -2,6 +2,7 @@
 #pragma once
 
 #include <asyncrest/app.hpp>
+#include <asyncrest/body.hpp>
 #include <asyncrest/client.hpp>
 #include <asyncrest/client_error.hpp>
 #include <asyncrest/client_response.hpp>
@@ -22,4 +23,5 @@
 #include <asyncrest/settings.hpp>
 #include <asyncrest/status.hpp>
 #include <asyncrest/task.hpp>
+#include <asyncrest/upgrade.hpp>
 #include <asyncrest/url.hpp>

@@ -1,6 +1,7 @@
 // The response a handler returns, and the helpers that build the common ones.
 #pragma once
 
+#include <asyncrest/detail/body_source.hpp>
 #include <asyncrest/headers.hpp>
 #include <asyncrest/json.hpp>
 #include <asyncrest/status.hpp>
@@ -14,11 +15,43 @@
 
 namespace asyncrest {
 
-/// An HTTP response. The server adds Content-Length, Date and Connection itself.
+/// A body that does not sit in `response::body`: a file, a stream written by a coroutine, or
+/// the takeover of the connection after a 101. Made by `file()`, `stream()` and `upgrade()`
+/// (body.hpp, upgrade.hpp); empty in an ordinary response. Copies share it: a file is sent from
+/// the same descriptor, a stream's producer is called once per response sent.
+class body_source {
+ public:
+  body_source() noexcept = default;
+  body_source(const body_source& other) noexcept : state_(other.state_) {
+    if (state_ != nullptr) state_->owners.fetch_add(1, std::memory_order_relaxed);
+  }
+  body_source(body_source&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
+  body_source& operator=(body_source other) noexcept {
+    std::swap(state_, other.state_);
+    return *this;
+  }
+  ~body_source() { release(); }
+
+  /// Whether there is one: the response's body is then not `response::body`.
+  [[nodiscard]] explicit operator bool() const noexcept { return state_ != nullptr; }
+
+ private:
+  friend struct detail::body_source_access;
+  void release() noexcept {
+    if (state_ != nullptr && state_->owners.fetch_sub(1, std::memory_order_acq_rel) == 1) state_->destroy(state_);
+  }
+  detail::body_source_state* state_ = nullptr;
+};
+
+/// An HTTP response. The server adds Content-Length (or Transfer-Encoding), Date and Connection
+/// itself.
 struct response {
   asyncrest::status status = status::ok;
   asyncrest::headers headers;
+  /// The body, in memory: the common case, and the fastest.
   std::string body;
+  /// Set instead of `body` for a file, a stream or an upgrade.
+  body_source source{};
 };
 
 /// `body` as text/plain; charset=utf-8.

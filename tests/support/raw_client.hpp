@@ -27,6 +27,8 @@ struct http_reply {
   std::string reason;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  /// The size of each chunk of a chunked body, in order (the last, empty chunk not included).
+  std::vector<std::size_t> chunk_sizes;
 
   /// The first field named `name` (any case).
   [[nodiscard]] std::optional<std::string> header(std::string_view name) const {
@@ -111,7 +113,10 @@ class raw_client {
     }
     const bool no_body = head_request || reply.status < 200 || reply.status == 204 || reply.status == 304;
     if (no_body) return reply;
-    if (const auto length = reply.header("Content-Length")) {
+    if (const auto coding = reply.header("Transfer-Encoding")) {
+      if (*coding != "chunked") throw std::runtime_error("unexpected Transfer-Encoding: " + *coding);
+      read_chunked_body(reply);
+    } else if (const auto length = reply.header("Content-Length")) {
       const std::size_t wanted = std::stoul(*length);
       while (pending_.size() < wanted) {
         if (!receive()) throw std::runtime_error("connection closed in the middle of a body");
@@ -125,6 +130,27 @@ class raw_client {
       pending_.clear();
     }
     return reply;
+  }
+
+  /// Reads exactly `wanted` bytes, as they come. Throws when the connection closes first.
+  std::string read_exactly(std::size_t wanted) {
+    while (pending_.size() < wanted) {
+      if (!receive()) throw std::runtime_error("connection closed after " + std::to_string(pending_.size()) + " bytes");
+    }
+    std::string taken = pending_.substr(0, wanted);
+    pending_.erase(0, wanted);
+    return taken;
+  }
+
+  /// Reads up to and including the next "\n". Throws when the connection closes first.
+  std::string read_line() {
+    std::size_t end;
+    while ((end = pending_.find('\n')) == std::string::npos) {
+      if (!receive()) throw std::runtime_error("connection closed before the end of a line: [" + pending_ + "]");
+    }
+    std::string line = pending_.substr(0, end + 1);
+    pending_.erase(0, end + 1);
+    return line;
   }
 
   /// Whether the server closes the connection (EOF or reset) within `wait`, with nothing more
@@ -155,6 +181,34 @@ class raw_client {
   [[nodiscard]] int descriptor() const noexcept { return descriptor_; }
 
  private:
+  /// A chunked body as RFC 9112 §7.1 frames it, checked strictly: hexadecimal sizes with no
+  /// extensions, CRLF after each chunk, the last chunk empty, and no trailers.
+  void read_chunked_body(http_reply& reply) {
+    for (;;) {
+      std::size_t line_end;
+      while ((line_end = pending_.find("\r\n")) == std::string::npos) {
+        if (!receive()) throw std::runtime_error("connection closed in a chunked body, before a chunk size");
+      }
+      const std::string size_line = pending_.substr(0, line_end);
+      pending_.erase(0, line_end + 2);
+      if (size_line.empty() || size_line.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+        throw std::runtime_error("malformed chunk size: [" + size_line + "]");
+      }
+      const std::size_t size = std::stoul(size_line, nullptr, 16);
+      while (pending_.size() < size + 2) {
+        if (!receive()) throw std::runtime_error("connection closed in the middle of a chunk");
+      }
+      if (pending_.compare(size, 2, "\r\n") != 0) throw std::runtime_error("a chunk does not end with CRLF");
+      if (size == 0) {
+        pending_.erase(0, 2);
+        return;
+      }
+      reply.body.append(pending_, 0, size);
+      reply.chunk_sizes.push_back(size);
+      pending_.erase(0, size + 2);
+    }
+  }
+
   bool receive() {
     pollfd ready{descriptor_, POLLIN, 0};
     if (::poll(&ready, 1, static_cast<int>(read_timeout_.count())) <= 0) {

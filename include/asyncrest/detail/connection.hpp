@@ -3,6 +3,8 @@
 // of a pipelined batch together.
 #pragma once
 
+#include <asyncrest/body.hpp>
+#include <asyncrest/detail/body_source_access.hpp>
 #include <asyncrest/detail/error_response.hpp>
 #include <asyncrest/detail/request_memory.hpp>
 #include <asyncrest/detail/request_parser.hpp>
@@ -13,19 +15,24 @@
 #include <asyncrest/method.hpp>
 #include <asyncrest/request.hpp>
 #include <asyncrest/response.hpp>
+#include <asyncrest/upgrade.hpp>
 #include <asyncrest/url.hpp>
 
 #include <asio/buffer.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/post.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
+#include <sys/sendfile.h>
+
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <exception>
@@ -199,6 +206,12 @@ class connection {
         const response_framing framing = self.framing_for(answer);
         const bool keep_alive = framing.keep_alive;
         self.begin_ = self.parsed_;  // the next request, if pipelined, starts here
+
+        if (answer.source) [[unlikely]] {
+          // A file, a stream or a takeover, sent after whatever is queued before it.
+          if (!co_await self.send_source(reply.value, framing)) co_return;
+          continue;
+        }
 
         // A small response is copied into the write buffer without a coroutine frame of its own;
         // only a large body is written from the response, at once.
@@ -653,6 +666,161 @@ class connection {
     state_.no_deadline();
     state_.current = previous;
     co_return !error;
+  }
+
+  /// Sends a response whose body is a file or a stream, or hands the connection to an upgrade's
+  /// session. Returns whether the connection goes on to the next request.
+  task<bool> send_source(response& answer, response_framing framing) {
+    body_source_state& source = *body_source_access::state(answer.source);
+    switch (source.what) {
+      case body_source_state::kind::file: {
+        const auto& body = static_cast<const file_body_state&>(source);
+        framing.body = body_framing::content_length;
+        framing.content_length = body.length;
+        append_response_head(space().write_buffer, answer, framing);
+        if (const bool written = co_await flush(); !written) co_return false;
+        if (!framing.head_request && !status_forbids_body(answer.status)) {
+          if (const bool sent = co_await send_file(body); !sent) co_return false;
+        }
+        co_return co_await finish_response(framing.keep_alive);
+      }
+      case body_source_state::kind::stream:
+        co_return co_await send_stream(answer, static_cast<stream_body_state&>(source), framing);
+      case body_source_state::kind::takeover: co_await take_over(answer); co_return false;
+    }
+    co_return false;
+  }
+
+  /// After a response has been written whole: on to the next request, or close.
+  task<bool> finish_response(bool keep_alive) {
+    if (keep_alive) co_return true;
+    co_await close_gracefully();
+    co_return false;
+  }
+
+  // A file is sent in steps of at most this many bytes, and the thread's other connections get
+  // a turn after this many: a fast reader of a large file would otherwise hold the thread.
+  static constexpr std::size_t sendfile_step = 1024 * 1024;
+  static constexpr std::uint64_t sendfile_turn = 4 * 1024 * 1024;
+
+  /// Has the kernel copy the file to the socket; waits for room under the write deadline when
+  /// the socket is full. Returns false when the body could not be sent whole.
+  task<bool> send_file(const file_body_state& body) {
+    off_t offset = static_cast<off_t>(body.offset);
+    std::uint64_t remaining = body.length;
+    std::uint64_t since_turn = 0;
+    while (remaining > 0) {
+      const auto step = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, sendfile_step));
+      const ssize_t sent = ::sendfile(state_.socket.native_handle(), body.descriptor, &offset, step);
+      if (sent > 0) {
+        remaining -= static_cast<std::uint64_t>(sent);
+        since_turn += static_cast<std::uint64_t>(sent);
+        if (since_turn >= sendfile_turn && remaining > 0) {
+          since_turn = 0;
+          co_await asio::post(state_.socket.get_executor(), asio::use_awaitable);
+          if (!state_.socket.is_open()) co_return false;
+        }
+        continue;
+      }
+      if (sent == 0) co_return false;  // the file is shorter than when it was opened
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN) co_return false;  // EPIPE, ECONNRESET: the client went away
+      state_.current = connection_state::phase::writing;
+      state_.expire_at(clock::now() + settings().timeouts.write, connection_state::expiry::write);
+      asio::error_code error;
+      co_await state_.socket.async_wait(asio::ip::tcp::socket::wait_write, with_error(error));
+      state_.no_deadline();
+      if (error) co_return false;
+    }
+    co_return true;
+  }
+
+  /// Runs a stream's producer, which writes the body through a `body_writer`.
+  task<bool> send_stream(response& answer, stream_body_state& source, response_framing framing) {
+    if (source.length) {
+      framing.body = body_framing::content_length;
+      framing.content_length = *source.length;
+    } else if (framing.http10_client) {
+      framing.body = body_framing::until_close;  // HTTP/1.0 has no chunks
+      framing.keep_alive = false;
+    } else {
+      framing.body = body_framing::chunked;
+    }
+    std::string& out = space().write_buffer;
+    const std::size_t before_head = out.size();
+    append_response_head(out, answer, framing);
+    if (framing.head_request || status_forbids_body(answer.status)) {
+      if (const bool written = co_await flush(); !written) co_return false;
+      co_return co_await finish_response(framing.keep_alive);
+    }
+
+    stream_sender sender(state_, out, settings().timeouts.write, worker_.draining, framing.body,
+                         framing.content_length);
+    body_writer writer = stream_access::writer(sender);
+    state_.current = connection_state::phase::streaming;
+    std::exception_ptr failure;
+    try {
+      co_await source.produce(source, writer);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    if (failure) {
+      if (sender.started()) {
+        // The head has left: the body can only be cut short, which closing tells the client.
+        try {
+          std::rethrow_exception(failure);
+        } catch (const stream_closed&) {
+        } catch (const std::exception& error) {
+          log_unhandled(message(), error.what());
+        } catch (...) {
+          log_unhandled(message(), "an exception that is not a std::exception, from a stream");
+        }
+        co_return false;
+      }
+      // Nothing has left: the client gets the error instead of the stream's head.
+      out.resize(before_head);
+      const response replacement = response_from_exception(failure, message());
+      framing.body = body_framing::in_memory;
+      append_response_head(out, replacement, framing);
+      out.append(replacement.body);
+      if (const bool written = co_await flush(); !written) co_return false;
+      co_return co_await finish_response(framing.keep_alive);
+    }
+    if (co_await sender.finish() != nullptr) co_return false;
+    co_return co_await finish_response(framing.keep_alive);
+  }
+
+  /// Writes the 101 and gives the connection to the upgrade's session, with the bytes that
+  /// arrived after the request. The request's memory goes back to the pool first: the session
+  /// may run for hours.
+  task<void> take_over(response& answer) {
+    if (message().version_minor() == 0) {
+      co_await fail(status::bad_request, "an HTTP/1.0 request cannot switch protocols");
+      co_return;
+    }
+    if (!message().header("Upgrade")) {
+      log_unhandled(message(), "a handler answered 101 to a request that did not ask to upgrade");
+      co_await fail(status::internal_server_error, "the server could not complete the request");
+      co_return;
+    }
+    append_response_head(space().write_buffer, answer, {true, false, false, body_framing::upgrade, 0});
+    if (const bool written = co_await flush(); !written) co_return;
+    std::string already_received(buffer() + parsed_, end_ - parsed_);
+    body_source session = std::move(answer.source);
+    auto& state = static_cast<takeover_state&>(*body_source_access::state(session));
+    release_request_memory(std::move(memory_));
+    begin_ = parsed_ = end_ = 0;
+    state_.current = connection_state::phase::taken_over;
+    state_.no_deadline();
+    if (worker_.draining) state_.stop_requested = true;
+    upgraded_connection peer = upgrade_access::make(state_, std::move(already_received), remote_);
+    try {
+      co_await state.run_session(state, peer);
+    } catch (const std::exception& error) {
+      std::fprintf(stderr, "asyncrest: an upgraded connection's session failed: %s\n", error.what());
+    } catch (...) {
+      std::fprintf(stderr, "asyncrest: an upgraded connection's session failed\n");
+    }
   }
 
   /// Answers an error that leaves the connection unusable, then closes it.

@@ -8,16 +8,28 @@
 #include <asyncrest/status.hpp>
 
 #include <charconv>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
 
 namespace asyncrest::detail {
 
+/// How a response's body is delimited on the wire.
+enum class body_framing : std::uint8_t {
+  in_memory,       // Content-Length of `response::body`: the common case
+  content_length,  // Content-Length announced before the body (a file, a stream of known length)
+  chunked,         // HTTP/1.1, length unknown
+  until_close,     // HTTP/1.0, length unknown: the body ends when the connection closes
+  upgrade,         // 101: "Connection: Upgrade", and the connection is taken over
+};
+
 struct response_framing {
   bool keep_alive = true;
   bool http10_client = false;  // HTTP/1.0 needs "Connection: keep-alive" to stay open
   bool head_request = false;   // the body's length is announced, the body is not sent
+  body_framing body = body_framing::in_memory;
+  std::uint64_t content_length = 0;  // for body_framing::content_length
 };
 
 /// Copies `text` to `cursor` and moves the cursor past it.
@@ -41,10 +53,19 @@ inline char* write_response_head(char* cursor, const response& answer, response_
   // 1xx, 204 and 304 carry none: a 304's Content-Length would have to be that of the 200 it
   // stands for, which the server does not know (RFC 9110 §8.6).
   if (!status_forbids_body(answer.status)) {
-    put(cursor, "\r\nContent-Length: ");
-    cursor = std::to_chars(cursor, cursor + 20, answer.body.size()).ptr;
+    if (framing.body == body_framing::in_memory) [[likely]] {
+      put(cursor, "\r\nContent-Length: ");
+      cursor = std::to_chars(cursor, cursor + 20, answer.body.size()).ptr;
+    } else if (framing.body == body_framing::content_length) {
+      put(cursor, "\r\nContent-Length: ");
+      cursor = std::to_chars(cursor, cursor + 20, framing.content_length).ptr;
+    } else if (framing.body == body_framing::chunked) {
+      put(cursor, "\r\nTransfer-Encoding: chunked");
+    }
   }
-  if (!framing.keep_alive) {
+  if (framing.body == body_framing::upgrade) [[unlikely]] {
+    put(cursor, "\r\nConnection: Upgrade");
+  } else if (!framing.keep_alive) {
     put(cursor, "\r\nConnection: close");
   } else if (framing.http10_client) {
     put(cursor, "\r\nConnection: keep-alive");

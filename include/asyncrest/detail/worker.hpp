@@ -35,7 +35,7 @@ struct shared_state {
 
 /// What the sweep needs to know of a connection; the connection's coroutine owns it.
 struct connection_state {
-  enum class phase : std::uint8_t { idle, reading, handling, writing, closing };
+  enum class phase : std::uint8_t { idle, reading, handling, writing, streaming, taken_over, closing };
   enum class expiry : std::uint8_t { none, keep_alive, header, body, write, linger };
 
   // The socket lives in the connection coroutine's frame, as its parameter: holding it by
@@ -54,6 +54,7 @@ struct connection_state {
   expiry deadline_kind = expiry::none;
   expiry expired = expiry::none;  // set by the sweep when it cancels the connection's operation
   phase current = phase::idle;
+  bool stop_requested = false;  // a taken-over connection's session is asked to end: the server drains
   connection_state* previous = nullptr;
   connection_state* next = nullptr;
 };
@@ -110,7 +111,14 @@ class worker {
     asio::error_code ignored;
     acceptor->close(ignored);
     for (connection_state* each = first_; each != nullptr; each = each->next) {
-      if (each->current == connection_state::phase::idle) each->socket.cancel(ignored);
+      if (each->current == connection_state::phase::idle) {
+        each->socket.cancel(ignored);
+      } else if (each->current == connection_state::phase::taken_over) {
+        // Told to stop, and woken from a pending read; closed at the drain deadline if it has not
+        // ended by then. (A stream's producer sees `stop_requested()` through `draining`.)
+        each->stop_requested = true;
+        each->socket.cancel(ignored);
+      }
     }
     if (connection_count == 0) finish();
   }

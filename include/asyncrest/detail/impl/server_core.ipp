@@ -12,6 +12,7 @@
 #include <asio/post.hpp>
 #include <asio/signal_set.hpp>
 
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -106,6 +107,20 @@ ASYNCREST_DECL server_core::~server_core() {
   state_->workers.clear();
 }
 
+/// sendfile(2) to a connection the client has closed raises SIGPIPE, whose default action ends
+/// the process; socket writes avoid it with MSG_NOSIGNAL, sendfile cannot. A server ignores it,
+/// as nginx, Node.js and Python do; a handler the program installed itself is left in place.
+inline void ignore_broken_pipes() noexcept {
+  struct sigaction current {};
+  if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL &&
+      (current.sa_flags & SA_SIGINFO) == 0) {
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    ::sigaction(SIGPIPE, &ignore, nullptr);
+  }
+}
+
 ASYNCREST_DECL std::uint16_t server_core::listen(const server_settings& settings) {
   auto& workers = state_->workers;
   if (!workers.empty()) throw std::logic_error("asyncrest: the server is already listening");
@@ -115,6 +130,7 @@ ASYNCREST_DECL std::uint16_t server_core::listen(const server_settings& settings
         "LLHTTP_STRICT_MODE=1): it accepts malformed chunk sizes and field names that a proxy may read another "
         "way. Build llhttp with -DLLHTTP_STRICT_MODE=1, or use llhttp 9 or later.");
   }
+  ignore_broken_pipes();
   state_->shared.settings = settings;
   unsigned threads = settings.threads != 0 ? settings.threads : std::thread::hardware_concurrency();
   if (threads == 0) threads = 1;
