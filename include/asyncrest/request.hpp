@@ -2,6 +2,7 @@
 // bytes the connection received rather than copying them.
 #pragma once
 
+#include <asyncrest/context.hpp>
 #include <asyncrest/detail/json_parser_pool.hpp>
 #include <asyncrest/detail/workspace.hpp>
 #include <asyncrest/headers.hpp>
@@ -65,6 +66,10 @@ class request {
   void set_attribute(std::string_view name, std::string_view value);
   /// The attribute named `name`, if a middleware set one.
   [[nodiscard]] std::optional<std::string_view> attribute(std::string_view name) const noexcept;
+
+  /// Typed values a middleware attached for the handler (context.hpp): who the client is, a
+  /// tracing span, a deadline. They live as long as the request.
+  [[nodiscard]] request_context context() const noexcept { return request_context(workspace_->context); }
 
   /// The body, whole (chunked bodies are joined).
   [[nodiscard]] std::string_view body() const noexcept { return body_; }

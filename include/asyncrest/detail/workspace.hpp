@@ -2,6 +2,7 @@
 // its thread's pool while it reads and answers a request (see request_memory.hpp).
 #pragma once
 
+#include <asyncrest/detail/context_storage.hpp>
 #include <asyncrest/headers.hpp>
 
 #include <cstddef>
@@ -73,8 +74,10 @@ struct workspace {
   std::vector<header_view> attributes;     // values middleware attach to a request
   std::string body;                        // a body that arrived in pieces (chunked)
   std::forward_list<std::string> decoded;  // stable storage for decoded text
+  context_storage context;                 // the request's typed values (request::context())
 
   void clear_request() noexcept {
+    context.clear();  // first: a value may view the text below
     raw_headers.clear();
     headers.clear();
     parameters.clear();
