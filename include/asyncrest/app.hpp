@@ -69,7 +69,8 @@ class app {
  public:
   explicit app(Router routes, Middleware... middleware)
       : chain_(detail::guarded_router<Router>{std::move(routes)}, std::tuple<Middleware...>(std::move(middleware)...)),
-        server_(detail::dispatcher{this, &dispatch}) {
+        server_(detail::dispatcher{this, &dispatch,
+                                   chain_.final_step().routes.has_body_settings() ? &body_settings_for : nullptr}) {
     (detail::check_middleware<Middleware>(), ...);
   }
   app(const app&) = delete;
@@ -131,6 +132,11 @@ class app {
 
   static void dispatch(const void* self, request& req, detail::answer& out) {
     static_cast<const app*>(self)->handle_request(req, out);
+  }
+
+  static const route_body_settings* body_settings_for(const void* self, method verb, std::string_view raw_path,
+                                                      detail::workspace& space) {
+    return static_cast<const app*>(self)->chain_.final_step().routes.body_settings_for(verb, raw_path, space);
   }
 
   detail::middleware_chain<detail::guarded_router<Router>, Middleware...> chain_;

@@ -8,6 +8,7 @@
 #include <asyncrest/headers.hpp>
 #include <asyncrest/http_error.hpp>
 #include <asyncrest/method.hpp>
+#include <asyncrest/task.hpp>
 #include <asyncrest/url.hpp>
 
 #include <simdjson.h>
@@ -23,7 +24,13 @@ namespace asyncrest {
 
 namespace detail {
 struct request_access;
-}
+
+/// Where a streamed body's pieces come from: the connection, through one function pointer.
+struct body_reader {
+  void* source = nullptr;
+  task<std::string_view> (*next)(void* source) = nullptr;
+};
+}  // namespace detail
 
 /// An HTTP request. Every view it hands out stays valid until the handler's response is
 /// returned; copy what must live longer.
@@ -71,8 +78,16 @@ class request {
   /// tracing span, a deadline. They live as long as the request.
   [[nodiscard]] request_context context() const noexcept { return request_context(workspace_->context); }
 
-  /// The body, whole (chunked bodies are joined).
+  /// The body, whole (chunked bodies are joined). Empty on a route that streams its body
+  /// (`.body({.streamed = true})`), which reads it with `read_body()`.
   [[nodiscard]] std::string_view body() const noexcept { return body_; }
+
+  /// The next piece of the body, as it arrives; empty at its end. The piece stays valid until
+  /// the next call. On a route that streams its body the pieces come from the socket, one read's
+  /// worth at a time; elsewhere the first call gives the whole body. A body that breaks the
+  /// route's limit, stops arriving or is cut short throws `http_error` (413, 408, 400), and the
+  /// connection closes after the response.
+  [[nodiscard]] task<std::string_view> read_body();
 
   /// The body parsed as JSON. The document lives as long as the request. Invalid JSON is
   /// answered with 400 and a problem body; so is a handler's later access to a member that is
@@ -107,6 +122,8 @@ class request {
   std::string_view query_string_;
   std::string_view body_;
   request_headers headers_;
+  detail::body_reader body_reader_{};
+  bool body_given_ = false;
   std::span<const asyncrest::path_parameter> parameters_;
   asio::ip::tcp::endpoint remote_;
   detail::workspace* workspace_ = nullptr;
@@ -124,7 +141,10 @@ struct detail::request_access {
     target.parameters_ = {};
     target.headers_ = {};
     target.body_ = {};
+    target.body_reader_ = {};
+    target.body_given_ = false;
   }
+  static void set_body_reader(request& target, body_reader reader) noexcept { target.body_reader_ = reader; }
   static request& fill(request& target, asyncrest::method verb, std::string_view verb_name,
                        std::string_view request_target, std::string_view decoded_path, std::string_view raw_path,
                        std::string_view query, std::string_view body, unsigned major, unsigned minor,
@@ -197,6 +217,13 @@ inline std::optional<std::string_view> request::attribute(std::string_view name)
     if (entry.name == name) return entry.value;
   }
   return std::nullopt;
+}
+
+inline task<std::string_view> request::read_body() {
+  if (body_reader_.next != nullptr) co_return co_await body_reader_.next(body_reader_.source);
+  if (body_given_) co_return std::string_view{};
+  body_given_ = true;
+  co_return body_;
 }
 
 inline simdjson::dom::element request::json() const {

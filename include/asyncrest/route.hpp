@@ -17,6 +17,7 @@
 #include <asyncrest/middleware.hpp>
 #include <asyncrest/request.hpp>
 #include <asyncrest/response.hpp>
+#include <asyncrest/settings.hpp>
 #include <asyncrest/task.hpp>
 
 #include <charconv>
@@ -269,8 +270,10 @@ class route {
   /// The parsed path, with each parameter's type settled from the handler.
   static constexpr detail::path_pattern pattern = detail::checked_pattern<Path, Handler>();
 
-  explicit route(Handler handler, std::tuple<Middleware...> middleware = {})
-      : chain_(detail::handler_call<Path, Handler>{std::move(handler)}, std::move(middleware)) {
+  explicit route(Handler handler, std::tuple<Middleware...> middleware = {},
+                 std::optional<route_body_settings> body_settings = std::nullopt)
+      : chain_(detail::handler_call<Path, Handler>{std::move(handler)}, std::move(middleware)),
+        body_settings_(body_settings) {
     [[maybe_unused]] constexpr const auto& checked = pattern;  // runs the route's checks even outside routes(...)
     (detail::check_middleware<Middleware>(), ...);
   }
@@ -281,8 +284,18 @@ class route {
     detail::check_middleware<Added>();
     return route<Path, Method, Handler, Middleware..., Added>(
         std::move(chain_.final_step().handler),
-        std::tuple_cat(std::move(chain_.middleware()), std::tuple<Added>(std::move(added))));
+        std::tuple_cat(std::move(chain_.middleware()), std::tuple<Added>(std::move(added))), body_settings_);
   }
+
+  /// This route with its own body limit, idle timeout, or a body read as it arrives (see
+  /// `route_body_settings`).
+  [[nodiscard]] route body(const route_body_settings& settings) && {
+    body_settings_ = settings;
+    return std::move(*this);
+  }
+
+  /// The route's own body settings, if it has any.
+  [[nodiscard]] const std::optional<route_body_settings>& body_settings() const noexcept { return body_settings_; }
 
   /// Runs the route's middleware and handler; `req` carries the matched path parameters.
   [[nodiscard]] task<response> operator()(request& req) const { return chain_(req); }
@@ -292,6 +305,7 @@ class route {
 
  private:
   detail::middleware_chain<detail::handler_call<Path, Handler>, Middleware...> chain_;
+  std::optional<route_body_settings> body_settings_;
 };
 
 namespace detail {

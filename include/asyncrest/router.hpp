@@ -8,6 +8,7 @@
 #include <asyncrest/request.hpp>
 #include <asyncrest/response.hpp>
 #include <asyncrest/route.hpp>
+#include <asyncrest/settings.hpp>
 #include <asyncrest/task.hpp>
 
 #include <array>
@@ -75,6 +76,22 @@ class router {
       (tree_.insert(Routes::pattern, Routes::route_method, static_cast<std::uint16_t>(Index)), ...);
     }
     (std::index_sequence_for<Routes...>{});
+    routes_with_body_settings_ = std::apply(
+        [](const Routes&... each) { return (std::size_t{0} + ... + (each.body_settings() ? 1 : 0)); }, routes_);
+  }
+
+  /// Whether any route has body settings of its own: only then must a request's route be found
+  /// before its body is read.
+  [[nodiscard]] bool has_body_settings() const noexcept { return routes_with_body_settings_ != 0; }
+
+  /// The body settings of the route `verb` and `raw_path` lead to, or nullptr when it has none
+  /// (or there is no such route).
+  [[nodiscard]] const route_body_settings* body_settings_for(method verb, std::string_view raw_path,
+                                                             detail::workspace& space) const {
+    if (routes_with_body_settings_ == 0 || verb == method::other) return nullptr;
+    const detail::route_match match = tree_.match(raw_path, verb, space);
+    if (!match.found()) return nullptr;
+    return body_settings_table[match.route](*this);
   }
 
   /// Answers `req`: its route's response, or 404, 405 with Allow, 501, or the automatic OPTIONS.
@@ -124,6 +141,12 @@ class router {
     std::get<Index>(self.routes_).respond(req, out);
   }
 
+  template <std::size_t Index>
+  static const route_body_settings* body_settings_of(const router& self) noexcept {
+    const auto& settings = std::get<Index>(self.routes_).body_settings();
+    return settings ? &*settings : nullptr;
+  }
+
   static response options_answer(detail::method_mask methods) {
     response answer = empty(status::no_content);
     answer.headers.set("Allow", detail::allow_header(methods));
@@ -136,8 +159,16 @@ class router {
   }
   (std::index_sequence_for<Routes...>{});
 
+  static constexpr std::array<const route_body_settings* (*)(const router&) noexcept, sizeof...(Routes)>
+      body_settings_table = []<std::size_t... Index>(std::index_sequence<Index...>) {
+    return std::array<const route_body_settings* (*)(const router&) noexcept, sizeof...(Routes)>{
+        &body_settings_of<Index>...};
+  }
+  (std::index_sequence_for<Routes...>{});
+
   std::tuple<Routes...> routes_;
   detail::route_tree tree_;
+  std::size_t routes_with_body_settings_ = 0;
 };
 
 /// Routes made together by a feature (`job_routes<"/jobs">(queue)`, say); `routes(...)` takes

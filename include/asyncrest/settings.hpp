@@ -42,6 +42,43 @@ struct server_timeouts {
   std::chrono::milliseconds drain{std::chrono::seconds(10)};
 };
 
+/// How one route takes its request body, where it differs from the server's settings:
+///
+///     post<"/upload">(store).body({.max_bytes = 1 << 30, .idle_timeout = 60s, .streamed = true})
+///
+/// Zero keeps the server's value. The route is found as soon as the request's head has arrived,
+/// so its limit is the one checked against Content-Length and each chunk.
+struct route_body_settings {
+  /// The largest body the route accepts (413 past it), instead of `limits.max_body_bytes`.
+  std::size_t max_bytes = 0;
+  /// The longest pause while the route's body arrives (408), instead of `timeouts.body_idle`.
+  std::chrono::milliseconds idle_timeout{0};
+  /// The handler reads the body as it arrives, piece by piece, with `co_await req.read_body()`,
+  /// instead of receiving it whole: an upload larger than memory works, and the request's memory
+  /// holds one read's worth of it at a time. `100 Continue` is sent when the handler first
+  /// reads. A body the handler leaves unread closes the connection after the response.
+  bool streamed = false;
+};
+
+/// HTTPS: with a certificate chain and its key the server speaks TLS (1.2 and later, ALPN
+/// "http/1.1") and only TLS on its port:
+///
+///     app.run({.port = 8443, .tls = {.certificate_chain_file = "/etc/ssl/example.pem",
+///                                    .private_key_file = "/etc/ssl/example.key"}});
+///
+/// Needs OpenSSL: link `asyncrest::tls` (or `asyncrest::compiled`, which includes it when
+/// OpenSSL was found); without it, `listen()` throws and says so.
+struct server_tls_settings {
+  /// PEM: the server's certificate first, then the intermediate certificates.
+  std::string certificate_chain_file;
+  /// PEM, not encrypted.
+  std::string private_key_file;
+  /// From accept to the end of the TLS handshake; a client that takes longer is closed.
+  std::chrono::milliseconds handshake_timeout{std::chrono::seconds(10)};
+
+  [[nodiscard]] bool enabled() const noexcept { return !certificate_chain_file.empty(); }
+};
+
 /// A running server's counters, from `app::statistics()`.
 struct server_statistics {
   /// Connections open now, over all threads.
@@ -75,6 +112,7 @@ struct server_settings {
   bool handle_signals = true;
   request_limits limits{};
   server_timeouts timeouts{};
+  server_tls_settings tls{};
 };
 
 }  // namespace asyncrest

@@ -44,7 +44,35 @@ namespace asyncrest {
 
 namespace detail {
 struct upgrade_access;
+
+/// How an upgraded connection reads and writes: through the plain socket or the TLS stream,
+/// whichever the connection has, by two function pointers.
+struct upgraded_io {
+  void* stream = nullptr;
+  task<std::size_t> (*read_some)(void* stream, std::span<char> into, asio::error_code& error) = nullptr;
+  task<asio::error_code> (*write)(void* stream, std::string_view bytes) = nullptr;
+};
+
+template <class Stream>
+task<std::size_t> read_some_from(void* stream, std::span<char> into, asio::error_code& error) {
+  co_return co_await static_cast<Stream*>(stream)->async_read_some(asio::buffer(into.data(), into.size()),
+                                                                   asio::redirect_error(asio::use_awaitable, error));
 }
+
+template <class Stream>
+task<asio::error_code> write_to(void* stream, std::string_view bytes) {
+  asio::error_code error;
+  co_await asio::async_write(*static_cast<Stream*>(stream), asio::buffer(bytes.data(), bytes.size()),
+                             asio::redirect_error(asio::use_awaitable, error));
+  co_return error;
+}
+
+/// The I/O functions for a connection whose stream is a `Stream`.
+template <class Stream>
+upgraded_io upgraded_io_for(Stream& stream) noexcept {
+  return {&stream, &read_some_from<Stream>, &write_to<Stream>};
+}
+}  // namespace detail
 
 /// A connection after its 101 response, lent to the session for the length of its call.
 class upgraded_connection {
@@ -70,13 +98,15 @@ class upgraded_connection {
 
  private:
   friend struct detail::upgrade_access;
-  upgraded_connection(detail::connection_state& state, std::string already_received,
+  upgraded_connection(detail::connection_state& state, detail::upgraded_io io, std::string already_received,
                       const asio::ip::tcp::endpoint& remote)
-      : state_(state), received_(std::move(already_received)), remote_(remote) {}
+      : state_(state), io_(io), received_(std::move(already_received)), remote_(remote) {}
 
   detail::connection_state& state_;
+  detail::upgraded_io io_;
   std::string received_;  // read with the request, not yet given to the session
   std::size_t received_used_ = 0;
+  bool stop_reported_ = false;  // a read has returned 0 for the server's stop
   asio::ip::tcp::endpoint remote_;
 };
 
@@ -119,9 +149,9 @@ struct takeover_session_state final : takeover_state {
 };
 
 struct upgrade_access {
-  static upgraded_connection make(connection_state& state, std::string already_received,
+  static upgraded_connection make(connection_state& state, upgraded_io io, std::string already_received,
                                   const asio::ip::tcp::endpoint& remote) {
-    return upgraded_connection(state, std::move(already_received), remote);
+    return upgraded_connection(state, io, std::move(already_received), remote);
   }
 };
 
@@ -138,16 +168,20 @@ inline task<std::size_t> upgraded_connection::read_some(std::span<char> into) {
     if (received_used_ == received_.size()) std::string().swap(received_);
     co_return taken;
   }
+  // The drain's cancel wakes a read that is pending; a read begun after it returns at once, so
+  // the session learns of the stop either way, once.
+  if (state_.stop_requested && !stop_reported_) {
+    stop_reported_ = true;
+    co_return 0;
+  }
   asio::error_code error;
-  const std::size_t received = co_await state_.socket.async_read_some(asio::buffer(into.data(), into.size()),
-                                                                      asio::redirect_error(asio::use_awaitable, error));
+  const std::size_t received = co_await io_.read_some(io_.stream, into, error);
+  if (error && state_.stop_requested) stop_reported_ = true;
   co_return error ? 0 : received;
 }
 
 inline task<bool> upgraded_connection::write(std::string_view bytes) {
-  asio::error_code error;
-  co_await asio::async_write(state_.socket, asio::buffer(bytes.data(), bytes.size()),
-                             asio::redirect_error(asio::use_awaitable, error));
+  const asio::error_code error = co_await io_.write(io_.stream, bytes);
   co_return !error;
 }
 

@@ -36,7 +36,7 @@ struct memory_connection {
     asio::io_context unused;
     asio::ip::tcp::socket socket(unused);
     connection_state state(socket);
-    connection self(owner, state);
+    plain_connection self(owner, state);
 
     std::string written;
     std::size_t offset = 0;
@@ -77,14 +77,14 @@ struct memory_connection {
       self.memory_->parse_again = false;
 
       // read_request(), without the waiting.
-      for (auto progress = self.parse_buffered(); progress != connection::parse_progress::complete;
+      for (auto progress = self.parse_buffered(); progress != plain_connection::parse_progress::complete;
            progress = self.parse_buffered()) {
-        if (progress == connection::parse_progress::refused) {
+        if (progress == plain_connection::parse_progress::refused) {
           self.queue_failure(self.memory_->refusal.first, self.memory_->refusal.second);
           flush();
           return written;
         }
-        if (progress == connection::parse_progress::malformed) {
+        if (progress == plain_connection::parse_progress::malformed) {
           while (self.parser().error_needs_more_bytes() && self.end_ - self.begin_ < settings.limits.max_header_bytes &&
                  receive()) {
             self.parser().reclassify_error(self.request_start(), self.buffer() + self.end_);
@@ -97,7 +97,7 @@ struct memory_connection {
           flush();
           return written;
         }
-        if (progress == connection::parse_progress::send_continue) {
+        if (progress == plain_connection::parse_progress::send_continue) {
           self.space().write_buffer.append("HTTP/1.1 100 Continue\r\n\r\n");
           flush();
           continue;

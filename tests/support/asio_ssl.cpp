@@ -1,4 +1,5 @@
-// Asio's TLS code, compiled once for the tests that use HTTPS (see asio.cpp, and its first include).
+// Asio's TLS code, compiled once for the test suite when it is built with OpenSSL (see asio.cpp,
+// and its first include).
 #include <cstddef>
 
 #include <asio/ssl/impl/src.hpp>

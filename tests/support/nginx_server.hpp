@@ -7,6 +7,7 @@
 
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
+#include <support/test_certificates.hpp>
 
 #include <signal.h>
 #include <spawn.h>
@@ -28,10 +29,6 @@ extern char** environ;
 namespace asyncrest::testing {
 
 /// Runs a shell command; throws with its output when it fails.
-inline void run_command(const std::string& command) {
-  if (std::system((command + " >/dev/null 2>&1").c_str()) != 0) throw std::runtime_error("failed: " + command);
-}
-
 class nginx_server {
  public:
   /// `locations`: the `location` blocks of the server, written into its configuration.
@@ -82,18 +79,7 @@ class nginx_server {
     return acceptor.local_endpoint().port();
   }
 
-  void make_certificates() {
-    const std::string dir = directory_.string();
-    const std::string ec = " -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
-    run_command("openssl req -x509" + ec + " -keyout " + dir + "/ca.key -out " + dir +
-                "/ca.pem -days 2 -subj '/CN=asyncrest test CA' -addext basicConstraints=critical,CA:TRUE "
-                "-addext keyUsage=critical,keyCertSign,cRLSign");
-    run_command("openssl req" + ec + " -keyout " + dir + "/server.key -out " + dir +
-                "/server.csr -subj '/CN=localhost'");
-    std::ofstream(directory_ / "server.ext") << "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n";
-    run_command("openssl x509 -req -in " + dir + "/server.csr -CA " + dir + "/ca.pem -CAkey " + dir +
-                "/ca.key -CAcreateserial -out " + dir + "/server.pem -days 2 -extfile " + dir + "/server.ext");
-  }
+  void make_certificates() { test_certificates made(directory_); }
 
   void start(bool with_tls) {
     port_ = free_port();

@@ -9,6 +9,7 @@
 #include <asyncrest/detail/request_memory.hpp>
 #include <asyncrest/detail/request_parser.hpp>
 #include <asyncrest/detail/response_writer.hpp>
+#include <asyncrest/detail/tls_server.hpp>
 #include <asyncrest/detail/worker.hpp>
 #include <asyncrest/detail/workspace.hpp>
 #include <asyncrest/headers.hpp>
@@ -140,21 +141,44 @@ struct connection_registration {
 
 struct memory_connection;
 
-class connection {
+/// The connection loop over plain TCP: reads and writes go straight to the socket when it can
+/// take them, and a file goes by sendfile(2).
+struct plain_tcp {
+  static constexpr bool encrypted = false;
+  struct stream_storage {};
+  struct stream_pointer {};
+};
+
+/// One connection, over plain TCP or TLS (`Transport`): the loop is compiled once for each, so
+/// the plain one pays nothing for the other.
+template <class Transport>
+class basic_connection {
  public:
-  connection(const connection&) = delete;
-  connection& operator=(const connection&) = delete;
-  ~connection() { release_request_memory(std::move(memory_)); }
+  basic_connection(const basic_connection&) = delete;
+  basic_connection& operator=(const basic_connection&) = delete;
+  ~basic_connection() { release_request_memory(std::move(memory_)); }
 
   /// A connection's coroutine, from accept to close. Its frame holds the connection, and is the
   /// only frame an idle keep-alive connection keeps (with Asio's own for the spawn and the wait).
   static task<void> run(worker& owner, asio::ip::tcp::socket socket) {
     connection_state state(socket);
     connection_registration registration(owner, state);  // for the sweep and the drain
-    connection self(owner, state);
+    basic_connection self(owner, state);
+    [[maybe_unused]] typename Transport::stream_storage secure;
     try {
       asio::error_code error;
       self.remote_ = state.socket.remote_endpoint(error);
+      if constexpr (Transport::encrypted) {
+        // The handshake first, under its own deadline: a client that never finishes it, or
+        // speaks plain HTTP or anything else to this port, is closed without an answer.
+        Transport::open(secure, state.socket, owner.shared.tls_context.get());
+        self.tls_ = &*secure;
+        state.current = connection_state::phase::idle;  // no request yet: a drain closes it at once
+        state.expire_at(clock::now() + self.settings().tls.handshake_timeout, connection_state::expiry::handshake);
+        co_await Transport::handshake(*secure, with_error(error));
+        state.no_deadline();
+        if (error || owner.draining) co_return;
+      }
 
       for (;;) {
         // Between requests: give the memory back and wait for the next byte holding none.
@@ -164,14 +188,23 @@ class connection {
           if (owner.draining) co_return;
           state.current = connection_state::phase::idle;
           state.expire_at(clock::now() + self.settings().timeouts.keep_alive, connection_state::expiry::keep_alive);
-          co_await state.socket.async_wait(asio::ip::tcp::socket::wait_read, with_error(error));
-          if (error || owner.draining || state.expired != connection_state::expiry::none) co_return;
-          self.memory_ = acquire_request_memory(self.settings().limits, self.remote_);
-          // The bytes that woke the connection are there: read them at once (the socket does not
-          // block), rather than through an asynchronous read and a second pass of the event loop.
-          self.end_ = state.socket.read_some(asio::buffer(self.buffer(), self.space().read_buffer.capacity()), error);
-          if (error == asio::error::would_block) continue;  // woken for nothing: wait again
-          if (error) co_return;                             // closed or reset by the client
+          if constexpr (Transport::encrypted) {
+            // OpenSSL may hold bytes of the next request already: the wait is a read. (An idle
+            // TLS connection holds tens of KiB of OpenSSL's state anyway.)
+            self.memory_ = acquire_request_memory(self.settings().limits, self.remote_);
+            self.end_ = co_await self.stream().async_read_some(
+                asio::buffer(self.buffer(), self.space().read_buffer.capacity()), with_error(error));
+            if (error || owner.draining || state.expired != connection_state::expiry::none) co_return;
+          } else {
+            co_await state.socket.async_wait(asio::ip::tcp::socket::wait_read, with_error(error));
+            if (error || owner.draining || state.expired != connection_state::expiry::none) co_return;
+            self.memory_ = acquire_request_memory(self.settings().limits, self.remote_);
+            // The bytes that woke the connection are there: read them at once (the socket does not
+            // block), rather than through an asynchronous read and a second pass of the event loop.
+            self.end_ = state.socket.read_some(asio::buffer(self.buffer(), self.space().read_buffer.capacity()), error);
+            if (error == asio::error::would_block) continue;  // woken for nothing: wait again
+            if (error) co_return;                             // closed or reset by the client
+          }
         }
 
         state.current = connection_state::phase::reading;
@@ -180,6 +213,8 @@ class connection {
         request_access::reset(self.message(), &self.space());
 
         self.memory_->parse_again = false;
+        self.streamed_ = self.close_after_response_ = false;
+        self.memory_->route_body_idle = {};
         if (const parse_progress progress = self.parse_buffered(); progress != parse_progress::complete) {
           if (co_await self.read_request(progress) != read_outcome::complete) co_return;
         }
@@ -188,6 +223,8 @@ class connection {
         state.current = connection_state::phase::handling;
         state.no_deadline();
         answer& reply = self.memory_->reply;
+        if (self.streamed_) [[unlikely]]
+          self.prepare_streamed_body();
         if (!self.fill_request()) {
           reply.value = problem(status::bad_request, "the request path has a malformed percent-encoding");
         } else {
@@ -201,6 +238,9 @@ class connection {
           }
           if (failure) reply.value = response_from_exception(failure, self.message());
         }
+        // A streamed body the handler did not read to its end leaves the connection mid-request.
+        if (self.streamed_ && !self.body_finished_) [[unlikely]]
+          self.close_after_response_ = true;
 
         const response& answer = reply.value;
         const response_framing framing = self.framing_for(answer);
@@ -223,8 +263,13 @@ class connection {
         // Pipelined requests already buffered are answered before anything is written, so their
         // responses leave together.
         // (Empty when a large body has just been written with its head.)
-        if (!self.space().write_buffer.empty() &&
-            (self.parsed_ == self.end_ || self.space().write_buffer.size() >= flush_threshold)) {
+        if constexpr (Transport::encrypted) {
+          if (!self.space().write_buffer.empty() &&
+              (self.parsed_ == self.end_ || self.space().write_buffer.size() >= flush_threshold)) {
+            if (const bool written = co_await self.flush(); !written) co_return;
+          }
+        } else if (!self.space().write_buffer.empty() &&
+                   (self.parsed_ == self.end_ || self.space().write_buffer.size() >= flush_threshold)) {
           // Written at once while the socket takes it, which is nearly always; only the rest, if
           // any, waits for the socket asynchronously under the write deadline. (flush() inlined:
           // one coroutine frame fewer per request.)
@@ -253,7 +298,17 @@ class connection {
  private:
   friend struct memory_connection;  // feeds a connection from memory, for the fuzz targets
 
-  connection(worker& owner, connection_state& state) : worker_(owner), state_(state) {}
+  basic_connection(worker& owner, connection_state& state) : worker_(owner), state_(state) {}
+
+  /// What requests and responses are read from and written to: the socket, or the TLS stream
+  /// over it.
+  [[nodiscard]] auto& stream() noexcept {
+    if constexpr (Transport::encrypted) {
+      return *tls_;
+    } else {
+      return state_.socket;
+    }
+  }
 
   /// How `answer` is framed for the current request, and whether the connection stays open.
   /// (Inlined into run(), where it is on every request's path.)
@@ -261,7 +316,7 @@ class connection {
     // Connection is a framing field, which a list whose fields may all be sent cannot hold.
     const auto connection_field = headers_access::all_sendable(answer.headers) ? std::optional<std::string_view>()
                                                                                : answer.headers.get("Connection");
-    const bool keep_alive = message().keep_alive() && !worker_.draining &&
+    const bool keep_alive = message().keep_alive() && !worker_.draining && !close_after_response_ &&
                             !(connection_field && iequals(trim_whitespace(*connection_field), "close"));
     return {keep_alive, message().version_minor() == 0, message().method() == method::head};
   }
@@ -296,6 +351,7 @@ class connection {
     send_continue,  // the head asks for 100 Continue before its body
     refused,        // its head breaks a rule or a limit: memory->refusal says which
     malformed,      // llhttp failed: the parser says why
+    streamed_head,  // the head of a request whose route reads its body as it arrives
   };
 
   /// Parses what the buffer holds, without waiting: a request that has arrived whole, as most
@@ -317,6 +373,11 @@ class connection {
           if (const auto refusal = check_head()) {
             memory_->refusal = *refusal;
             return parse_progress::refused;
+          }
+          if (streamed_) [[unlikely]] {
+            // Its pieces are gathered as they are parsed, one read's worth at a time.
+            parser().own_body();
+            return parse_progress::streamed_head;
           }
           if (parser().chunked()) {
             parser().own_body();
@@ -344,7 +405,8 @@ class connection {
   task<read_outcome> read_request(parse_progress progress) {
     for (;; progress = parse_buffered()) {
       switch (progress) {
-        case parse_progress::complete: co_return read_outcome::complete;
+        case parse_progress::complete:
+        case parse_progress::streamed_head: co_return read_outcome::complete;
         case parse_progress::send_continue:
           space().write_buffer.append("HTTP/1.1 100 Continue\r\n\r\n");
           if (const bool written = co_await flush(); !written) co_return read_outcome::closed;
@@ -385,7 +447,7 @@ class connection {
       make_room();
       arm_read_deadline();
       asio::error_code error;
-      const std::size_t received = co_await state_.socket.async_read_some(
+      const std::size_t received = co_await stream().async_read_some(
           asio::buffer(buffer() + end_, space().read_buffer.capacity() - end_), with_error(error));
       if (!error) {
         note_received(received);
@@ -403,7 +465,7 @@ class connection {
   /// buffer (pipelined) is parsed without reading the clock.
   void arm_read_deadline() noexcept {
     if (parser().headers_complete()) {
-      state_.expire_at(clock::now() + settings().timeouts.body_idle, connection_state::expiry::body);
+      state_.expire_at(clock::now() + body_idle(), connection_state::expiry::body);
     } else if (state_.deadline_kind != connection_state::expiry::header) {
       state_.expire_at(clock::now() + settings().timeouts.header, connection_state::expiry::header);
     }
@@ -517,8 +579,11 @@ class connection {
         }
       }
     }
-    if (parser().has_content_length() && parser().content_length() > settings().limits.max_body_bytes) {
-      return refusal{status::payload_too_large, "the request body is larger than this server accepts"};
+    if (parser().expects_body() && worker_.shared.dispatch.body_settings_for != nullptr) [[unlikely]] {
+      apply_route_body_settings();
+    }
+    if (parser().has_content_length() && parser().content_length() > parser().body_limit()) {
+      return refusal{status::payload_too_large, parser().body_too_large()};
     }
     needs_continue_ = false;
     if (expect && minor == 1) {
@@ -624,9 +689,111 @@ class connection {
     }
     const llhttp_method_t parsed_method = parser().method();
     request_access::fill(message(), method_from_parser(parsed_method), llhttp_method_name(parsed_method), target, path,
-                         raw_path, query, parser().body(start), parser().version_major(), parser().version_minor(),
-                         parser().keep_alive());
+                         raw_path, query, streamed_ ? std::string_view{} : parser().body(start),
+                         parser().version_major(), parser().version_minor(), parser().keep_alive());
     return path_is_valid;
+  }
+
+  /// Finds the route the head leads to, before its body is read, and takes its body settings:
+  /// its limit, its idle timeout, whether it streams.
+  void apply_route_body_settings() {
+    std::string_view path = parser().target(request_start());
+    if (!path.empty() && path.front() != '/') {  // absolute-form
+      const std::size_t scheme = path.find("://");
+      const std::size_t path_start = scheme == std::string_view::npos ? path.size() : path.find('/', scheme + 3);
+      path = path_start == std::string_view::npos ? std::string_view("/") : path.substr(path_start);
+    }
+    path = path.substr(0, path.find_first_of("?#"));
+    if (path.find('%') != std::string_view::npos && !percent_decode(path)) return;  // a 400 once the head is read
+    const dispatcher& dispatch = worker_.shared.dispatch;
+    const route_body_settings* route =
+        dispatch.body_settings_for(dispatch.target, method_from_parser(parser().method()), path, space());
+    if (route == nullptr) return;
+    if (route->max_bytes != 0) parser().set_route_body_limit(route->max_bytes);
+    if (route->idle_timeout.count() != 0) memory_->route_body_idle = route->idle_timeout;
+    streamed_ = route->streamed;
+  }
+
+  [[nodiscard]] clock::duration body_idle() const noexcept {
+    const clock::duration route = memory_->route_body_idle;
+    return route.count() != 0 ? route : clock::duration(settings().timeouts.body_idle);
+  }
+
+  // Room for a streamed body's reads after its head: the request's memory holds one read's worth
+  // of body at a time, and stays small enough to go back to the pool.
+  static constexpr std::size_t streamed_read_room = 32 * 1024;
+
+  /// Readies a request whose handler will read its body as it arrives. The head stays where it
+  /// is from here (the request views it), so the room for the body is made now.
+  void prepare_streamed_body() {
+    compact();
+    space().read_buffer.reserve(parser().header_bytes() + streamed_read_room, end_);
+    body_finished_ = body_broken_ = false;
+    request_access::set_body_reader(message(), {this, &next_body_piece_of});
+  }
+
+  static task<std::string_view> next_body_piece_of(void* self) {
+    return static_cast<basic_connection*>(self)->next_body_piece();
+  }
+
+  /// The next piece of a streamed body: what the buffer holds, parsed, or else what the next
+  /// read brings. Empty at the end of the body.
+  task<std::string_view> next_body_piece() {
+    space().body.clear();
+    if (body_broken_)
+      fail_body(memory_->refusal.first, memory_->refusal.second);  // again, for a handler that asks again
+    for (;;) {
+      if (body_finished_) co_return std::string_view{};
+      if (needs_continue_) {
+        // The handler wants the body: only now is the client told to send it.
+        needs_continue_ = false;
+        if (parsed_ == end_) space().write_buffer.append("HTTP/1.1 100 Continue\r\n\r\n");
+      }
+      const parse_progress progress = parse_buffered();
+      if (progress != parse_progress::need_bytes && progress != parse_progress::complete) {
+        // A malformed chunk, or past the route's limit: the piece parsed before it is dropped.
+        fail_body(parser().error_status(), parser().error_detail());
+      }
+      if (progress == parse_progress::complete) body_finished_ = true;
+      if (!space().body.empty()) co_return std::string_view(space().body);
+      if (progress == parse_progress::complete) co_return std::string_view{};
+      co_await read_body_bytes();
+    }
+  }
+
+  /// Gives up on a streamed body: the handler gets the error (and any later read the same), and
+  /// the connection closes after the response, since the rest of the body is not read.
+  [[noreturn]] void fail_body(status code, std::string_view detail) {
+    close_after_response_ = true;
+    body_broken_ = true;
+    memory_->refusal = {code, detail};
+    throw http_error(code, std::string(detail));
+  }
+
+  /// Reads more of a streamed body behind what has been parsed, under the body's idle timeout,
+  /// without moving the head. Throws the error the handler's response becomes.
+  task<void> read_body_bytes() {
+    if (!space().write_buffer.empty()) {
+      // Earlier pipelined responses, or the 100 Continue, before waiting for the client.
+      if (const bool written = co_await flush(); !written) {
+        fail_body(status::bad_request, "the connection closed before the request body ended");
+      }
+    }
+    const auto previous = state_.current;
+    state_.current = connection_state::phase::reading;
+    state_.expire_at(clock::now() + body_idle(), connection_state::expiry::body);
+    asio::error_code error;
+    const std::size_t received = co_await stream().async_read_some(
+        asio::buffer(buffer() + end_, space().read_buffer.capacity() - end_), with_error(error));
+    const auto expired = state_.expired;
+    state_.no_deadline();
+    state_.current = previous;
+    if (error || received == 0) {
+      if (expired == connection_state::expiry::body)
+        fail_body(status::request_timeout, "the request body stopped arriving");
+      fail_body(status::bad_request, "the connection closed before the request body ended");
+    }
+    end_ += received;
   }
 
   /// Appends the response to the write buffer. Returns false when its body is too large to
@@ -648,7 +815,7 @@ class connection {
     state_.expire_at(clock::now() + settings().timeouts.write, connection_state::expiry::write);
     asio::error_code error;
     const std::array<asio::const_buffer, 2> pieces{asio::buffer(out), asio::buffer(answer.body)};
-    co_await asio::async_write(state_.socket, pieces, with_error(error));
+    co_await asio::async_write(stream(), pieces, with_error(error));
     out.clear();
     state_.no_deadline();
     co_return !error;
@@ -661,7 +828,7 @@ class connection {
     state_.current = connection_state::phase::writing;
     state_.expire_at(clock::now() + settings().timeouts.write, connection_state::expiry::write);
     asio::error_code error;
-    co_await asio::async_write(state_.socket, asio::buffer(out), with_error(error));
+    co_await asio::async_write(stream(), asio::buffer(out), with_error(error));
     out.clear();
     state_.no_deadline();
     state_.current = previous;
@@ -706,6 +873,9 @@ class connection {
   /// Has the kernel copy the file to the socket; waits for room under the write deadline when
   /// the socket is full. Returns false when the body could not be sent whole.
   task<bool> send_file(const file_body_state& body) {
+    if constexpr (Transport::encrypted) {
+      co_return co_await send_file_through_stream(body);
+    }
     off_t offset = static_cast<off_t>(body.offset);
     std::uint64_t remaining = body.length;
     std::uint64_t since_turn = 0;
@@ -735,6 +905,31 @@ class connection {
     co_return true;
   }
 
+  /// Reads the file in steps and writes each through the TLS stream, which must encrypt it: the
+  /// kernel cannot send it by itself.
+  task<bool> send_file_through_stream(const file_body_state& body) {
+    static constexpr std::size_t step = 64 * 1024;
+    const std::unique_ptr<char[]> chunk(new char[step]);
+    std::uint64_t offset = body.offset;
+    std::uint64_t remaining = body.length;
+    while (remaining > 0) {
+      const auto wanted = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, step));
+      const ssize_t read = ::pread(body.descriptor, chunk.get(), wanted, static_cast<off_t>(offset));
+      if (read < 0 && errno == EINTR) continue;
+      if (read <= 0) co_return false;  // unreadable, or shorter than when it was opened
+      state_.current = connection_state::phase::writing;
+      state_.expire_at(clock::now() + settings().timeouts.write, connection_state::expiry::write);
+      asio::error_code error;
+      co_await asio::async_write(stream(), asio::buffer(chunk.get(), static_cast<std::size_t>(read)),
+                                 with_error(error));
+      state_.no_deadline();
+      if (error) co_return false;
+      offset += static_cast<std::uint64_t>(read);
+      remaining -= static_cast<std::uint64_t>(read);
+    }
+    co_return true;
+  }
+
   /// Runs a stream's producer, which writes the body through a `body_writer`.
   task<bool> send_stream(response& answer, stream_body_state& source, response_framing framing) {
     if (source.length) {
@@ -754,8 +949,8 @@ class connection {
       co_return co_await finish_response(framing.keep_alive);
     }
 
-    stream_sender sender(state_, out, settings().timeouts.write, worker_.draining, framing.body,
-                         framing.content_length);
+    stream_sender sender(state_, &stream(), &write_buffers_to<std::remove_reference_t<decltype(stream())>>, out,
+                         settings().timeouts.write, worker_.draining, framing.body, framing.content_length);
     body_writer writer = stream_access::writer(sender);
     state_.current = connection_state::phase::streaming;
     std::exception_ptr failure;
@@ -813,7 +1008,8 @@ class connection {
     state_.current = connection_state::phase::taken_over;
     state_.no_deadline();
     if (worker_.draining) state_.stop_requested = true;
-    upgraded_connection peer = upgrade_access::make(state_, std::move(already_received), remote_);
+    upgraded_connection peer =
+        upgrade_access::make(state_, upgraded_io_for(stream()), std::move(already_received), remote_);
     try {
       co_await state.run_session(state, peer);
     } catch (const std::exception& error) {
@@ -846,6 +1042,13 @@ class connection {
     state_.current = connection_state::phase::closing;
     state_.expire_at(clock::now() + std::chrono::seconds(2), connection_state::expiry::linger);
     asio::error_code error;
+    if constexpr (Transport::encrypted) {
+      // close_notify, and the peer's, or its close, for at most the linger time: reading until
+      // then keeps unread input from resetting the connection under the response.
+      co_await tls_->async_shutdown(with_error(error));
+      state_.socket.close(error);
+      co_return;
+    }
     state_.socket.shutdown(asio::ip::tcp::socket::shutdown_send, error);
     if (!memory_) memory_ = acquire_request_memory(settings().limits, remote_);
     std::size_t discarded = 0;
@@ -858,13 +1061,23 @@ class connection {
 
   worker& worker_;
   connection_state& state_;
-  std::unique_ptr<request_memory> memory_;  // only while a request is read and answered
+  [[no_unique_address]] typename Transport::stream_pointer tls_{};  // the TLS stream in run()'s frame
+  std::unique_ptr<request_memory> memory_;                          // only while a request is read and answered
   asio::ip::tcp::endpoint remote_;
   std::size_t begin_ = 0;   // where the current request starts in the read buffer
   std::size_t parsed_ = 0;  // how far the parser has read
   std::size_t end_ = 0;     // how far the buffer is filled
   bool needs_continue_ = false;
+  bool streamed_ = false;              // the route reads this request's body as it arrives
+  bool body_finished_ = false;         // a streamed body has been read to its end
+  bool body_broken_ = false;           // a streamed body could not be read: memory_->refusal says why
+  bool close_after_response_ = false;  // the request left the connection where no request starts
 };
+
+using plain_connection = basic_connection<plain_tcp>;
+#if defined(ASYNCREST_WITH_OPENSSL) && ASYNCREST_WITH_OPENSSL
+using tls_connection = basic_connection<tls_over_tcp>;
+#endif
 
 /// Answers a connection over the limit with 503, then closes it after reading, for at most a
 /// second, what the client sent: closing with its request unread would reset the connection and
@@ -906,6 +1119,9 @@ inline task<void> accept_connections(worker& owner) {
     }
     if (owner.shared.connections.fetch_add(1, std::memory_order_relaxed) >= most) {
       owner.shared.connections.fetch_sub(1, std::memory_order_relaxed);
+      // On a TLS port a plain 503 would be garbage to the client, and a handshake is what the
+      // limit saves: the connection is closed.
+      if (owner.shared.tls_context) continue;
       asio::co_spawn(*owner.context, refuse_busy(std::move(socket)), asio::detached);
       continue;
     }
@@ -914,7 +1130,13 @@ inline task<void> accept_connections(worker& owner) {
     socket.set_option(asio::ip::tcp::no_delay(true), error);
     // Reads and writes that can complete at once are made directly, and must never block.
     socket.non_blocking(true, error);
-    asio::co_spawn(*owner.context, connection::run(owner, std::move(socket)), asio::detached);
+#if defined(ASYNCREST_WITH_OPENSSL) && ASYNCREST_WITH_OPENSSL
+    if (owner.shared.tls_context) {
+      asio::co_spawn(*owner.context, tls_connection::run(owner, std::move(socket)), asio::detached);
+      continue;
+    }
+#endif
+    asio::co_spawn(*owner.context, plain_connection::run(owner, std::move(socket)), asio::detached);
   }
 }
 

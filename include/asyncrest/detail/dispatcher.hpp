@@ -4,9 +4,11 @@
 #include <asyncrest/middleware.hpp>
 #include <asyncrest/request.hpp>
 #include <asyncrest/response.hpp>
+#include <asyncrest/settings.hpp>
 #include <asyncrest/task.hpp>
 
 #include <chrono>
+#include <string_view>
 
 namespace asyncrest::detail {
 
@@ -16,6 +18,10 @@ namespace asyncrest::detail {
 struct dispatcher {
   const void* target = nullptr;
   void (*call)(const void* target, request& req, answer& out) = nullptr;
+  /// The body settings of the route a request's head leads to; null when no route has any, so
+  /// that the connection looks nothing up.
+  const route_body_settings* (*body_settings_for)(const void* target, method verb, std::string_view raw_path,
+                                                  workspace& space) = nullptr;
 };
 
 using clock = std::chrono::steady_clock;

@@ -12,6 +12,7 @@
 
 #include <asio/ip/tcp.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -30,9 +31,10 @@ struct request_memory {
   request_parser parser;
   request message;
   answer reply;
-  bool parse_again = false;                       // the parser must run on after the header block
-  std::pair<status, std::string_view> refusal{};  // why a request's head was refused
-  std::string valid_host;                         // the last Host value found well formed
+  bool parse_again = false;                               // the parser must run on after the header block
+  std::pair<status, std::string_view> refusal{};          // why a request's head was refused
+  std::string valid_host;                                 // the last Host value found well formed
+  std::chrono::steady_clock::duration route_body_idle{};  // the route's own body idle timeout, or zero
 };
 
 struct request_memory_pool {

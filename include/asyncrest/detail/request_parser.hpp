@@ -71,6 +71,8 @@ class request_parser {
     trailer_bytes_ = 0;
     trailer_count_ = 0;
     body_owned_ = false;
+    max_body_bytes_ = limits_->max_body_bytes;
+    body_limit_is_route_ = false;
     error_status_ = status::bad_request;
     error_detail_ = {};
     failed_in_callback_ = false;
@@ -133,6 +135,17 @@ class request_parser {
     return chunked() || (has_content_length() && content_length() > 0);
   }
   [[nodiscard]] bool keep_alive() const noexcept { return llhttp_should_keep_alive(&parser_) != 0; }
+  /// The largest body accepted: the server's, or the route's once the head has led to it.
+  [[nodiscard]] std::size_t body_limit() const noexcept { return max_body_bytes_; }
+  void set_route_body_limit(std::size_t limit) noexcept {
+    max_body_bytes_ = limit;
+    body_limit_is_route_ = true;
+  }
+  [[nodiscard]] std::string_view body_too_large() const noexcept {
+    return body_limit_is_route_ ? "the request body is larger than this route accepts"
+                                : "the request body is larger than this server accepts";
+  }
+
   /// Whether the body was gathered into the workspace rather than viewed in the read buffer.
   [[nodiscard]] bool body_owned() const noexcept { return body_owned_; }
   /// Chunked bodies are copied as they arrive, so their framing need not stay in the buffer.
@@ -265,17 +278,14 @@ class request_parser {
   }
 
   int on_chunk_header() noexcept {
-    if (parser_.content_length > limits_->max_body_bytes - body_total_) {
-      return fail(status::payload_too_large, "the request body is larger than this server accepts");
-    }
+    if (parser_.content_length > max_body_bytes_ - body_total_)
+      return fail(status::payload_too_large, body_too_large());
     return 0;
   }
 
   int on_body(const char* at, std::size_t length) noexcept {
     body_total_ += length;
-    if (body_total_ > limits_->max_body_bytes) {
-      return fail(status::payload_too_large, "the request body is larger than this server accepts");
-    }
+    if (body_total_ > max_body_bytes_) return fail(status::payload_too_large, body_too_large());
     if (body_owned_) {
       try {
         space_->body.append(at, length);
@@ -383,6 +393,8 @@ class request_parser {
   bool headers_complete_ = false;
   bool message_complete_ = false;
   bool body_owned_ = false;
+  bool body_limit_is_route_ = false;
+  std::size_t max_body_bytes_ = 0;
   bool error_needs_more_ = false;
   bool failed_in_callback_ = false;
   llhttp_errno_t last_error_ = HPE_OK;

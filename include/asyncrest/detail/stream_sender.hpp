@@ -16,16 +16,30 @@
 #include <array>
 #include <charconv>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
 namespace asyncrest::detail {
 
+/// Writes buffers to the connection's stream, plain or TLS, whichever it is.
+using buffers_writer = task<asio::error_code> (*)(void* stream, std::span<const asio::const_buffer> buffers);
+
+template <class Stream>
+task<asio::error_code> write_buffers_to(void* stream, std::span<const asio::const_buffer> buffers) {
+  asio::error_code error;
+  co_await asio::async_write(*static_cast<Stream*>(stream), buffers, asio::redirect_error(asio::use_awaitable, error));
+  co_return error;
+}
+
 class stream_sender {
  public:
-  stream_sender(connection_state& state, std::string& pending, clock::duration write_timeout,
-                const bool& server_draining, body_framing framing, std::uint64_t declared_length) noexcept
+  stream_sender(connection_state& state, void* stream, buffers_writer writer, std::string& pending,
+                clock::duration write_timeout, const bool& server_draining, body_framing framing,
+                std::uint64_t declared_length) noexcept
       : state_(state),
+        stream_(stream),
+        write_(writer),
         pending_(pending),
         write_timeout_(write_timeout),
         draining_(server_draining),
@@ -83,8 +97,7 @@ class stream_sender {
     const auto previous = state_.current;
     state_.current = connection_state::phase::writing;
     state_.expire_at(clock::now() + write_timeout_, connection_state::expiry::write);
-    asio::error_code error;
-    co_await asio::async_write(state_.socket, buffers, asio::redirect_error(asio::use_awaitable, error));
+    const asio::error_code error = co_await write_(stream_, buffers);
     const auto expired = state_.expired;
     state_.no_deadline();
     state_.current = previous;
@@ -104,6 +117,8 @@ class stream_sender {
   }
 
   connection_state& state_;
+  void* stream_;
+  buffers_writer write_;
   std::string& pending_;  // the head, after any earlier pipelined responses, until it is written
   clock::duration write_timeout_;
   const bool& draining_;

@@ -31,12 +31,15 @@ struct shared_state {
   server_settings settings;
   dispatcher dispatch;
   std::atomic<std::size_t> connections{0};
+  // The server's asio::ssl::context when it speaks TLS; untyped, so that this struct is the same
+  // in files built with and without OpenSSL.
+  std::shared_ptr<void> tls_context;
 };
 
 /// What the sweep needs to know of a connection; the connection's coroutine owns it.
 struct connection_state {
   enum class phase : std::uint8_t { idle, reading, handling, writing, streaming, taken_over, closing };
-  enum class expiry : std::uint8_t { none, keep_alive, header, body, write, linger };
+  enum class expiry : std::uint8_t { none, handshake, keep_alive, header, body, write, linger };
 
   // The socket lives in the connection coroutine's frame, as its parameter: holding it by
   // reference keeps a second 88-byte copy out of every idle connection.

@@ -4,6 +4,7 @@
 
 #include <asyncrest/detail/connection.hpp>
 #include <asyncrest/detail/server_core.hpp>
+#include <asyncrest/detail/tls_server.hpp>
 #include <asyncrest/detail/worker.hpp>
 
 #include <asio/executor_work_guard.hpp>
@@ -131,6 +132,15 @@ ASYNCREST_DECL std::uint16_t server_core::listen(const server_settings& settings
         "way. Build llhttp with -DLLHTTP_STRICT_MODE=1, or use llhttp 9 or later.");
   }
   ignore_broken_pipes();
+  if (settings.tls.enabled()) {
+#if defined(ASYNCREST_WITH_OPENSSL) && ASYNCREST_WITH_OPENSSL
+    state_->shared.tls_context = make_server_tls_context(settings.tls);
+#else
+    throw std::runtime_error(
+        "asyncrest: server_settings::tls is set, but this program was built without TLS: link asyncrest::tls "
+        "(OpenSSL), or asyncrest::compiled built where OpenSSL was found");
+#endif
+  }
   state_->shared.settings = settings;
   unsigned threads = settings.threads != 0 ? settings.threads : std::thread::hardware_concurrency();
   if (threads == 0) threads = 1;
