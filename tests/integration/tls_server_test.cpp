@@ -129,9 +129,9 @@ TEST_CASE("curl talks to the TLS server, which picks http/1.1 by ALPN") {
   CHECK(file_output == big_text());
   // A TLS 1.1 client is refused by the server, which answers with a protocol_version alert (the
   // client's own security level lowered so that it would offer 1.1 at all).
-  const auto [old_output, old_status] =
-      capture("openssl s_client -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0' -connect 127.0.0.1:" +
-              std::to_string(server.port()) + " </dev/null");
+  const auto [old_output, old_status] = capture(
+      "openssl s_client -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0' -connect 127.0.0.1:" + std::to_string(server.port()) +
+      " </dev/null");
   CHECK(old_status != 0);
   CHECK(old_output.find("alert protocol version") != std::string::npos);
 }
