@@ -1,7 +1,7 @@
 // Requests per second of asyncrest's client: `connections` coroutines share one client (a pool
 // of as many connections) and send `requests` GETs in total, one after another on each.
 //   client_benchmark URL [connections] [requests]
-#include <asyncrest/client.hpp>
+#include <asyncrest/client/client.hpp>
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>

@@ -8,7 +8,7 @@
 //   benchmark_server [port] [threads]        port 0: the kernel picks one; the port is printed
 #include "github_routes.hpp"
 
-#include <asyncrest/asyncrest.hpp>
+#include <asyncrest/server.hpp>
 
 #include <cstdio>
 #include <cstdlib>

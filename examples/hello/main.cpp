@@ -1,5 +1,5 @@
 // The hello example: plain text, JSON, a path parameter and a JSON body.
-#include <asyncrest/asyncrest.hpp>
+#include <asyncrest/server.hpp>
 
 #include <charconv>
 #include <cstdint>

@@ -3,7 +3,8 @@
 //   curl -si -X POST localhost:8080/jobs -d '{"text": "to be or not to be", "seconds": 3}'
 //   curl -s localhost:8080/jobs/<id>            # queued or running
 //   curl -s 'localhost:8080/jobs/<id>?wait=10'  # answers as soon as it has finished
-#include <asyncrest/asyncrest.hpp>
+#include <asyncrest/jobs.hpp>
+#include <asyncrest/server.hpp>
 
 #include <chrono>
 #include <cstdint>

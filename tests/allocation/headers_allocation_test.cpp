@@ -1,9 +1,9 @@
 // The field list when growing it fails: its fields and its count of unsendable fields stay as
 // they were. A program of its own, because it replaces the global array allocation functions,
 // which must not meet memory that a library allocated with its own.
-#include <asyncrest/detail/response_writer.hpp>
-#include <asyncrest/headers.hpp>
-#include <asyncrest/response.hpp>
+#include <asyncrest/core/headers.hpp>
+#include <asyncrest/server/detail/response_writer.hpp>
+#include <asyncrest/server/response.hpp>
 
 #include <doctest/doctest.h>
 

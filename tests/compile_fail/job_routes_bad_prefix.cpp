@@ -1,5 +1,5 @@
 // expected error: a job_routes prefix is a path such as
-#include <asyncrest/jobs.hpp>
+#include <asyncrest/jobs/jobs.hpp>
 
 namespace ar = asyncrest;
 

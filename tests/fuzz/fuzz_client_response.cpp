@@ -2,7 +2,7 @@
 // reports an error; never a crash, an overread or a body past its limit.
 //
 // Input: byte 0 bit 0 says HEAD, the rest of byte 0 how the bytes are cut (0: one piece).
-#include <asyncrest/detail/client_response_parser.hpp>
+#include <asyncrest/http/detail/response_parser.hpp>
 
 #include <cstdint>
 #include <cstdlib>

@@ -6,7 +6,7 @@
 #include "memory_connection.hpp"
 
 #include <asyncrest/asyncrest.hpp>
-#include <asyncrest/detail/client_response_parser.hpp>
+#include <asyncrest/http/detail/response_parser.hpp>
 
 #include <cstdint>
 #include <cstdlib>

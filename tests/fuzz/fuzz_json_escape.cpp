@@ -1,7 +1,7 @@
 // JSON string escaping against a plain reference, byte by byte: the fast path (eight bytes at a
 // time, a stack buffer for short strings) must write exactly what the simple rules give, and
 // the result must be JSON that simdjson reads back to the same text where the input is UTF-8.
-#include <asyncrest/detail/json_escape.hpp>
+#include <asyncrest/core/detail/json_escape.hpp>
 
 #include <simdjson.h>
 

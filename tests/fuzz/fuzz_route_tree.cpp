@@ -1,9 +1,9 @@
 // The route tree against a plain reference: for any path, the route found must be the one a
 // pattern-by-pattern match picks (literal before typed parameter before catch-all, segment by
 // segment), with the same parameter values.
-#include <asyncrest/detail/path_pattern.hpp>
-#include <asyncrest/detail/route_tree.hpp>
-#include <asyncrest/detail/workspace.hpp>
+#include <asyncrest/server/detail/path_pattern.hpp>
+#include <asyncrest/server/detail/route_tree.hpp>
+#include <asyncrest/server/detail/workspace.hpp>
 
 #include <array>
 #include <cstdint>

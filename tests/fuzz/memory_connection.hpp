@@ -5,7 +5,7 @@
 // Handlers must answer at once (no coroutine handlers).
 #pragma once
 
-#include <asyncrest/detail/connection.hpp>
+#include <asyncrest/server/detail/connection.hpp>
 
 #include <algorithm>
 #include <cstddef>

@@ -1,7 +1,7 @@
 // Runs a test's client coroutine on an event loop of its own, on the test's thread.
 #pragma once
 
-#include <asyncrest/client.hpp>
+#include <asyncrest/client/client.hpp>
 
 #include <doctest/doctest.h>
 

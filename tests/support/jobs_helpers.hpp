@@ -2,9 +2,9 @@
 // its own thread with a job queue attached.
 #pragma once
 
-#include <asyncrest/app.hpp>
-#include <asyncrest/jobs.hpp>
-#include <asyncrest/settings.hpp>
+#include <asyncrest/jobs/jobs.hpp>
+#include <asyncrest/server/app.hpp>
+#include <asyncrest/server/settings.hpp>
 
 #include <simdjson.h>
 #include <support/raw_client.hpp>

@@ -1,8 +1,8 @@
 // Runs an app on 127.0.0.1 and an ephemeral port, on its own thread, for the length of a test.
 #pragma once
 
-#include <asyncrest/app.hpp>
-#include <asyncrest/settings.hpp>
+#include <asyncrest/server/app.hpp>
+#include <asyncrest/server/settings.hpp>
 
 #include <chrono>
 #include <cstdint>

@@ -1,0 +1,622 @@
+// One request from start to end: borrow a connection (or open one), write the request, read the
+// response; around that, the retries, the redirects and the retry of a request that met a
+// connection the server had already closed.
+#pragma once
+
+#include <asyncrest/client/detail/pool.hpp>
+#include <asyncrest/client/detail/url.hpp>
+#include <asyncrest/client/error.hpp>
+#include <asyncrest/client/response.hpp>
+#include <asyncrest/client/settings.hpp>
+#include <asyncrest/core/headers.hpp>
+#include <asyncrest/core/method.hpp>
+#include <asyncrest/core/result.hpp>
+#include <asyncrest/core/status.hpp>
+
+#include <asio/buffer.hpp>
+#include <asio/connect.hpp>
+#include <asio/error.hpp>
+#include <asio/execution/context.hpp>
+#include <asio/ip/address.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#if defined(ASYNCREST_WITH_OPENSSL) && ASYNCREST_WITH_OPENSSL
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <asio/ssl/error.hpp>
+#endif
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <exception>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace asyncrest::detail {
+
+/// A request that met a pooled connection the server had closed before any byte of a response
+/// arrived: safe to repeat once on a new connection when the method is idempotent.
+class stale_connection_error : public connection_error {
+ public:
+  using connection_error::connection_error;
+};
+
+[[nodiscard]] inline bool is_idempotent(method verb) noexcept {
+  return verb == method::get || verb == method::head || verb == method::put || verb == method::delete_ ||
+         verb == method::options;
+}
+
+inline void check_executor(const client_state& state, const asio::any_io_executor& current) {
+  if (&asio::query(current, asio::execution::context) != &asio::query(state.executor, asio::execution::context)) {
+    throw std::logic_error(
+        "asyncrest: a client was used from a coroutine on another execution context; "
+        "use a client made for the coroutine's executor");
+  }
+}
+
+// ---- acquiring a connection ---------------------------------------------------------------
+
+/// Gives back what a waiter was handed if its request ends before using it.
+struct waiter_guard {
+  client_state& state;
+  origin_pool& origin;
+  pool_waiter& waiter;
+  ~waiter_guard() {
+    origin.unlink(waiter);
+    if (waiter.handed) state.give_back(std::move(waiter.handed), true);
+    if (waiter.may_open) state.unreserve(origin);
+  }
+};
+
+inline asio::awaitable<connection_lease> acquire(std::shared_ptr<client_state> state, origin_pool& origin,
+                                                 pending_operation& operation, bool fresh_only) {
+  for (;;) {
+    if (!fresh_only) {
+      if (auto idle = state->take_idle(origin)) co_return connection_lease(state, std::move(idle));
+    } else {
+      state->evict_idle(origin);  // an idle connection of this origin gives its room to a new one
+    }
+    if (state->reserve(origin)) {
+      co_return connection_lease(state, std::make_unique<client_connection>(state->executor, origin));
+    }
+    if (state->evict_idle_elsewhere(origin)) continue;
+
+    operation.throw_if_expired();
+    pool_waiter waiter(state->executor);
+    origin.enqueue(waiter);
+    waiter_guard guard{*state, origin, waiter};
+    operation.timer = &waiter.timer;
+    std::error_code error;
+    co_await waiter.timer.async_wait(asio::redirect_error(asio::use_awaitable, error));
+    operation.timer = nullptr;
+    if (waiter.handed) co_return connection_lease(state, std::move(waiter.handed));
+    if (waiter.may_open) {
+      waiter.may_open = false;
+      co_return connection_lease(state, std::make_unique<client_connection>(state->executor, origin));
+    }
+    operation.throw_if_expired();
+    throw client_error(client_errc::cancelled, "the request was cancelled while waiting for a connection");
+  }
+}
+
+// ---- connecting ---------------------------------------------------------------------------
+
+[[noreturn]] inline void throw_connect_failure(const pending_operation& operation, const parsed_url& url,
+                                               const std::error_code& error) {
+  operation.throw_if_expired();
+  if (error == asio::error::operation_aborted) {
+    throw client_error(client_errc::cancelled, "the request was cancelled while connecting");
+  }
+  throw connect_error(client_errc::connect_failed, "cannot connect to " + url.origin() + ": " + error.message());
+}
+
+inline asio::awaitable<void> connect(client_state& state, client_connection& connection, const parsed_url& url,
+                                     pending_operation& operation) {
+  operation.begin_step(timeout_kind::connect, state.settings.timeouts.connect);
+  operation.connection = &connection;
+  std::error_code error;
+  const asio::ip::address literal = asio::ip::make_address(url.host, error);
+  const bool is_literal = !error;
+  if (is_literal) {
+    co_await connection.socket.async_connect({literal, url.port}, asio::redirect_error(asio::use_awaitable, error));
+  } else {
+    asio::ip::tcp::resolver resolver(state.executor);
+    operation.resolver = &resolver;
+    error = {};
+    auto endpoints = co_await resolver.async_resolve(url.host, std::to_string(url.port),
+                                                     asio::redirect_error(asio::use_awaitable, error));
+    operation.resolver = nullptr;
+    if (error) throw_connect_failure(operation, url, error);
+    operation.throw_if_expired();
+    co_await asio::async_connect(connection.socket, endpoints, asio::redirect_error(asio::use_awaitable, error));
+  }
+  if (error) throw_connect_failure(operation, url, error);
+  operation.throw_if_expired();
+  connection.socket.set_option(asio::ip::tcp::no_delay(true), error);
+
+  if (url.tls) {
+#if defined(ASYNCREST_WITH_OPENSSL) && ASYNCREST_WITH_OPENSSL
+    connection.tls.emplace(std::move(connection.socket), state.tls_context());
+    SSL* native = connection.tls->native_handle();
+    if (is_literal) {
+      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(native), url.host.c_str());
+    } else {
+      SSL_set_tlsext_host_name(native, url.host.c_str());  // SNI: which certificate to present
+      SSL_set1_host(native, url.host.c_str());             // and which name it must carry
+    }
+    co_await connection.tls->async_handshake(asio::ssl::stream_base::client,
+                                             asio::redirect_error(asio::use_awaitable, error));
+    if (error) {
+      operation.throw_if_expired();
+      if (error == asio::error::operation_aborted) {
+        throw client_error(client_errc::cancelled, "the request was cancelled during the TLS handshake");
+      }
+      const long verify_result = SSL_get_verify_result(native);
+      const std::string why = verify_result != X509_V_OK ? std::string("certificate verification failed: ") +
+                                                               X509_verify_cert_error_string(verify_result)
+                                                         : error.message();
+      throw tls_error(client_errc::tls_failed, "TLS handshake with " + url.origin() + " failed: " + why);
+    }
+#else
+    throw connect_error(client_errc::tls_unavailable,
+                        "cannot fetch " + url.origin() +
+                            ": this program was built without TLS; link the CMake target asyncrest::tls "
+                            "(needs OpenSSL) to use https:// URLs");
+#endif
+  }
+  operation.end_step();
+  connection.connected = true;
+}
+
+// ---- one exchange -------------------------------------------------------------------------
+
+struct prepared_request {
+  method verb = method::get;
+  parsed_url url;
+  headers fields;
+  std::string body;
+};
+
+inline void append_field(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name);
+  out.append(": ");
+  out.append(value);
+  out.append("\r\n");
+}
+
+/// The request line and header block.
+[[nodiscard]] inline std::string serialize_head(const prepared_request& request, const client_settings& settings) {
+  std::string head;
+  head.reserve(128 + request.url.target.size());
+  head.append(to_string(request.verb));
+  head.push_back(' ');
+  head.append(request.url.target);
+  head.append(" HTTP/1.1\r\n");
+  bool has_host = false;
+  bool has_agent = false;
+  for (const auto& [name, value] : request.fields) {
+    if (iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding")) continue;
+    has_host = has_host || iequals(name, "Host");
+    has_agent = has_agent || iequals(name, "User-Agent");
+    append_field(head, name, value);
+  }
+  if (!has_host) append_field(head, "Host", request.url.authority());
+  if (!has_agent && !settings.user_agent.empty()) append_field(head, "User-Agent", settings.user_agent);
+  if (!request.body.empty() || request.verb == method::post || request.verb == method::put ||
+      request.verb == method::patch) {
+    std::array<char, 24> digits{};
+    const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), request.body.size()).ptr;
+    append_field(head, "Content-Length",
+                 std::string_view(digits.data(), static_cast<std::size_t>(end - digits.data())));
+  }
+  head.append("\r\n");
+  return head;
+}
+
+inline void check_fields(const headers& fields) {
+  for (const auto& [name, value] : fields) {
+    const bool name_ok = !name.empty() && std::all_of(name.begin(), name.end(), is_token_character);
+    const bool value_ok = std::none_of(value.begin(), value.end(), [](char character) {
+      return character == '\r' || character == '\n' || character == '\0';
+    });
+    if (!name_ok || !value_ok) {
+      throw client_error(client_errc::invalid_request, "the header field \"" + std::string(name) +
+                                                           "\" cannot be sent: a name must be a token and a value "
+                                                           "must not hold CR, LF or NUL");
+    }
+  }
+}
+
+/// Where one exchange stands, for the caller that decides what to do with it.
+struct exchange_state {
+  connection_lease lease;
+  client_response response;
+  bool head_request = false;
+};
+
+[[noreturn]] inline void throw_read_failure(const pending_operation& operation, const client_connection& connection,
+                                            const std::error_code& error, bool reused) {
+  operation.throw_if_expired();
+  if (error == asio::error::operation_aborted) throw client_error(client_errc::cancelled, "the request was cancelled");
+  const std::string text = "the connection broke: " + error.message();
+  if (reused && !connection.parser.started()) throw stale_connection_error(client_errc::connection_closed, text);
+  throw connection_error(client_errc::connection_closed, text);
+}
+
+[[noreturn]] inline void throw_parse_failure(const client_connection& connection, bool reused) {
+  const response_parser& parser = connection.parser;
+  if (parser.error_is_early_close()) {
+    if (reused && !parser.started()) throw stale_connection_error(client_errc::connection_closed, parser.error());
+    throw connection_error(client_errc::connection_closed, parser.error());
+  }
+  if (parser.error_is_limit()) throw protocol_error(client_errc::response_too_large, parser.error());
+  throw protocol_error(client_errc::malformed_response, parser.error());
+}
+
+[[nodiscard]] inline bool is_end_of_stream(const std::error_code& error) noexcept {
+#if defined(ASYNCREST_WITH_OPENSSL) && ASYNCREST_WITH_OPENSSL
+  // A server that closes without TLS's close_notify: the framing decides whether that was early.
+  if (error == asio::ssl::error::stream_truncated) return true;
+#endif
+  return error == asio::error::eof;
+}
+
+/// Reads until the parser has the whole head (`until_head`) or the whole message. Returns
+/// whether the message is complete.
+template <class Stream>
+asio::awaitable<bool> read_response(Stream& stream, client_connection& connection, pending_operation& operation,
+                                    const client_settings& settings, bool reused, bool until_head, bool& extra_bytes) {
+  response_parser& parser = connection.parser;
+  for (;;) {
+    operation.begin_step(timeout_kind::read, settings.timeouts.read);
+    std::error_code error;
+    const std::size_t received =
+        co_await stream.async_read_some(asio::buffer(connection.buffer.get(), client_connection::buffer_size),
+                                        asio::redirect_error(asio::use_awaitable, error));
+    operation.end_step();
+    operation.throw_if_expired();
+    response_parser::event event;
+    if (error) {
+      if (!is_end_of_stream(error)) throw_read_failure(operation, connection, error, reused);
+      event = parser.finish();
+    } else {
+      std::size_t consumed = 0;
+      event = parser.feed(connection.buffer.get(), received, consumed);
+      extra_bytes = consumed < received;
+    }
+    if (event == response_parser::event::error) throw_parse_failure(connection, reused);
+    if (event == response_parser::event::complete) co_return true;
+    if (until_head && parser.headers_complete()) co_return false;
+  }
+}
+
+template <class Stream>
+asio::awaitable<bool> exchange_on(Stream& stream, exchange_state& exchange, const prepared_request& request,
+                                  pending_operation& operation, const client_settings& settings, bool until_head,
+                                  std::string* body_sink, std::size_t body_limit) {
+  client_connection& connection = *exchange.lease;
+  const bool reused = connection.exchanges > 0;
+  const std::string head = serialize_head(request, settings);
+  connection.parser.begin(request.verb == method::head, settings.max_header_bytes);
+  connection.parser.set_body_sink(body_sink, body_limit);
+
+  operation.begin_step(timeout_kind::read, settings.timeouts.read);
+  operation.connection = &connection;
+  std::error_code error;
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(request.body)};
+  co_await asio::async_write(stream, buffers, asio::redirect_error(asio::use_awaitable, error));
+  operation.end_step();
+  if (error) throw_read_failure(operation, connection, error, reused);
+  operation.throw_if_expired();
+
+  bool extra_bytes = false;
+  const bool complete =
+      co_await read_response(stream, connection, operation, settings, reused, until_head, extra_bytes);
+  if (complete) {
+    ++connection.exchanges;
+    exchange.lease.reusable = connection.parser.keep_alive() && !extra_bytes;
+  }
+  co_return complete;
+}
+
+inline void fill_head(client_response& response, client_connection& connection, const parsed_url& url) {
+  response.status = connection.parser.status_code();
+  for (auto& [name, value] : connection.parser.fields()) response.headers.add(name, value);
+  response.url = url.text();
+}
+
+/// Forgets the operation's connection however the exchange ends, so that a cancellation arriving
+/// later touches no connection. (At namespace scope: GCC 12 cannot always mangle a local class of
+/// a coroutine.)
+struct operation_detach {
+  pending_operation& operation;
+  ~operation_detach() { operation.connection = nullptr; }
+};
+
+/// One attempt: a connection, the request written, the response read (only its head when
+/// `until_head`, leaving the connection in the returned state for the body).
+inline asio::awaitable<exchange_state> attempt(std::shared_ptr<client_state> state, const prepared_request& request,
+                                               pending_operation& operation, bool fresh_only, bool until_head,
+                                               std::string* stream_sink) {
+  origin_pool& origin = state->origin_for(request.url);
+  exchange_state exchange;
+  exchange.lease = co_await acquire(state, origin, operation, fresh_only);
+  operation_detach detach{operation};
+  client_connection& connection = *exchange.lease;
+  if (!connection.connected) co_await connect(*state, connection, request.url, operation);
+
+  std::string* sink = until_head ? stream_sink : &exchange.response.body;
+  const std::size_t limit = until_head ? std::numeric_limits<std::size_t>::max() : state->settings.max_body_bytes;
+  bool complete = false;
+#if defined(ASYNCREST_WITH_OPENSSL) && ASYNCREST_WITH_OPENSSL
+  if (connection.tls) {
+    complete =
+        co_await exchange_on(*connection.tls, exchange, request, operation, state->settings, until_head, sink, limit);
+  } else
+#endif
+  {
+    complete =
+        co_await exchange_on(connection.socket, exchange, request, operation, state->settings, until_head, sink, limit);
+  }
+  fill_head(exchange.response, connection, request.url);
+  if (complete) exchange.lease.release();  // back to the pool before the caller looks at it
+  co_return exchange;
+}
+
+// ---- retries and redirects ----------------------------------------------------------------
+
+[[nodiscard]] inline bool is_redirect(status code) noexcept {
+  const unsigned number = to_number(code);
+  return number == 301 || number == 302 || number == 303 || number == 307 || number == 308;
+}
+
+/// The wait before retry number `retry` (1 for the first), or the server's Retry-After.
+[[nodiscard]] inline std::chrono::milliseconds backoff_delay(client_state& state, unsigned retry,
+                                                             const client_response* response) {
+  const retry_policy& policy = state.settings.retries;
+  if (response != nullptr) {
+    if (auto retry_after = response->headers.get("Retry-After")) {
+      unsigned seconds = 0;
+      const auto [end, error] =
+          std::from_chars(retry_after->data(), retry_after->data() + retry_after->size(), seconds);
+      if (error == std::errc{} && end == retry_after->data() + retry_after->size()) {
+        return std::min<std::chrono::milliseconds>(std::chrono::seconds(seconds), policy.max_backoff);
+      }
+    }
+  }
+  const double growth = std::pow(std::max(1.0, policy.multiplier), static_cast<double>(retry - 1));
+  const double full = std::min(static_cast<double>(policy.initial_backoff.count()) * growth,
+                               static_cast<double>(policy.max_backoff.count()));
+  std::uniform_real_distribution<double> share(0.0, std::clamp(policy.jitter, 0.0, 1.0));
+  return std::chrono::milliseconds(static_cast<std::int64_t>(full * (1.0 - share(state.random))));
+}
+
+inline asio::awaitable<void> sleep_for(client_state& state, pending_operation& operation,
+                                       std::chrono::milliseconds delay) {
+  operation.throw_if_expired();
+  asio::steady_timer timer(state.executor, delay);
+  operation.timer = &timer;
+  std::error_code error;
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, error));
+  operation.timer = nullptr;
+  operation.throw_if_expired();
+  if (error == asio::error::operation_aborted) {
+    throw client_error(client_errc::cancelled, "the request was cancelled while waiting to retry");
+  }
+}
+
+[[nodiscard]] inline bool is_retryable(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const tls_error&) {
+    return false;  // an untrusted certificate stays untrusted
+  } catch (const timeout_error& timeout) {
+    return timeout.code() != client_errc::total_timeout;
+  } catch (const connect_error& failure) {
+    return failure.code() == client_errc::connect_failed;
+  } catch (const connection_error&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+// Fills `out` rather than returning it: g++ 12 mis-compiles a coroutine local initialized from
+// a returned aggregate that holds strings.
+inline void prepare(client_request& request, prepared_request& out) {
+  if (request.method == method::other) {
+    throw client_error(client_errc::invalid_request, "method::other names no method that can be sent");
+  }
+  check_fields(request.headers);
+  out.verb = request.method;
+  out.url = parse_url(request.url);
+  out.fields = std::move(request.headers);
+  out.body = std::move(request.body);
+}
+
+/// Runs attempts until a final response: follows redirects, retries what the policy allows.
+/// `until_head`: stop after the final response's head, keeping its connection in the result.
+inline asio::awaitable<exchange_state> run_request(std::shared_ptr<client_state> state, prepared_request& request,
+                                                   pending_operation& operation, bool until_head,
+                                                   std::string* stream_sink) {
+  const retry_policy& policy = state->settings.retries;
+  unsigned retries = 0;
+  unsigned redirects = 0;
+  bool stale_retry_used = false;
+  bool fresh_only = false;
+  for (;;) {
+    const bool may_retry = policy.max_retries > retries && (is_idempotent(request.verb) || policy.retry_non_idempotent);
+    std::exception_ptr failure;
+    std::optional<exchange_state> outcome;
+    try {
+      outcome.emplace(co_await attempt(state, request, operation, fresh_only, until_head, stream_sink));
+    } catch (const stale_connection_error&) {
+      if (stale_retry_used || !is_idempotent(request.verb))
+        throw connection_error(client_errc::connection_closed,
+                               "the server closed the connection "
+                               "before answering");
+      stale_retry_used = true;
+      fresh_only = true;
+      continue;
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    fresh_only = false;
+    if (failure) {
+      if (!may_retry || !is_retryable(failure)) std::rethrow_exception(failure);
+      ++retries;
+      co_await sleep_for(*state, operation, backoff_delay(*state, retries, nullptr));
+      continue;
+    }
+
+    client_response& response = outcome->response;
+    if (is_redirect(response.status) && state->settings.redirects.max_redirects > 0) {
+      const auto location = response.headers.get("Location");
+      if (location) {
+        if (redirects >= state->settings.redirects.max_redirects) {
+          throw client_error(client_errc::too_many_redirects,
+                             "more than " + std::to_string(state->settings.redirects.max_redirects) +
+                                 " redirects, the last to " + std::string(*location));
+        }
+        ++redirects;
+        parsed_url next = resolve_location(request.url, *location);
+        if (next.origin() != request.url.origin()) request.fields.erase("Authorization").erase("Cookie");
+        const unsigned number = to_number(response.status);
+        if (number == 303 || ((number == 301 || number == 302) && request.verb == method::post)) {
+          if (request.verb != method::head) request.verb = method::get;
+          request.body.clear();
+          request.fields.erase("Content-Type");
+        }
+        request.url = std::move(next);
+        if (stream_sink != nullptr) stream_sink->clear();
+        continue;  // the redirect's lease closes its connection if its body was not read
+      }
+    }
+    const auto& statuses = policy.retry_statuses;
+    if (may_retry && std::find(statuses.begin(), statuses.end(), to_number(response.status)) != statuses.end()) {
+      ++retries;
+      const auto delay = backoff_delay(*state, retries, &response);
+      outcome.reset();
+      if (stream_sink != nullptr) stream_sink->clear();
+      co_await sleep_for(*state, operation, delay);
+      continue;
+    }
+    if (state->settings.raise_for_status) response.raise_for_status();
+    co_return std::move(*outcome);
+  }
+}
+
+[[nodiscard]] inline std::chrono::milliseconds total_limit(const client_state& state, const client_request& request) {
+  return request.timeout.value_or(state.settings.timeouts.total);
+}
+
+inline asio::awaitable<client_response> perform(std::shared_ptr<client_state> state, client_request request) {
+  check_executor(*state, co_await asio::this_coro::executor);
+  prepared_request prepared;
+  prepare(request, prepared);
+  pending_registration registration(*state, total_limit(*state, request));
+  exchange_state outcome = co_await run_request(state, prepared, registration.operation, false, nullptr);
+  co_return std::move(outcome.response);
+}
+
+// ---- streaming ----------------------------------------------------------------------------
+
+/// A response whose body is still on its connection.
+struct stream_exchange {
+  stream_exchange(std::shared_ptr<client_state> owner, std::chrono::milliseconds total)
+      : state(std::move(owner)), registration(std::in_place, *state, total) {}
+
+  std::shared_ptr<client_state> state;
+  std::optional<pending_registration> registration;
+  connection_lease lease;
+  client_response head;
+  std::string piece;          // the body bytes of the last read
+  bool piece_unread = false;  // body bytes that arrived with the head
+  bool finished = false;
+  bool reused = false;
+};
+
+inline asio::awaitable<std::unique_ptr<stream_exchange>> open_stream(std::shared_ptr<client_state> state,
+                                                                     client_request request) {
+  check_executor(*state, co_await asio::this_coro::executor);
+  prepared_request prepared;
+  prepare(request, prepared);
+  auto exchange = std::make_unique<stream_exchange>(state, total_limit(*state, request));
+  exchange_state outcome =
+      co_await run_request(state, prepared, exchange->registration->operation, true, &exchange->piece);
+  exchange->head = std::move(outcome.response);
+  exchange->piece_unread = !exchange->piece.empty();
+  if (outcome.lease.get() == nullptr) {  // the whole message came with the head
+    exchange->finished = true;
+    exchange->registration.reset();
+  } else {
+    exchange->reused = outcome.lease->exchanges > 0;
+    exchange->lease = std::move(outcome.lease);
+  }
+  co_return exchange;
+}
+
+inline asio::awaitable<std::string_view> read_body_piece(stream_exchange& exchange) {
+  if (exchange.piece_unread) {
+    exchange.piece_unread = false;
+    co_return std::string_view(exchange.piece);
+  }
+  exchange.piece.clear();
+  if (exchange.finished) co_return std::string_view{};
+  check_executor(*exchange.state, co_await asio::this_coro::executor);
+  pending_operation& operation = exchange.registration->operation;
+  client_connection& connection = *exchange.lease;
+  operation.connection = &connection;
+  operation_detach detach{operation};
+  const client_settings& settings = exchange.state->settings;
+  bool extra_bytes = false;
+  bool complete = false;
+  // Read until some body arrives or the message ends; the sink is the piece.
+  while (exchange.piece.empty() && !complete) {
+#if defined(ASYNCREST_WITH_OPENSSL) && ASYNCREST_WITH_OPENSSL
+    if (connection.tls) {
+      complete = co_await read_response(*connection.tls, connection, operation, settings, false, true, extra_bytes);
+    } else
+#endif
+    {
+      complete = co_await read_response(connection.socket, connection, operation, settings, false, true, extra_bytes);
+    }
+  }
+  if (complete) {
+    ++connection.exchanges;
+    exchange.lease.reusable = connection.parser.keep_alive() && !extra_bytes;
+    exchange.lease.release();
+    exchange.finished = true;
+    exchange.registration.reset();
+  }
+  co_return std::string_view(exchange.piece);
+}
+
+// ---- the error-code form ------------------------------------------------------------------
+
+template <class Value>
+asio::awaitable<result<Value>> capture(asio::awaitable<Value> operation) {
+  std::exception_ptr error;
+  try {
+    co_return result<Value>(co_await std::move(operation));
+  } catch (...) {
+    error = std::current_exception();
+  }
+  co_return result<Value>(failure::from(error));
+}
+
+}  // namespace asyncrest::detail

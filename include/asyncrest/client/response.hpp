@@ -1,0 +1,100 @@
+// What a client sends and what it gets back.
+#pragma once
+
+#include <asyncrest/client/error.hpp>
+#include <asyncrest/core/detail/json_parser_pool.hpp>
+#include <asyncrest/core/headers.hpp>
+#include <asyncrest/core/method.hpp>
+#include <asyncrest/core/status.hpp>
+
+#include <simdjson.h>
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace asyncrest {
+
+/// A request for `client::request`. The client writes Host, Content-Length and User-Agent (unless
+/// set here) itself; Content-Length and Transfer-Encoding set here are ignored, so the framing
+/// always matches the body.
+///
+///     co_await http.request({ar::method::put, url, {}, R"({"done": true})"});
+///
+/// It has constructors rather than being an aggregate: g++ 12 miscompiles an aggregate temporary
+/// holding strings when it is made inside a `co_await` expression, and that is where requests
+/// are made.
+struct client_request {
+  client_request() = default;
+  client_request(asyncrest::method verb, std::string target_url, asyncrest::headers fields = {},
+                 std::string content = {})
+      : method(verb), url(std::move(target_url)), headers(std::move(fields)), body(std::move(content)) {}
+
+  asyncrest::method method = method::get;
+  /// An absolute http:// or https:// URL; the path and query must already be percent-encoded.
+  std::string url;
+  asyncrest::headers headers;
+  std::string body;
+  /// Replaces the client's total timeout for this call (zero: no limit).
+  std::optional<std::chrono::milliseconds> timeout;
+};
+
+/// A response read in full.
+struct client_response {
+  asyncrest::status status = status::ok;
+  asyncrest::headers headers{};
+  std::string body{};
+  /// The URL that answered, after any redirects.
+  std::string url{};
+
+  client_response() = default;
+  client_response(const client_response& other)
+      : status(other.status), headers(other.headers), body(other.body), url(other.url) {}
+  client_response(client_response&&) noexcept = default;
+  client_response& operator=(const client_response& other) {
+    if (this != &other) *this = client_response(other);
+    return *this;
+  }
+  client_response& operator=(client_response&&) noexcept = default;
+
+  /// Whether the status is 2xx.
+  [[nodiscard]] bool ok() const noexcept { return to_number(status) >= 200 && to_number(status) < 300; }
+
+  /// Throws `http_status_error` for a 4xx or 5xx status.
+  const client_response& raise_for_status() const {
+    if (to_number(status) >= 400) {
+      throw http_status_error(
+          status, std::to_string(to_number(status)) + " " + std::string(reason_phrase(status)) + " from " + url);
+    }
+    return *this;
+  }
+
+  /// The body parsed as JSON. The element is valid while this response lives and until the next
+  /// call. Throws `protocol_error` (`client_errc::invalid_json`) when the body is not JSON, which
+  /// a server handler that lets it escape answers with 502: the other service failed, not the
+  /// caller.
+  [[nodiscard]] simdjson::dom::element json() const {
+    if (!json_parser_) json_parser_ = detail::acquire_json_parser();
+    auto parsed = json_parser_->parse(body.data(), body.size());
+    if (parsed.error() != simdjson::SUCCESS) {
+      throw protocol_error(client_errc::invalid_json, "the response from " + url + " is not valid JSON: " +
+                                                          simdjson::error_message(parsed.error()));
+    }
+    return parsed.value_unsafe();
+  }
+
+ private:
+  mutable detail::pooled_json_parser json_parser_{};
+};
+
+/// The pool's size at one moment, for monitoring and tests.
+struct pool_statistics {
+  /// Connections open, idle or in use, over every origin.
+  std::size_t open_connections = 0;
+  /// Of those, the ones idle in the pool.
+  std::size_t idle_connections = 0;
+};
+
+}  // namespace asyncrest

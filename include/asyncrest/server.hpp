@@ -1,0 +1,22 @@
+// The server: an app of routes and middleware, requests, responses and their bodies, upgrades,
+// the typed request context and the settings; with the core types they use.
+#pragma once
+
+#include <asyncrest/core/headers.hpp>
+#include <asyncrest/core/http_error.hpp>
+#include <asyncrest/core/json.hpp>
+#include <asyncrest/core/method.hpp>
+#include <asyncrest/core/result.hpp>
+#include <asyncrest/core/status.hpp>
+#include <asyncrest/core/task.hpp>
+#include <asyncrest/core/url.hpp>
+#include <asyncrest/server/app.hpp>
+#include <asyncrest/server/body.hpp>
+#include <asyncrest/server/context.hpp>
+#include <asyncrest/server/middleware.hpp>
+#include <asyncrest/server/request.hpp>
+#include <asyncrest/server/response.hpp>
+#include <asyncrest/server/route.hpp>
+#include <asyncrest/server/router.hpp>
+#include <asyncrest/server/settings.hpp>
+#include <asyncrest/server/upgrade.hpp>

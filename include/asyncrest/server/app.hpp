@@ -1,0 +1,116 @@
+// The app: routes and global middleware, composed at compile time, served by a multi-threaded
+// HTTP/1.1 server with a graceful shutdown.
+//
+//     ar::app app{ar::routes(ar::get<"/">(hello)), timing{}};
+//     app.run({.port = 8080});   // returns after SIGINT/SIGTERM and a drain
+#pragma once
+
+#include <asyncrest/core/task.hpp>
+#include <asyncrest/server/detail/middleware_chain.hpp>
+#include <asyncrest/server/detail/server_core.hpp>
+#include <asyncrest/server/middleware.hpp>
+#include <asyncrest/server/request.hpp>
+#include <asyncrest/server/response.hpp>
+#include <asyncrest/server/router.hpp>
+#include <asyncrest/server/settings.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <tuple>
+#include <utility>
+
+namespace asyncrest {
+
+namespace detail {
+template <class Type>
+inline constexpr bool is_router = false;
+template <class... Routes>
+inline constexpr bool is_router<router<Routes...>> = true;
+}  // namespace detail
+
+/// An application: a router and the global middleware that run, in order, around every route.
+/// Its type is deduced; it is neither copied nor moved once made.
+template <class Router, class... Middleware>
+class app {
+  static_assert(detail::is_router<Router>, "asyncrest: an app's first argument is a table made with routes(...)");
+
+ public:
+  explicit app(Router routes, Middleware... middleware)
+      : chain_(detail::guarded_router<Router>{std::move(routes)}, std::tuple<Middleware...>(std::move(middleware)...)),
+        server_(detail::dispatcher{this, &dispatch,
+                                   chain_.final_step().routes.has_body_settings() ? &body_settings_for : nullptr}) {
+    (detail::check_middleware<Middleware>(), ...);
+  }
+  app(const app&) = delete;
+  app& operator=(const app&) = delete;
+
+  /// Listens and serves until stopped (`stop()`, SIGINT or SIGTERM); returns once requests in
+  /// flight are answered and the shutdown hooks have run.
+  void run(const server_settings& settings) {
+    listen(settings);
+    run();
+  }
+
+  /// Opens the listening sockets and returns the port, which is useful with `.port = 0`.
+  /// Call `run()` afterwards.
+  std::uint16_t listen(const server_settings& settings = {}) { return server_.listen(settings); }
+  /// Serves on the sockets `listen` opened, or on port 8080 of every interface when none are.
+  void run() {
+    if (server_.port() == 0) listen({});
+    server_.run();
+  }
+
+  /// The port listened on, once `listen` or `run` has opened it.
+  [[nodiscard]] std::uint16_t port() const noexcept { return server_.port(); }
+
+  /// Open connections and failed accepts; safe from any thread while the server runs.
+  [[nodiscard]] server_statistics statistics() const noexcept { return server_.statistics(); }
+
+  /// Begins a graceful shutdown. Safe from any thread, from a handler and before `run()`.
+  void stop() { server_.stop(); }
+
+  /// Runs `hook` after the last connection has closed, before `run()` returns.
+  void on_shutdown(std::function<void()> hook) { server_.on_shutdown(std::move(hook)); }
+
+  /// Stops `service` (a `jobs` queue, say) with the server: its drain begins with the server's,
+  /// with the same deadline (`timeouts.drain`), and `run()` waits for it to end before the
+  /// shutdown hooks run. `service` must outlive the app. Call before `run()`.
+  template <class Service>
+  void attach(Service& service) {
+    static_assert(
+        requires(std::chrono::steady_clock::time_point deadline) {
+          service.begin_drain(deadline);
+          service.wait_drained();
+        },
+        "asyncrest: app.attach(service) takes a service with begin_drain(steady_clock::time_point) and "
+        "wait_drained(), such as asyncrest::jobs");
+    server_.on_drain({[&service](std::chrono::steady_clock::time_point deadline) { service.begin_drain(deadline); },
+                      [&service] { (void)service.wait_drained(); }});
+  }
+
+ private:
+  // A plain handler's response is left in `out.value`, so the server awaits nothing.
+  void handle_request(request& req, detail::answer& out) const {
+    if constexpr (sizeof...(Middleware) == 0) {
+      chain_.final_step().routes.respond(req, out);  // errors are turned into responses by the server
+    } else {
+      chain_.respond(req, out);
+    }
+  }
+
+  static void dispatch(const void* self, request& req, detail::answer& out) {
+    static_cast<const app*>(self)->handle_request(req, out);
+  }
+
+  static const route_body_settings* body_settings_for(const void* self, method verb, std::string_view raw_path,
+                                                      detail::workspace& space) {
+    return static_cast<const app*>(self)->chain_.final_step().routes.body_settings_for(verb, raw_path, space);
+  }
+
+  detail::middleware_chain<detail::guarded_router<Router>, Middleware...> chain_;
+  detail::server_core server_;
+};
+
+}  // namespace asyncrest

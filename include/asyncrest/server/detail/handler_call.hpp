@@ -1,0 +1,252 @@
+// How a route calls its handler: the path checked against the handler's parameters at compile
+// time (each mistake a static_assert naming the route's path), the matched parameters converted
+// to the handler's types, and the handler called, its response or its task left in an `answer`.
+#pragma once
+
+#include <asyncrest/core/detail/callable_traits.hpp>
+#include <asyncrest/core/task.hpp>
+#include <asyncrest/server/detail/middleware_chain.hpp>
+#include <asyncrest/server/detail/path_pattern.hpp>
+#include <asyncrest/server/request.hpp>
+#include <asyncrest/server/response.hpp>
+
+#include <charconv>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+namespace asyncrest {
+
+namespace detail {
+
+template <class Parameter>
+using bare = std::remove_cvref_t<Parameter>;
+
+template <class Parameter>
+inline constexpr bool is_request_parameter = std::same_as<bare<Parameter>, request>;
+
+template <class Parameter>
+inline constexpr bool is_string_parameter =
+    std::same_as<bare<Parameter>, std::string_view> || std::same_as<bare<Parameter>, std::string>;
+
+template <class Parameter>
+inline constexpr bool is_integer_parameter =
+    std::integral<bare<Parameter>> && !std::same_as<bare<Parameter>, bool> && !std::same_as<bare<Parameter>, char>;
+
+template <class Parameter>
+inline constexpr bool is_number_parameter = std::floating_point<bare<Parameter>>;
+
+/// The matching type a handler parameter asks for when its path parameter names none.
+template <class Parameter>
+constexpr parameter_type deduced_type() {
+  if constexpr (is_integer_parameter<Parameter>)
+    return parameter_type::integer;
+  else if constexpr (is_number_parameter<Parameter>)
+    return parameter_type::number;
+  else if constexpr (is_string_parameter<Parameter>)
+    return parameter_type::string;
+  else
+    return parameter_type::deduced;
+}
+
+/// Converts a matched segment to the handler's parameter type; nothing when it does not fit
+/// (an integer out of the parameter type's range, say), which is answered with 404.
+template <class Parameter>
+std::optional<bare<Parameter>> convert_parameter(std::string_view text) {
+  using value_type = bare<Parameter>;
+  if constexpr (is_string_parameter<Parameter>) {
+    return value_type(text);
+  } else {
+    value_type value{};
+    const char* const end = text.data() + text.size();
+    const auto [stop, error] = std::from_chars(text.data(), end, value);
+    if (error != std::errc{} || stop != end) return std::nullopt;
+    return value;
+  }
+}
+
+template <fixed_string Path>
+constexpr void check_pattern() {
+  constexpr pattern_error error = parse_path_pattern(Path.view()).error;
+  static_assert(error != pattern_error::not_absolute, "asyncrest: a route path must start with '/'");
+  static_assert(error != pattern_error::unbalanced_brace, "asyncrest: a route path has an unbalanced '{' or '}'");
+  static_assert(error != pattern_error::empty_name, "asyncrest: a path parameter needs a name, as in {id}");
+  static_assert(
+      error != pattern_error::invalid_name,
+      "asyncrest: a path parameter's name is made of letters, digits and '_', and starts with a letter or '_'");
+  static_assert(error != pattern_error::unknown_type,
+                "asyncrest: a path parameter's type must be one of int, float, str, uuid or path");
+  static_assert(error != pattern_error::partial_segment,
+                "asyncrest: a path parameter must fill a whole segment, as in /files/{name}, not /files/x{name}");
+  static_assert(error != pattern_error::catch_all_not_last,
+                "asyncrest: a {name:path} parameter takes the rest of the path, so it must be the last segment");
+  static_assert(error != pattern_error::duplicate_name, "asyncrest: two path parameters have the same name");
+  static_assert(error != pattern_error::too_many_segments, "asyncrest: a route path may have at most 32 segments");
+  static_assert(error != pattern_error::too_many_parameters, "asyncrest: a route path may have at most 16 parameters");
+  static_assert(
+      error != pattern_error::invalid_character,
+      "asyncrest: a literal path segment may hold letters, digits and -._~!$&'()*+,;=:@ only (no '%', '?', '#')");
+}
+
+template <fixed_string Path, std::size_t Index, class Parameter>
+constexpr parameter_type checked_parameter_type() {
+  constexpr pattern_segment segment = parse_path_pattern(Path.view()).parameter(Index);
+  static_assert(!is_request_parameter<Parameter>,
+                "asyncrest: `request&` must be the handler's first parameter, before the path parameters");
+  static_assert(segment.type != parameter_type::integer || is_integer_parameter<Parameter>,
+                "asyncrest: an {name:int} path parameter needs an integer handler parameter");
+  static_assert(segment.type != parameter_type::number || is_number_parameter<Parameter>,
+                "asyncrest: a {name:float} path parameter needs a floating-point handler parameter");
+  static_assert(segment.type == parameter_type::deduced || segment.type == parameter_type::integer ||
+                    segment.type == parameter_type::number || is_string_parameter<Parameter>,
+                "asyncrest: a {name:str}, {name:uuid} or {name:path} parameter needs a std::string_view or "
+                "std::string handler parameter");
+  static_assert(segment.type != parameter_type::deduced || deduced_type<Parameter>() != parameter_type::deduced,
+                "asyncrest: a path parameter can be passed as an integer, a floating-point number, "
+                "std::string_view or std::string only");
+  static_assert(!std::is_reference_v<Parameter> || std::is_const_v<std::remove_reference_t<Parameter>>,
+                "asyncrest: path parameters are passed by value or const reference");
+  return segment.type == parameter_type::deduced ? deduced_type<Parameter>() : segment.type;
+}
+
+template <class Arguments, std::size_t Offset, class Sequence>
+struct tail_arguments;
+template <class Arguments, std::size_t Offset, std::size_t... Index>
+struct tail_arguments<Arguments, Offset, std::index_sequence<Index...>> {
+  using type = std::tuple<std::tuple_element_t<Offset + Index, Arguments>...>;
+};
+
+/// Everything the route needs to know about its handler, checked against its path.
+template <fixed_string Path, class Handler>
+struct route_signature {
+  static_assert(callable_traits<Handler>::known,
+                "asyncrest: a handler must be a function, a lambda or a function object with one call "
+                "operator whose parameters are spelled out (not `auto`)");
+  using traits = callable_traits<Handler>;
+  using arguments = typename traits::arguments;
+  using result = typename traits::result;
+
+  static constexpr bool takes_request = [] {
+    if constexpr (traits::arity == 0)
+      return false;
+    else
+      return is_request_parameter<std::tuple_element_t<0, arguments>>;
+  }();
+  static constexpr std::size_t offset = takes_request ? 1 : 0;
+  using path_arguments =
+      typename tail_arguments<arguments, offset, std::make_index_sequence<traits::arity - offset>>::type;
+  static constexpr std::size_t path_arity = std::tuple_size_v<path_arguments>;
+
+  static_assert(std::same_as<result, task<response>> || std::same_as<result, response>,
+                "asyncrest: a handler must return asyncrest::task<asyncrest::response> (a coroutine) or "
+                "asyncrest::response");
+  static_assert(parse_path_pattern(Path.view()).error != pattern_error::none ||
+                    path_arity == parse_path_pattern(Path.view()).parameter_count,
+                "asyncrest: a handler takes `request&` (optional) and then exactly one parameter per path "
+                "parameter, in the order of the path");
+};
+
+template <fixed_string Path, class Handler>
+constexpr path_pattern checked_pattern() {
+  check_pattern<Path>();
+  constexpr path_pattern parsed = parse_path_pattern(Path.view());
+  path_pattern pattern = parsed;
+  if (pattern.error != pattern_error::none) return pattern;
+  using signature = route_signature<Path, Handler>;
+  if constexpr (signature::path_arity == parsed.parameter_count) {
+    [&]<std::size_t... Index>(std::index_sequence<Index...>) {
+      const parameter_type types[] = {
+          parameter_type::deduced,
+          checked_parameter_type<Path, Index, std::tuple_element_t<Index, typename signature::path_arguments>>()...};
+      std::size_t parameter = 0;
+      for (std::size_t position = 0; position < pattern.segment_count; ++position) {
+        if (pattern.segments[position].kind != segment_kind::literal) {
+          pattern.segments[position].type = types[1 + parameter++];
+        }
+      }
+    }
+    (std::make_index_sequence<signature::path_arity>{});
+  }
+  return pattern;
+}
+
+/// A member function bound to the object it is called on: `get<"/x">(&service::list, &my_service)`.
+template <class Object, class MemberFunction>
+struct bound_member {
+  Object* object;
+  MemberFunction function;
+};
+
+template <class Object, class MemberFunction>
+struct callable_traits<bound_member<Object, MemberFunction>, void> : callable_traits<MemberFunction> {};
+
+/// Calls the handler with the path parameters converted, or answers 404 when one does not convert.
+template <fixed_string Path, class Handler>
+struct handler_call {
+  using signature = route_signature<Path, Handler>;
+  Handler handler;
+
+  task<response> operator()(request& req) const {
+    answer out;
+    respond(req, out);
+    return as_task(std::move(out));
+  }
+
+  /// A plain handler's response goes to `out.value`; a coroutine handler's task to `out.pending`.
+  void respond(request& req, answer& out) const {
+    respond(req, out, std::make_index_sequence<signature::path_arity>{});
+  }
+
+ private:
+  template <std::size_t... Index>
+  void respond(request& req, answer& out, std::index_sequence<Index...>) const {
+    const auto parameters = req.path_parameters();
+    auto converted = std::tuple{
+        convert_parameter<std::tuple_element_t<Index, typename signature::path_arguments>>(parameters[Index].value)...};
+    if (!(std::get<Index>(converted).has_value() && ...)) {
+      out.value = problem(status::not_found, "no route matches this path");
+    } else if constexpr (std::same_as<typename signature::result, task<response>> && takes_references) {
+      out.pending = call_keeping_values(req, std::move(converted), std::index_sequence<Index...>{});
+    } else if constexpr (std::same_as<typename signature::result, task<response>>) {
+      out.pending = invoke(req, std::move(*std::get<Index>(converted))...);
+    } else {
+      out.value = invoke(req, std::move(*std::get<Index>(converted))...);
+    }
+  }
+
+  static constexpr bool takes_references = []<std::size_t... Index>(std::index_sequence<Index...>) {
+    return (std::is_reference_v<std::tuple_element_t<Index, typename signature::path_arguments>> || ...);
+  }
+  (std::make_index_sequence<signature::path_arity>{});
+
+  // A coroutine handler taking `const T&` keeps the reference until it finishes, so the values
+  // must live in a frame of their own rather than in this function's locals.
+  template <class Values, std::size_t... Index>
+  task<response> call_keeping_values(request& req, Values values, std::index_sequence<Index...>) const {
+    co_return co_await invoke(req, *std::get<Index>(values)...);
+  }
+
+  template <class... Values>
+  typename signature::result invoke(request& req, Values&&... values) const {
+    if constexpr (requires { handler.object; }) {
+      if constexpr (signature::takes_request) {
+        return (handler.object->*handler.function)(req, std::forward<Values>(values)...);
+      } else {
+        return (handler.object->*handler.function)(std::forward<Values>(values)...);
+      }
+    } else if constexpr (signature::takes_request) {
+      return handler(req, std::forward<Values>(values)...);
+    } else {
+      return handler(std::forward<Values>(values)...);
+    }
+  }
+};
+
+}  // namespace detail
+}  // namespace asyncrest

@@ -1,0 +1,165 @@
+// The middleware chain, composed at compile time: each step calls the next through a function
+// pointer it was made with, a before or after hook runs without a coroutine frame, and a plain
+// handler's response is passed back in place (`answer`). The guard around the routes turns
+// exceptions into responses, so that middleware see the status the client will get.
+#pragma once
+
+#include <asyncrest/core/task.hpp>
+#include <asyncrest/server/detail/error_response.hpp>
+#include <asyncrest/server/middleware.hpp>
+#include <asyncrest/server/request.hpp>
+#include <asyncrest/server/response.hpp>
+
+#include <concepts>
+#include <cstddef>
+#include <exception>
+#include <optional>
+#include <tuple>
+#include <utility>
+
+namespace asyncrest {
+
+namespace detail {
+
+/// A response already known, as a task: for answers that need no coroutine of their own.
+inline task<response> ready(response result) { co_return result; }
+
+/// Where a step of the request path leaves its answer: in `value` at once (a plain handler, a
+/// 404, a middleware's early answer), or as a coroutine in `pending` when it has to wait. The
+/// server awaits only what is pending, so a plain handler's response costs no coroutine frame.
+struct answer {
+  response value;
+  task<response> pending;  // valid() when the response is still to come
+};
+
+/// An answer as a task, for callers of the `task<response>` form: the pending one, or the value.
+inline task<response> as_task(answer&& out) {
+  if (out.pending.valid()) return std::move(out.pending);
+  return ready(std::move(out.value));
+}
+
+/// `part.respond(req, out)`, the synchronous form of `part(req)`, where a step has one.
+template <class Step>
+concept responds_in_place = requires(const Step& part, request& req, answer& out) {
+  part.respond(req, out);
+};
+
+/// Middleware in order, then `Final`, which takes a request and returns a task<response>.
+template <class Final, class... Middleware>
+class middleware_chain {
+ public:
+  middleware_chain(Final final_step, std::tuple<Middleware...> middleware)
+      : final_(std::move(final_step)), middleware_(std::move(middleware)) {}
+
+  [[nodiscard]] task<response> operator()(request& req) const { return step<0>(this, req); }
+
+  /// The same, leaving a response made without waiting in `out.value` rather than in a task.
+  void respond(request& req, answer& out) const { respond_from<0>(req, out); }
+
+  [[nodiscard]] Final& final_step() noexcept { return final_; }
+  [[nodiscard]] const Final& final_step() const noexcept { return final_; }
+  [[nodiscard]] std::tuple<Middleware...>& middleware() noexcept { return middleware_; }
+
+ private:
+  template <std::size_t Index>
+  static task<response> step(const void* chain, request& req) {
+    const auto& self = *static_cast<const middleware_chain*>(chain);
+    if constexpr (Index == sizeof...(Middleware)) {
+      return self.final_(req);
+    } else {
+      using current = std::tuple_element_t<Index, std::tuple<Middleware...>>;
+      const current& middleware = std::get<Index>(self.middleware_);
+      if constexpr (around_middleware<current>) {
+        return middleware(req, next{chain, &step<Index + 1>});
+      } else if constexpr (after_middleware<current>) {
+        return with_hooks<Index>(self, req);
+      } else {
+        if (std::optional<response> early = middleware.before(req)) return ready(std::move(*early));
+        return step<Index + 1>(chain, req);
+      }
+    }
+  }
+
+  template <std::size_t Index>
+  void respond_from(request& req, answer& out) const {
+    if constexpr (Index == sizeof...(Middleware)) {
+      if constexpr (responds_in_place<Final>) {
+        final_.respond(req, out);
+      } else {
+        out.pending = final_(req);
+      }
+    } else {
+      using current = std::tuple_element_t<Index, std::tuple<Middleware...>>;
+      if constexpr (around_middleware<current> || after_middleware<current>) {
+        out.pending = step<Index>(this, req);  // runs around what follows: needs a coroutine
+      } else if (std::optional<response> early = std::get<Index>(middleware_).before(req)) {
+        out.value = std::move(*early);
+      } else {
+        respond_from<Index + 1>(req, out);
+      }
+    }
+  }
+
+  template <std::size_t Index>
+  static task<response> with_hooks(const middleware_chain& self, request& req) {
+    using current = std::tuple_element_t<Index, std::tuple<Middleware...>>;
+    const current& middleware = std::get<Index>(self.middleware_);
+    if constexpr (before_middleware<current>) {
+      if (std::optional<response> early = middleware.before(req)) {
+        middleware.after(req, *early);
+        co_return std::move(*early);
+      }
+    }
+    response result = co_await step<Index + 1>(&self, req);
+    middleware.after(req, result);
+    co_return result;
+  }
+
+  Final final_;
+  std::tuple<Middleware...> middleware_;
+};
+
+template <class Middleware>
+constexpr void check_middleware() {
+  static_assert(middleware<Middleware>,
+                "asyncrest: a middleware must have `task<response> operator()(request&, next) const`, "
+                "`std::optional<response> before(request&) const` or `void after(request&, response&) "
+                "const` (see asyncrest/server/middleware.hpp)");
+}
+
+}  // namespace detail
+
+namespace detail {
+
+/// Innermost step of an app with middleware: exceptions become responses here, so middleware
+/// (a logger, a timer) see the status the client will get.
+template <class Router>
+struct guarded_router {
+  Router routes;
+
+  task<response> operator()(request& req) const { return guard(routes(req), req); }
+
+  void respond(request& req, answer& out) const {
+    try {
+      routes.respond(req, out);
+    } catch (...) {
+      out.value = response_from_exception(std::current_exception(), req);
+      return;
+    }
+    if (out.pending.valid()) out.pending = guard(std::move(out.pending), req);
+  }
+
+ private:
+  static task<response> guard(task<response> pending, request& req) {
+    std::exception_ptr failure;
+    try {
+      co_return co_await std::move(pending);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    co_return response_from_exception(failure, req);
+  }
+};
+
+}  // namespace detail
+}  // namespace asyncrest

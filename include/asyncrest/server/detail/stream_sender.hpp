@@ -1,0 +1,132 @@
+// The connection's side of a streamed body: frames each piece (a chunk, or the bytes as they are
+// when the length is known or the connection closes at the end), writes it with the response's
+// head the first time, under the write deadline, and remembers why it stopped.
+#pragma once
+
+#include <asyncrest/core/task.hpp>
+#include <asyncrest/server/detail/dispatcher.hpp>
+#include <asyncrest/server/detail/response_writer.hpp>
+#include <asyncrest/server/detail/worker.hpp>
+
+#include <asio/buffer.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#include <array>
+#include <charconv>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace asyncrest::detail {
+
+/// Writes buffers to the connection's stream, plain or TLS, whichever it is.
+using buffers_writer = task<asio::error_code> (*)(void* stream, std::span<const asio::const_buffer> buffers);
+
+template <class Stream>
+task<asio::error_code> write_buffers_to(void* stream, std::span<const asio::const_buffer> buffers) {
+  asio::error_code error;
+  co_await asio::async_write(*static_cast<Stream*>(stream), buffers, asio::redirect_error(asio::use_awaitable, error));
+  co_return error;
+}
+
+class stream_sender {
+ public:
+  stream_sender(connection_state& state, void* stream, buffers_writer writer, std::string& pending,
+                clock::duration write_timeout, const bool& server_draining, body_framing framing,
+                std::uint64_t declared_length) noexcept
+      : state_(state),
+        stream_(stream),
+        write_(writer),
+        pending_(pending),
+        write_timeout_(write_timeout),
+        draining_(server_draining),
+        framing_(framing),
+        declared_length_(declared_length) {}
+
+  /// Sends `piece` framed, after the head if that is still pending. Returns why it could not,
+  /// or nullptr. An empty piece sends only the head, if it has not left yet.
+  task<const char*> send(std::string_view piece) {
+    if (failure_ != nullptr) co_return failure_;
+    if (piece.empty() && pending_.empty()) co_return nullptr;
+    if (framing_ == body_framing::content_length && piece.size() > declared_length_ - written_) {
+      failure_ = "the stream wrote more bytes than the length it declared";
+      co_return failure_;
+    }
+    std::array<char, 24> chunk_head{};
+    std::size_t chunk_head_size = 0;
+    const bool chunk = framing_ == body_framing::chunked && !piece.empty();
+    if (chunk) {
+      chunk_head_size = static_cast<std::size_t>(
+          std::to_chars(chunk_head.data(), chunk_head.data() + 16, piece.size(), 16).ptr - chunk_head.data());
+      chunk_head[chunk_head_size++] = '\r';
+      chunk_head[chunk_head_size++] = '\n';
+    }
+    const std::array<asio::const_buffer, 4> buffers{asio::buffer(pending_),
+                                                    asio::buffer(chunk_head.data(), chunk_head_size),
+                                                    asio::buffer(piece), asio::buffer("\r\n", chunk ? 2 : 0)};
+    co_return co_await write(buffers, piece.size());
+  }
+
+  /// Ends the body: the last chunk, or the head alone if nothing was written. Returns why it
+  /// could not, or nullptr.
+  task<const char*> finish() {
+    if (failure_ != nullptr) co_return failure_;
+    if (framing_ == body_framing::content_length && written_ != declared_length_) {
+      failure_ = "the stream ended before the length it declared";
+      co_return failure_;
+    }
+    if (framing_ == body_framing::chunked) pending_.append("0\r\n\r\n");
+    if (pending_.empty()) co_return nullptr;
+    const std::array<asio::const_buffer, 1> buffers{asio::buffer(pending_)};
+    co_return co_await write(buffers, 0);
+  }
+
+  [[nodiscard]] bool stop_requested() const noexcept { return draining_; }
+  [[nodiscard]] std::uint64_t bytes_written() const noexcept { return written_; }
+  /// Whether anything (the head first) has left: after that, a failure can only close.
+  [[nodiscard]] bool started() const noexcept { return started_; }
+  [[nodiscard]] const char* failure() const noexcept { return failure_; }
+
+ private:
+  template <class Buffers>
+  task<const char*> write(const Buffers& buffers, std::size_t body_bytes) {
+    started_ = true;
+    const auto previous = state_.current;
+    state_.current = connection_state::phase::writing;
+    state_.expire_at(clock::now() + write_timeout_, connection_state::expiry::write);
+    const asio::error_code error = co_await write_(stream_, buffers);
+    const auto expired = state_.expired;
+    state_.no_deadline();
+    state_.current = previous;
+    pending_.clear();
+    if (error) {
+      if (expired == connection_state::expiry::write) {
+        failure_ = "the client did not take the stream within the write timeout";
+      } else if (draining_ && !state_.socket.is_open()) {
+        failure_ = "the server closed the stream at its drain deadline";
+      } else {
+        failure_ = "the client closed the connection";
+      }
+      co_return failure_;
+    }
+    written_ += body_bytes;
+    co_return nullptr;
+  }
+
+  connection_state& state_;
+  void* stream_;
+  buffers_writer write_;
+  std::string& pending_;  // the head, after any earlier pipelined responses, until it is written
+  clock::duration write_timeout_;
+  const bool& draining_;
+  body_framing framing_;
+  std::uint64_t declared_length_;
+  std::uint64_t written_ = 0;
+  bool started_ = false;
+  const char* failure_ = nullptr;
+};
+
+}  // namespace asyncrest::detail

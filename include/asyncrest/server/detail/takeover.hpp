@@ -1,0 +1,71 @@
+// What an upgrade's response holds (the session, called through one function pointer), and how
+// an upgraded connection reads and writes whichever stream it has, plain or TLS.
+#pragma once
+
+#include <asyncrest/core/task.hpp>
+#include <asyncrest/server/detail/body_source.hpp>
+
+#include <asio/buffer.hpp>
+#include <asio/error_code.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#include <cstddef>
+#include <span>
+#include <string_view>
+#include <utility>
+
+namespace asyncrest {
+class upgraded_connection;
+}  // namespace asyncrest
+
+namespace asyncrest::detail {
+
+/// How an upgraded connection reads and writes: through the plain socket or the TLS stream,
+/// whichever the connection has, by two function pointers.
+struct upgraded_io {
+  void* stream = nullptr;
+  task<std::size_t> (*read_some)(void* stream, std::span<char> into, asio::error_code& error) = nullptr;
+  task<asio::error_code> (*write)(void* stream, std::string_view bytes) = nullptr;
+};
+
+template <class Stream>
+task<std::size_t> read_some_from(void* stream, std::span<char> into, asio::error_code& error) {
+  co_return co_await static_cast<Stream*>(stream)->async_read_some(asio::buffer(into.data(), into.size()),
+                                                                   asio::redirect_error(asio::use_awaitable, error));
+}
+
+template <class Stream>
+task<asio::error_code> write_to(void* stream, std::string_view bytes) {
+  asio::error_code error;
+  co_await asio::async_write(*static_cast<Stream*>(stream), asio::buffer(bytes.data(), bytes.size()),
+                             asio::redirect_error(asio::use_awaitable, error));
+  co_return error;
+}
+
+/// The I/O functions for a connection whose stream is a `Stream`.
+template <class Stream>
+upgraded_io upgraded_io_for(Stream& stream) noexcept {
+  return {&stream, &read_some_from<Stream>, &write_to<Stream>};
+}
+
+struct takeover_state : body_source_state {
+  takeover_state(task<void> (*run)(takeover_state&, upgraded_connection&),
+                 void (*destroyer)(body_source_state*) noexcept) noexcept
+      : body_source_state(kind::takeover, destroyer), run_session(run) {}
+  task<void> (*run_session)(takeover_state&, upgraded_connection&);
+};
+
+template <class Session>
+struct takeover_session_state final : takeover_state {
+  explicit takeover_session_state(Session&& made)
+      : takeover_state(&run_this, &destroy_this), session(std::move(made)) {}
+  static task<void> run_this(takeover_state& state, upgraded_connection& peer) {
+    return static_cast<takeover_session_state&>(state).session(peer);
+  }
+  static void destroy_this(body_source_state* state) noexcept { delete static_cast<takeover_session_state*>(state); }
+  Session session;
+};
+
+}  // namespace asyncrest::detail

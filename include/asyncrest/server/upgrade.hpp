@@ -1,0 +1,156 @@
+// Taking over a connection: a handler answers 101 Switching Protocols and gives the connection,
+// with any bytes the client sent past the request, to a coroutine of its own. WebSocket is built
+// on this; so is any protocol that starts as HTTP.
+//
+//     app.get<"/echo">([](request& req) {
+//       if (req.header("Upgrade") != "line-echo") throw http_error(status::upgrade_required, "...");
+//       return upgrade("line-echo", [](upgraded_connection& peer) -> task<void> {
+//         std::array<char, 1024> bytes;
+//         while (std::size_t received = co_await peer.read_some(bytes)) {
+//           if (!co_await peer.write({bytes.data(), received})) break;
+//         }
+//       });
+//     });
+//
+// The connection leaves the HTTP loop but stays the server's: it counts against
+// `max_connections`, and at shutdown its session is told to stop (`stop_requested()`, with a
+// pending read woken) and closed at the drain deadline. The session sets its own timeouts: the
+// server's HTTP deadlines no longer apply.
+#pragma once
+
+#include <asyncrest/core/status.hpp>
+#include <asyncrest/core/task.hpp>
+#include <asyncrest/server/detail/body_source_access.hpp>
+#include <asyncrest/server/detail/takeover.hpp>
+#include <asyncrest/server/detail/worker.hpp>
+#include <asyncrest/server/response.hpp>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/buffer.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#include <algorithm>
+#include <concepts>
+#include <cstddef>
+#include <cstring>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace asyncrest {
+
+namespace detail {
+struct upgrade_access;
+}  // namespace detail
+
+/// A connection after its 101 response, lent to the session for the length of its call.
+class upgraded_connection {
+ public:
+  upgraded_connection(const upgraded_connection&) = delete;
+  upgraded_connection& operator=(const upgraded_connection&) = delete;
+
+  /// Reads what has arrived into `into` (first the bytes the client sent right after its
+  /// request). Returns 0 when the connection has ended: closed by the client, failed, or woken
+  /// because the server is stopping (then `stop_requested()` is true, and the session may still
+  /// write a goodbye and read the reply until the drain deadline).
+  task<std::size_t> read_some(std::span<char> into);
+
+  /// Writes all of `bytes`; completes when the socket has taken them. Returns false when the
+  /// connection has failed.
+  task<bool> write(std::string_view bytes);
+
+  /// True once the server has begun to shut down.
+  [[nodiscard]] bool stop_requested() const noexcept { return state_.stop_requested; }
+  [[nodiscard]] const asio::ip::tcp::endpoint& remote_endpoint() const noexcept { return remote_; }
+  /// The connection's executor, for the session's own timers.
+  [[nodiscard]] asio::any_io_executor get_executor() { return state_.socket.get_executor(); }
+
+ private:
+  friend struct detail::upgrade_access;
+  upgraded_connection(detail::connection_state& state, detail::upgraded_io io, std::string already_received,
+                      const asio::ip::tcp::endpoint& remote)
+      : state_(state), io_(io), received_(std::move(already_received)), remote_(remote) {}
+
+  detail::connection_state& state_;
+  detail::upgraded_io io_;
+  std::string received_;  // read with the request, not yet given to the session
+  std::size_t received_used_ = 0;
+  bool stop_reported_ = false;  // a read has returned 0 for the server's stop
+  asio::ip::tcp::endpoint remote_;
+};
+
+/// The shape of a session: called once with the connection, it returns a `task<void>`. It is
+/// moved into the response and outlives the handler and its request: capture by value.
+template <class Session>
+concept upgrade_session = std::move_constructible<Session> && requires(Session& run, upgraded_connection& peer) {
+  { run(peer) } -> std::same_as<task<void>>;
+};
+
+/// A 101 Switching Protocols response to `protocol` (sent as the Upgrade field, with
+/// "Connection: Upgrade"), after which `session` owns the connection. Add the protocol's own
+/// fields to the result's headers. An HTTP/1.0 request cannot upgrade: it is answered 400.
+template <class Session>
+[[nodiscard]] response upgrade(std::string_view protocol, Session session);
+
+}  // namespace asyncrest
+
+// ---------------------------------------------------------------------------------------------
+// Implementation.
+
+namespace asyncrest::detail {
+
+struct upgrade_access {
+  static upgraded_connection make(connection_state& state, upgraded_io io, std::string already_received,
+                                  const asio::ip::tcp::endpoint& remote) {
+    return upgraded_connection(state, io, std::move(already_received), remote);
+  }
+};
+
+}  // namespace asyncrest::detail
+
+namespace asyncrest {
+
+inline task<std::size_t> upgraded_connection::read_some(std::span<char> into) {
+  if (into.empty()) co_return 0;
+  if (received_used_ < received_.size()) {
+    const std::size_t taken = std::min(into.size(), received_.size() - received_used_);
+    std::memcpy(into.data(), received_.data() + received_used_, taken);
+    received_used_ += taken;
+    if (received_used_ == received_.size()) std::string().swap(received_);
+    co_return taken;
+  }
+  // The drain's cancel wakes a read that is pending; a read begun after it returns at once, so
+  // the session learns of the stop either way, once.
+  if (state_.stop_requested && !stop_reported_) {
+    stop_reported_ = true;
+    co_return 0;
+  }
+  asio::error_code error;
+  const std::size_t received = co_await io_.read_some(io_.stream, into, error);
+  if (error && state_.stop_requested) stop_reported_ = true;
+  co_return error ? 0 : received;
+}
+
+inline task<bool> upgraded_connection::write(std::string_view bytes) {
+  const asio::error_code error = co_await io_.write(io_.stream, bytes);
+  co_return !error;
+}
+
+template <class Session>
+response upgrade(std::string_view protocol, Session session) {
+  static_assert(upgrade_session<Session>,
+                "asyncrest::upgrade(protocol, session): the session must be callable as "
+                "`task<void>(upgraded_connection&)`, for example "
+                "[](asyncrest::upgraded_connection& peer) -> asyncrest::task<void> { ... }");
+  response result;
+  result.status = status::switching_protocols;
+  result.headers.set("Upgrade", protocol);
+  detail::body_source_access::adopt(result.source, new detail::takeover_session_state<Session>(std::move(session)));
+  return result;
+}
+
+}  // namespace asyncrest
