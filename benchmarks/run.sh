@@ -11,8 +11,8 @@
 # --build-dir DIR (default: build-benchmarks in the tree), --no-extras (no memory/compile figures),
 # --results FILE (raw measurements, tab-separated; default: in the build directory).
 # Needs: cmake, g++, wrk, taskset, python3; peers need libboost-dev, libcpp-httplib-dev,
-# nginx and python3-aiohttp (`bash cmake/install-dependencies.sh --benchmarks`). A peer
-# that is missing is skipped with a note.
+# librestinio-dev, nginx and python3-aiohttp (`bash cmake/install-dependencies.sh --benchmarks`).
+# A peer that is missing is skipped with a note.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -21,7 +21,7 @@ source "$here/scenarios.sh"
 rounds=5
 duration=5
 connections="64 1024"
-peers="asyncrest floor beast httplib aiohttp nginx"
+peers="asyncrest floor beast httplib restinio aiohttp nginx"
 build_dir="$root/build-benchmarks"
 extras=1
 results=""
@@ -60,7 +60,7 @@ cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DASYNCREST_BUILD_TE
   -DASYNCREST_BUILD_EXAMPLES=ON -DASYNCREST_BUILD_BENCHMARKS=ON >"$build_dir/configure.log" 2>&1 ||
   { cat "$build_dir/configure.log" >&2; exit 1; }
 targets=(benchmark_server peer_floor)
-for optional in peer_beast peer_httplib; do
+for optional in peer_beast peer_httplib peer_restinio; do
   grep -q "^$optional:" <(cmake --build "$build_dir" --target help 2>/dev/null | sed 's/^\.\.\. //; s/ .*//; s/$/:/') &&
     targets+=("$optional")
 done
@@ -74,6 +74,7 @@ peer_command() {
     floor) echo "$bin/peer_floor" ;;
     beast) [ -x "$bin/peer_beast" ] && echo "$bin/peer_beast" ;;
     httplib) [ -x "$bin/peer_httplib" ] && echo "$bin/peer_httplib" ;;
+    restinio) [ -x "$bin/peer_restinio" ] && echo "$bin/peer_restinio" ;;
     aiohttp) "$python" -c "import aiohttp" 2>/dev/null && echo "$here/peers/aiohttp_server.py" ;;
     nginx) { command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; } && echo "$here/peers/nginx.sh" ;;
   esac

@@ -19,6 +19,7 @@ scenarios_of() {
     benchmark_server | asyncrest | aiohttp_server.py | aiohttp) echo plaintext json pipelined param echo ;;
     nginx.sh | nginx) echo plaintext json pipelined param ;;
     peer_httplib | httplib) echo plaintext json param ;;  # of 16 pipelined requests, only the first few are answered
+    peer_restinio | restinio) echo plaintext json pipelined param ;;  # no JSON library: no echo
     *) echo plaintext json pipelined ;;  # the floor and Beast: fixed answers, no router, no JSON parser
   esac
 }

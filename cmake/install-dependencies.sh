@@ -5,7 +5,7 @@
 #   bash cmake/install-dependencies.sh --ci            also what continuous integration uses: clang
 #                                                      (the second compiler) and clang-format
 #   bash cmake/install-dependencies.sh --benchmarks    also what benchmarks/run.sh runs: wrk and
-#                                                      the aiohttp peer
+#                                                      the aiohttp and RESTinio peers
 set -euo pipefail
 
 # The library and its tests (OpenSSL and nginx for the client's HTTPS and third-party server
@@ -16,7 +16,7 @@ packages=(cmake make g++ libasio-dev libsimdjson-dev doctest-dev node-llhttp lib
 for option in "$@"; do
   case "$option" in
     --ci) packages+=(clang clang-format) ;;
-    --benchmarks) packages+=(wrk python3 python3-aiohttp util-linux) ;;
+    --benchmarks) packages+=(wrk python3 python3-aiohttp util-linux librestinio-dev) ;;
     *)
       echo "install-dependencies: unknown option $option (known: --ci, --benchmarks)" >&2
       exit 2
