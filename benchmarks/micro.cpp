@@ -1,10 +1,10 @@
 // Microbenchmarks of the request path's parts: router lookup on the 200-route table, request
 // parsing, JSON serialization of a typical object, response serialization.
 //   micro_benchmarks --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+#include <asyncrest/core/json.hpp>
 #include <asyncrest/http/detail/request_parser.hpp>
 #include <asyncrest/server/detail/response_writer.hpp>
 #include <asyncrest/server/detail/route_tree.hpp>
-#include <asyncrest/core/json.hpp>
 #include <asyncrest/server/response.hpp>
 #include <asyncrest/server/settings.hpp>
 
