@@ -8,6 +8,8 @@
 #include <asyncrest/server/detail/workspace.hpp>
 #include <asyncrest/server/settings.hpp>
 
+#include <asyncrest/http/detail/strict_llhttp.hpp>
+
 #include <llhttp.h>
 
 #include <cstddef>
@@ -16,38 +18,13 @@
 
 namespace asyncrest::detail {
 
-/// Whether the llhttp linked into this program parses strictly. llhttp 8 and older build a loose
-/// parser unless compiled with LLHTTP_STRICT_MODE=1: it takes "5\r\r" for the end of a chunk
-/// size line and a space inside a field name, where a proxy in front may read the bytes another
-/// way. The server refuses to start on such a build. Decided once, from two requests.
-[[nodiscard]] inline bool linked_llhttp_is_strict() noexcept {
-  static const bool strict = [] {
-    llhttp_settings_t settings;
-    llhttp_settings_init(&settings);
-    const auto refuses = [&settings](std::string_view bytes) {
-      llhttp_t parser;
-      llhttp_init(&parser, HTTP_REQUEST, &settings);
-      return llhttp_execute(&parser, bytes.data(), bytes.size()) != HPE_OK;
-    };
-    return refuses("GET / HTTP/1.1\r\nHost: x\r\nFoo Bar: x\r\n\r\n") &&
-           refuses("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\r;x\r\n");
-  }();
-  return strict;
-}
-
 class request_parser {
  public:
   enum class event : std::uint8_t { need_more, headers_complete, message_complete, error };
 
   explicit request_parser(const request_limits& limits) noexcept : limits_(&limits) {
-    llhttp_init(&parser_, HTTP_REQUEST, &callbacks());
+    init_strict(parser_, HTTP_REQUEST, callbacks());
     parser_.data = this;
-    // Every leniency off: they exist for peers that break the protocol, and each one is a way to
-    // smuggle a request past a proxy that reads the bytes differently.
-    llhttp_set_lenient_headers(&parser_, 0);
-    llhttp_set_lenient_chunked_length(&parser_, 0);
-    llhttp_set_lenient_keep_alive(&parser_, 0);
-    llhttp_set_lenient_transfer_encoding(&parser_, 0);
   }
   request_parser(const request_parser&) = delete;
   request_parser& operator=(const request_parser&) = delete;

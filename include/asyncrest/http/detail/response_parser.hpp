@@ -6,6 +6,8 @@
 
 #include <asyncrest/core/status.hpp>
 
+#include <asyncrest/http/detail/strict_llhttp.hpp>
+
 #include <llhttp.h>
 
 #include <cstddef>
@@ -27,14 +29,8 @@ class response_parser {
 
   /// Starts a new response. `head_request`: the response has no body whatever its fields say.
   void begin(bool head_request, std::size_t max_header_bytes) noexcept {
-    llhttp_init(&parser_, HTTP_RESPONSE, &callbacks());
+    init_strict(parser_, HTTP_RESPONSE, callbacks());
     parser_.data = this;
-    // Every leniency off: a response that needs one is a response two readers could frame
-    // differently.
-    llhttp_set_lenient_headers(&parser_, 0);
-    llhttp_set_lenient_chunked_length(&parser_, 0);
-    llhttp_set_lenient_keep_alive(&parser_, 0);
-    llhttp_set_lenient_transfer_encoding(&parser_, 0);
     head_request_ = head_request;
     max_header_bytes_ = max_header_bytes;
     header_bytes_ = 0;
