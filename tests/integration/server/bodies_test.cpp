@@ -14,6 +14,7 @@
 
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -45,6 +46,7 @@ struct probe {
   std::atomic<int> producers_finished{0};
   std::atomic<std::uint64_t> bytes_written{0};  // by the endless producer, as it goes
   std::atomic<bool> saw_stop{false};
+  std::atomic<bool> upgrade_saw_stop{false};
   std::mutex mutex;
   std::string failure;  // what the last stream_closed said
 
@@ -206,6 +208,18 @@ auto make_app(probe& state, std::filesystem::path file_path) {
       ar::get<"/file">([file_path](ar::request&) { return ar::file(file_path, "application/octet-stream"); }),
       ar::get<"/missing">([](ar::request&) { return ar::file("/nonexistent/asyncrest/file"); }),
       ar::get<"/folder">([](ar::request&) { return ar::file(std::filesystem::temp_directory_path()); }),
+      // An upgraded connection that answers "bye" when the server stops, for the drain with both.
+      ar::get<"/upgrade">([p](ar::request&) {
+        return ar::upgrade("goodbye", [p](ar::upgraded_connection& peer) -> ar::task<void> {
+          std::array<char, 64> bytes;
+          while (co_await peer.read_some(bytes) != 0) {
+          }
+          if (peer.stop_requested()) {
+            p->upgrade_saw_stop = true;
+            co_await peer.write("bye\n");
+          }
+        });
+      }),
       ar::get<"/text">([](ar::request&) { return ar::text("plain"); }))};
 }
 
@@ -391,6 +405,48 @@ TEST_CASE("a drain lets a stream that checks stop_requested() end cleanly") {
   const std::string rest = client.read_until_closed();
   CHECK(rest.find("4\r\nbye\n\r\n0\r\n\r\n") != std::string::npos);  // the last piece, and the last chunk
   CHECK(rest.find("Connection: close") == std::string::npos);        // the head had left before the drain
+}
+
+TEST_CASE("a drain with a stream and an upgraded connection open ends both, and run() returns") {
+  fixture f;
+  ar::server_settings settings = ar::testing::test_settings();
+  settings.timeouts.drain = 10s;
+  server_type server(app_factory{&f.state, f.file_path}, settings);
+  raw_client streaming(server.port());
+  REQUIRE(streaming.send(get("/ticks")));
+  REQUIRE(streaming.read_line().rfind("HTTP/1.1 200", 0) == 0);
+  raw_client upgraded(server.port());
+  REQUIRE(upgraded.send("GET /upgrade HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: goodbye\r\n\r\n"));
+  REQUIRE(upgraded.read_response(true).status == 101);
+  REQUIRE(wait_until([&] { return f.state.producers_started == 1; }));
+  const auto started = steady::now();
+  server.stop();
+  CHECK(steady::now() - started < 5s);  // both ended when told, long before the drain deadline
+  CHECK(f.state.saw_stop);
+  CHECK(f.state.upgrade_saw_stop);
+  CHECK(streaming.read_until_closed().find("4\r\nbye\n\r\n0\r\n\r\n") != std::string::npos);
+  CHECK(upgraded.read_line() == "bye\n");
+  CHECK(upgraded.closed_by_server());
+}
+
+TEST_CASE("a reader of one byte a second ends the stream at the write timeout") {
+  fixture f;
+  ar::server_settings settings = ar::testing::test_settings();
+  settings.timeouts.write = 1s;
+  server_type server(app_factory{&f.state, f.file_path}, settings);
+  raw_client client(server.port(), 10s, 4 * 1024);
+  REQUIRE(client.send(get("/endless")));
+  // Reads, but one byte a second: each 64 KiB write waits for room longer than the timeout.
+  const auto give_up = steady::now() + 20s;
+  std::size_t read = 0;
+  while (f.state.producers_finished == 0 && steady::now() < give_up) {
+    client.read_exactly(1);
+    ++read;
+    std::this_thread::sleep_for(1s);
+  }
+  CHECK(f.state.producers_finished == 1);
+  CHECK(f.state.last_failure() == "the client did not take the stream within the write timeout");
+  MESSAGE("bytes read before the timeout: " << read);
 }
 
 TEST_CASE("a stream that ignores the drain is closed at the drain deadline") {
