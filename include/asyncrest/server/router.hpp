@@ -5,6 +5,7 @@
 #include <asyncrest/core/method.hpp>
 #include <asyncrest/core/task.hpp>
 #include <asyncrest/server/detail/middleware_chain.hpp>
+#include <asyncrest/server/detail/route_table.hpp>
 #include <asyncrest/server/detail/route_tree.hpp>
 #include <asyncrest/server/middleware.hpp>
 #include <asyncrest/server/request.hpp>
@@ -19,47 +20,6 @@
 #include <utility>
 
 namespace asyncrest {
-
-namespace detail {
-
-template <class Type>
-inline constexpr bool is_route = false;
-template <fixed_string Path, method Method, class Handler, class... Middleware>
-inline constexpr bool is_route<route<Path, Method, Handler, Middleware...>> = true;
-
-template <class... Routes>
-constexpr bool has_duplicate_route() {
-  constexpr std::size_t count = sizeof...(Routes);
-  if constexpr (count < 2) {
-    return false;
-  } else {
-    constexpr std::array<path_pattern, count> patterns{Routes::pattern...};
-    constexpr std::array<method, count> methods{Routes::route_method...};
-    for (std::size_t left = 0; left < count; ++left) {
-      for (std::size_t right = left + 1; right < count; ++right) {
-        if (methods[left] == methods[right] && same_shape(patterns[left], patterns[right])) return true;
-      }
-    }
-    return false;
-  }
-}
-
-/// The Allow header for a set of methods: HEAD with GET, and OPTIONS always.
-inline std::string allow_header(method_mask methods) {
-  std::string allowed;
-  const auto add = [&](method verb) {
-    if (!allowed.empty()) allowed.append(", ");
-    allowed.append(to_string(verb));
-  };
-  for (method verb : {method::get, method::head, method::post, method::put, method::patch, method::delete_}) {
-    const bool declared = (methods & mask_of(verb)) != 0 || (verb == method::head && (methods & mask_of(method::get)));
-    if (declared) add(verb);
-  }
-  add(method::options);
-  return allowed;
-}
-
-}  // namespace detail
 
 /// The routes of an app, in a table built once. Use `routes(...)` to make one.
 template <class... Routes>
@@ -179,23 +139,6 @@ struct route_group {
   explicit route_group(Routes... grouped) : routes(std::move(grouped)...) {}
   std::tuple<Routes...> routes;
 };
-
-namespace detail {
-template <class Item>
-std::tuple<Item> as_route_tuple(Item&& item) {
-  return std::tuple<Item>(std::move(item));
-}
-template <class... Routes>
-std::tuple<Routes...> as_route_tuple(route_group<Routes...>&& group) {
-  return std::move(group.routes);
-}
-template <class Tuple>
-struct router_for;
-template <class... Routes>
-struct router_for<std::tuple<Routes...>> {
-  using type = router<Routes...>;
-};
-}  // namespace detail
 
 /// Collects routes (and route groups) into a router. Two routes with the same method and path do
 /// not compile.

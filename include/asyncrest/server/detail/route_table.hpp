@@ -1,0 +1,80 @@
+// What the route table is checked and assembled with at compile time: which types are routes,
+// duplicates refused, route groups flattened, and the Allow header of a set of methods.
+#pragma once
+
+#include <asyncrest/core/method.hpp>
+#include <asyncrest/server/detail/path_pattern.hpp>
+#include <asyncrest/server/detail/route_tree.hpp>
+#include <asyncrest/server/fixed_string.hpp>
+
+#include <array>
+#include <cstddef>
+#include <string>
+#include <tuple>
+#include <utility>
+
+namespace asyncrest {
+
+template <fixed_string Path, method Method, class Handler, class... Middleware>
+class route;
+template <class... Routes>
+class router;
+template <class... Routes>
+struct route_group;
+
+namespace detail {
+
+template <class Type>
+inline constexpr bool is_route = false;
+template <fixed_string Path, method Method, class Handler, class... Middleware>
+inline constexpr bool is_route<route<Path, Method, Handler, Middleware...>> = true;
+
+template <class... Routes>
+constexpr bool has_duplicate_route() {
+  constexpr std::size_t count = sizeof...(Routes);
+  if constexpr (count < 2) {
+    return false;
+  } else {
+    constexpr std::array<path_pattern, count> patterns{Routes::pattern...};
+    constexpr std::array<method, count> methods{Routes::route_method...};
+    for (std::size_t left = 0; left < count; ++left) {
+      for (std::size_t right = left + 1; right < count; ++right) {
+        if (methods[left] == methods[right] && same_shape(patterns[left], patterns[right])) return true;
+      }
+    }
+    return false;
+  }
+}
+
+/// The Allow header for a set of methods: HEAD with GET, and OPTIONS always.
+inline std::string allow_header(method_mask methods) {
+  std::string allowed;
+  const auto add = [&](method verb) {
+    if (!allowed.empty()) allowed.append(", ");
+    allowed.append(to_string(verb));
+  };
+  for (method verb : {method::get, method::head, method::post, method::put, method::patch, method::delete_}) {
+    const bool declared = (methods & mask_of(verb)) != 0 || (verb == method::head && (methods & mask_of(method::get)));
+    if (declared) add(verb);
+  }
+  add(method::options);
+  return allowed;
+}
+
+template <class Item>
+std::tuple<Item> as_route_tuple(Item&& item) {
+  return std::tuple<Item>(std::move(item));
+}
+template <class... Routes>
+std::tuple<Routes...> as_route_tuple(route_group<Routes...>&& group) {
+  return std::move(group.routes);
+}
+template <class Tuple>
+struct router_for;
+template <class... Routes>
+struct router_for<std::tuple<Routes...>> {
+  using type = router<Routes...>;
+};
+
+}  // namespace detail
+}  // namespace asyncrest
