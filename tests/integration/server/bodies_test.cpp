@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 #include <support/raw_client.hpp>
 #include <support/test_server.hpp>
+#include <support/wait_until.hpp>
 
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
@@ -35,6 +36,7 @@ using namespace std::chrono_literals;
 using ar::testing::http_reply;
 using ar::testing::raw_client;
 using ar::testing::test_server;
+using ar::testing::wait_until;
 
 namespace {
 
@@ -59,16 +61,6 @@ struct probe {
     return failure;
   }
 };
-
-template <class Predicate>
-bool wait_until(Predicate done, std::chrono::milliseconds limit = 10s) {
-  const auto give_up = steady::now() + limit;
-  while (!done()) {
-    if (steady::now() >= give_up) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
-}
 
 ar::task<void> pause(std::chrono::milliseconds duration) {
   co_await asio::steady_timer{co_await asio::this_coro::executor, duration}.async_wait(asio::use_awaitable);
@@ -178,7 +170,7 @@ auto make_app(probe& state, std::filesystem::path file_path) {
             "text/plain");
       }),
       // Ignores the server's request to stop: closed at the drain deadline.
-      ar::get<"/stubborn">([p](ar::request&) {
+      ar::get<"/ignores-stop">([p](ar::request&) {
         return ar::stream(
             [p](ar::body_writer& out) -> ar::task<void> {
               ++p->producers_started;
@@ -455,7 +447,7 @@ TEST_CASE("a stream that ignores the drain is closed at the drain deadline") {
   settings.timeouts.drain = 1s;
   server_type server(app_factory{&f.state, f.file_path}, settings);
   raw_client client(server.port());
-  REQUIRE(client.send(get("/stubborn")));
+  REQUIRE(client.send(get("/ignores-stop")));
   REQUIRE(client.read_line().rfind("HTTP/1.1 200", 0) == 0);
   const auto started = steady::now();
   server.stop();

@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 #include <support/raw_client.hpp>
 #include <support/test_server.hpp>
+#include <support/wait_until.hpp>
 
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
@@ -37,6 +38,7 @@ using namespace std::chrono_literals;
 using ar::testing::http_reply;
 using ar::testing::raw_client;
 using ar::testing::test_server;
+using ar::testing::wait_until;
 
 namespace {
 
@@ -113,16 +115,6 @@ ar::server_settings shutdown_settings() {
   settings.timeouts.keep_alive = 30s;
   settings.timeouts.drain = 10s;
   return settings;
-}
-
-template <class Predicate>
-bool wait_until(Predicate done, std::chrono::milliseconds limit = 5s) {
-  const auto give_up = steady::now() + limit;
-  while (!done()) {
-    if (steady::now() >= give_up) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
 }
 
 const std::string get_fast = "GET /fast HTTP/1.1\r\nHost: x\r\n\r\n";

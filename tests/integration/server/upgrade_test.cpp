@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 #include <support/raw_client.hpp>
 #include <support/test_server.hpp>
+#include <support/wait_until.hpp>
 
 #include <array>
 #include <atomic>
@@ -20,6 +21,7 @@ using namespace std::chrono_literals;
 using ar::testing::http_reply;
 using ar::testing::raw_client;
 using ar::testing::test_server;
+using ar::testing::wait_until;
 
 namespace {
 
@@ -30,16 +32,6 @@ struct probe {
   std::atomic<int> sessions_ended{0};
   std::atomic<bool> saw_stop{false};
 };
-
-template <class Predicate>
-bool wait_until(Predicate done, std::chrono::milliseconds limit = 10s) {
-  const auto give_up = steady::now() + limit;
-  while (!done()) {
-    if (steady::now() >= give_up) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
-}
 
 /// Echoes each line back as "echo: <line>"; answers "bye" and ends when the server stops (or
 /// ignores the stop, for the drain deadline's test).
@@ -82,7 +74,7 @@ auto make_app(probe& state) {
         answer.headers.set("Line-Echo-Version", "1");
         return answer;
       }),
-      ar::get<"/stubborn">([p](ar::request&) {
+      ar::get<"/ignores-stop">([p](ar::request&) {
         return ar::upgrade("line-echo", [p](ar::upgraded_connection& peer) { return echo_lines(peer, *p, false); });
       }),
       ar::get<"/text">([](ar::request&) { return ar::text("plain"); }))};
@@ -131,7 +123,7 @@ TEST_CASE("a request that cannot upgrade gets an answer, not a 101") {
   }
   {
     raw_client client(server.port());  // the handler answers 101 to a request with no Upgrade
-    REQUIRE(client.send("GET /stubborn HTTP/1.1\r\nHost: x\r\n\r\n"));
+    REQUIRE(client.send("GET /ignores-stop HTTP/1.1\r\nHost: x\r\n\r\n"));
     const http_reply reply = client.read_response();
     CHECK(reply.status == 500);
     CHECK(client.closed_by_server());
@@ -185,7 +177,7 @@ TEST_CASE("a session that ignores the drain is closed at the drain deadline") {
   settings.timeouts.drain = 1s;
   server_type server(app_factory{&state}, settings);
   raw_client client(server.port());
-  REQUIRE(client.send("GET /stubborn HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: line-echo\r\n\r\n"));
+  REQUIRE(client.send("GET /ignores-stop HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: line-echo\r\n\r\n"));
   REQUIRE(client.read_response(true).status == 101);
   const auto started = steady::now();
   server.stop();
