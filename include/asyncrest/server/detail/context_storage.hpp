@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <memory>
 #include <new>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -49,7 +50,13 @@ class context_storage {
     entries_.reserve(entries_.size() + 1);  // before constructing: nothing to undo if this throws
     T* value = nullptr;
     try {
-      value = ::new (place) T(std::forward<Arguments>(arguments)...);
+      if constexpr (std::is_constructible_v<T, Arguments...>) {
+        value = ::new (place) T(std::forward<Arguments>(arguments)...);
+      } else {
+        // An aggregate from its members' values: clang before 16 has no parenthesized
+        // aggregate initialization.
+        value = ::new (place) T{std::forward<Arguments>(arguments)...};
+      }
     } catch (...) {
       if (on_heap) ::operator delete(place, std::align_val_t(alignment));
       throw;
