@@ -131,7 +131,9 @@ response stream(Producer produce, std::string_view content_type, std::optional<s
 }
 
 inline response file(const std::filesystem::path& path, std::string_view content_type) {
-  const int descriptor = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO would otherwise wait for a writer, with the whole thread; it is
+  // refused below as not a regular file, on which the flag changes nothing.
+  const int descriptor = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (descriptor < 0) {
     if (errno == EACCES) throw http_error(status::forbidden, "the file cannot be read");
     throw http_error(status::not_found, "no such file");

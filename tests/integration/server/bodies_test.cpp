@@ -13,6 +13,7 @@
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
@@ -200,6 +201,8 @@ auto make_app(probe& state, std::filesystem::path file_path) {
       ar::get<"/file">([file_path](ar::request&) { return ar::file(file_path, "application/octet-stream"); }),
       ar::get<"/missing">([](ar::request&) { return ar::file("/nonexistent/asyncrest/file"); }),
       ar::get<"/folder">([](ar::request&) { return ar::file(std::filesystem::temp_directory_path()); }),
+      ar::get<"/fifo/{path:path}">(
+          [](ar::request&, std::string_view path) { return ar::file("/" + std::string(path)); }),
       // An upgraded connection that answers "bye" when the server stops, for the drain with both.
       ar::get<"/upgrade">([p](ar::request&) {
         return ar::upgrade("goodbye", [p](ar::upgraded_connection& peer) -> ar::task<void> {
@@ -485,6 +488,15 @@ TEST_CASE("a missing file or a folder is 404, as problem+json") {
   REQUIRE(client.send(get("/folder")));
   reply = client.read_response();
   CHECK(reply.status == 404);
+  // A FIFO no one writes to: refused at once, not waited on with the server's thread.
+  const auto fifo = std::filesystem::temp_directory_path() / ("asyncrest_fifo_" + std::to_string(::getpid()));
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  REQUIRE(client.send(get("/fifo" + fifo.string())));
+  reply = client.read_response();
+  CHECK(reply.status == 404);
+  std::filesystem::remove(fifo);
+  REQUIRE(client.send(get("/text")));
+  CHECK(client.read_response().body == "plain");
 }
 
 TEST_CASE("a client that leaves in the middle of a file does not harm the server") {
