@@ -116,6 +116,17 @@ inline constexpr std::array<bool, 256> path_stops = [] {
   return stops;
 }();
 
+/// The path and query of a request target: itself in origin-form ("/path?query"), the part after
+/// the authority in absolute-form ("http://host/path", which servers must accept: RFC 9112
+/// §3.2.2; "/" when it has no path), and "*" as it is.
+[[nodiscard]] inline std::string_view origin_form(std::string_view target) noexcept {
+  if (target.empty() || target.front() == '/') return target;
+  const std::size_t scheme = target.find("://");
+  if (scheme == std::string_view::npos) return target;
+  const std::size_t path_start = target.find('/', scheme + 3);
+  return path_start == std::string_view::npos ? std::string_view("/") : target.substr(path_start);
+}
+
 [[nodiscard]] inline std::string_view trim_whitespace(std::string_view text) noexcept {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
@@ -635,15 +646,7 @@ class basic_connection {
           {view(field.name_offset, field.name_length), trim_whitespace(view(field.value_offset, field.value_length))});
     }
     const std::string_view target = parser().target(start);
-    std::string_view path_and_query = target;
-    // absolute-form ("http://host/path"), which servers must accept (RFC 9112 §3.2.2)
-    if (!path_and_query.empty() && path_and_query.front() != '/') {
-      if (const std::size_t scheme = path_and_query.find("://"); scheme != std::string_view::npos) {
-        const std::size_t path_start = path_and_query.find('/', scheme + 3);
-        path_and_query =
-            path_start == std::string_view::npos ? std::string_view("/") : path_and_query.substr(path_start);
-      }
-    }
+    std::string_view path_and_query = origin_form(target);
     // One pass finds the end of the path, the fragment and whether the path is percent-encoded:
     // a table lookup per byte until one of '?', '#' or '%'.
     std::size_t question = std::string_view::npos;
@@ -690,12 +693,7 @@ class basic_connection {
   /// Finds the route the head leads to, before its body is read, and takes its body settings:
   /// its limit, its idle timeout, whether it streams.
   void apply_route_body_settings() {
-    std::string_view path = parser().target(request_start());
-    if (!path.empty() && path.front() != '/') {  // absolute-form
-      const std::size_t scheme = path.find("://");
-      const std::size_t path_start = scheme == std::string_view::npos ? path.size() : path.find('/', scheme + 3);
-      path = path_start == std::string_view::npos ? std::string_view("/") : path.substr(path_start);
-    }
+    std::string_view path = origin_form(parser().target(request_start()));
     path = path.substr(0, path.find_first_of("?#"));
     if (path.find('%') != std::string_view::npos && !percent_decode(path)) return;  // a 400 once the head is read
     const dispatcher& dispatch = worker_.shared.dispatch;
