@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Prints the medians of run.sh's raw measurements as a Markdown table, with ratios to asyncrest
-and the targets checked.
+"""Prints the medians of run.sh's raw measurements as a Markdown table, with ratios to asyncrest,
+the targets checked, and the file and stream figures (against nginx's file, per streamed piece).
 
     report.py RESULTS.tsv
 """
@@ -8,6 +8,8 @@ import csv
 import statistics
 import sys
 from collections import defaultdict
+
+STREAM_PIECES = 1000  # the pieces of GET /stream (server.cpp)
 
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 figures = defaultdict(lambda: defaultdict(list))
@@ -87,3 +89,32 @@ for connections in connection_counts:
     if ours in figures and floor in figures:
         check(f"pipelined c={connections}: requests/s >= 85% of the floor's", median(ours, "rps"),
               0.85 * median(floor, "rps"), False)
+    ours = ("https", connections, "asyncrest")
+    nginx = ("https", connections, "nginx")
+    if ours in figures and nginx in figures:
+        check(f"https c={connections}: CPU µs/req <= nginx's", median(ours, "cpu_us_per_request"),
+              median(nginx, "cpu_us_per_request"), True)
+
+# Bodies: the file against nginx's static file (reported, not a target), the stream per piece.
+lines = []
+for connections in connection_counts:
+    ours = ("file", connections, "asyncrest")
+    nginx = ("file", connections, "nginx")
+    if ours in figures:
+        line = (f"  - file c={connections}: asyncrest {median(ours, 'rps'):,.0f} requests/s "
+                f"({median(ours, 'rps') / 1024:,.2f} GiB/s of body), {median(ours, 'cpu_us_per_request'):,.1f} µs CPU per request")
+        if nginx in figures:
+            line += (f"; nginx {median(nginx, 'rps'):,.0f} requests/s, {median(nginx, 'cpu_us_per_request'):,.1f} µs; "
+                     f"asyncrest/nginx: requests/s {median(ours, 'rps') / median(nginx, 'rps'):.2f}x, "
+                     f"CPU per request {median(ours, 'cpu_us_per_request') / median(nginx, 'cpu_us_per_request'):.2f}x")
+        lines.append(line)
+    ours = ("stream", connections, "asyncrest")
+    if ours in figures:
+        cpu = median(ours, "cpu_us_per_request")
+        nanoseconds_per_piece = cpu * 1000 / STREAM_PIECES
+        lines.append(f"  - stream c={connections}: asyncrest {median(ours, 'rps'):,.0f} requests/s, {cpu:,.1f} µs CPU per "
+                     f"request, {nanoseconds_per_piece:,.0f} ns per piece ({STREAM_PIECES:,} pieces of 64 bytes)")
+if lines:
+    print()
+    print("Bodies (medians, same run):")
+    print("\n".join(lines))

@@ -8,11 +8,12 @@
 #   bash benchmarks/run.sh --quick     2 rounds of 2 s, for a first look
 #
 # Options: --rounds N, --duration SECONDS, --connections "64 1024", --peers "asyncrest floor ...",
+# --scenarios "plaintext json pipelined param echo file stream https" (default: all),
 # --build-dir DIR (default: build-benchmarks in the tree), --no-extras (no memory/compile figures),
 # --results FILE (raw measurements, tab-separated; default: in the build directory).
-# Needs: cmake, g++, wrk, taskset, python3; peers need libboost-dev, libcpp-httplib-dev,
-# librestinio-dev, nginx and python3-aiohttp (`bash cmake/install-dependencies.sh --benchmarks`).
-# A peer that is missing is skipped with a note.
+# Needs: cmake, g++, wrk, taskset, python3 (and openssl for https); peers need libboost-dev,
+# libcpp-httplib-dev, librestinio-dev, nginx and python3-aiohttp
+# (`bash cmake/install-dependencies.sh --benchmarks`). A peer that is missing is skipped with a note.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -25,6 +26,7 @@ peers="asyncrest floor beast httplib restinio aiohttp nginx"
 build_dir="$root/build-benchmarks"
 extras=1
 results=""
+selected="${all_scenarios[*]}"
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) rounds=2; duration=2 ;;
@@ -32,15 +34,21 @@ while [ $# -gt 0 ]; do
     --duration) duration="$2"; shift ;;
     --connections) connections="$2"; shift ;;
     --peers) peers="$2"; shift ;;
+    --scenarios) selected="$2"; shift ;;
     --build-dir) build_dir="$2"; shift ;;
     --no-extras) extras=0 ;;
     --results) results="$2"; shift ;;
-    -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
 results="${results:-$build_dir/benchmark-results.tsv}"
+for scenario in $selected; do
+  [[ " ${all_scenarios[*]} " == *" $scenario "* ]] ||
+    { echo "run.sh: unknown scenario $scenario (known: ${all_scenarios[*]})" >&2; exit 2; }
+done
+selects() { [[ " $selected " == *" $1 "* ]]; }
 python=/usr/bin/python3
 [ -x "$python" ] || python="$(command -v python3)"
 
@@ -65,6 +73,14 @@ for optional in peer_beast peer_httplib peer_restinio; do
     targets+=("$optional")
 done
 cmake --build "$build_dir" --target "${targets[@]}" -j2 >/dev/null
+
+# The same 1 MiB file for every server (file) and a self-signed certificate (https).
+data="$build_dir/benchmark-data"
+make_benchmark_data "$data"
+if selects https && [ ! -s "$data/certificate.pem" ]; then
+  echo "run.sh: openssl is missing: no certificate, https skipped" >&2
+  selected="$(sed 's/\bhttps\b//' <<<"$selected")"
+fi
 
 # The command that starts each peer; it takes the port first and prints "listening on port N".
 bin="$build_dir/benchmarks"
@@ -99,12 +115,13 @@ stop_server() {
 }
 trap 'stop_server; rm -f "$server_log"' EXIT
 
-# Starts a peer pinned to core 0 and waits until it accepts connections.
+# Starts a peer pinned to core 0 (the arguments after its name are the server's, after the port)
+# and waits until it accepts connections.
 start_server() {
   local command
   command="$(peer_command "$1")"
   : >"$server_log"
-  taskset -c 0 "$command" 0 >"$server_log" 2>&1 &
+  taskset -c 0 "$command" 0 "${@:2}" >"$server_log" 2>&1 &
   launcher_pid=$!
   server_port=""
   for _ in $(seq 1 100); do
@@ -129,15 +146,16 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$server_pid/stat"; }
 
 # Runs wrk pinned to core 1; prints "requests rps p50_ms p99_ms errors cpu_us_per_request".
 measure() {
-  local scenario="$1" connection_count="$2" seconds="$3" path script_arguments=() before after output
+  local scenario="$1" connection_count="$2" seconds="$3" path script_arguments=() before after output scheme=http
   path="$(scenario_path "$scenario")"
+  is_tls_scenario "$scenario" && scheme=https
   case "$scenario" in
     pipelined) script_arguments=(-s "$here/lua/pipelined.lua") ;;
     echo) script_arguments=(-s "$here/lua/echo.lua") ;;
   esac
   before="$(cpu_ticks)"
   output="$(taskset -c 1 wrk -t1 -c"$connection_count" -d"${seconds}s" --latency --timeout 5s "${script_arguments[@]}" \
-    "http://127.0.0.1:$server_port$path" -- "$here/echo_body.json" 2>&1)" || true
+    "$scheme://127.0.0.1:$server_port$path" -- "$here/echo_body.json" 2>&1)" || true
   after="$(cpu_ticks)"
   WRK_OUTPUT="$output" "$python" - "$before" "$after" "$(getconf CLK_TCK)" <<'PYTHON'
 import os, re, sys
@@ -164,18 +182,38 @@ for round in $(seq 1 "$rounds"); do
   # Rotating the order each round keeps any drift of the machine from favouring one peer.
   order=("${available[@]:$(((round - 1) % ${#available[@]}))}" "${available[@]:0:$(((round - 1) % ${#available[@]}))}")
   for peer in "${order[@]}"; do
-    start_server "$peer"
-    taskset -c 1 wrk -t1 -c64 -d1s "http://127.0.0.1:$server_port/plaintext" >/dev/null 2>&1 || true  # warm-up
+    # The scenarios over plain TCP with one start of the server, then those over TLS with another.
+    plain=()
+    secure=()
     for scenario in $(scenarios_of "$peer"); do
-      for connection_count in $connections; do
-        read -r requests rps p50 p99 errors cpu <<<"$(measure "$scenario" "$connection_count" "$duration")"
-        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$peer" "$scenario" "$connection_count" \
-          "$requests" "$rps" "$p50" "$p99" "$errors" "$cpu" >>"$results"
-        printf '  round %s  %-9s %-9s c=%-5s %10s req/s  p50 %7s ms  p99 %7s ms  cpu %6s us/req  errors %s\n' \
-          "$round" "$peer" "$scenario" "$connection_count" "$rps" "$p50" "$p99" "$cpu" "$errors"
-      done
+      selects "$scenario" || continue
+      if is_tls_scenario "$scenario"; then secure+=("$scenario"); else plain+=("$scenario"); fi
     done
-    stop_server
+    for mode in plain secure; do
+      if [ "$mode" = plain ]; then
+        scenarios=("${plain[@]}")
+        scheme=http
+        arguments=()
+        [[ " ${plain[*]} " == *" file "* ]] && arguments=(--file "$data/file-1MiB.bin")
+      else
+        scenarios=("${secure[@]}")
+        scheme=https
+        arguments=(--tls "$data/certificate.pem" "$data/key.pem")
+      fi
+      [ "${#scenarios[@]}" -gt 0 ] || continue
+      start_server "$peer" "${arguments[@]}"
+      taskset -c 1 wrk -t1 -c64 -d1s "$scheme://127.0.0.1:$server_port/plaintext" >/dev/null 2>&1 || true  # warm-up
+      for scenario in "${scenarios[@]}"; do
+        for connection_count in $(scenario_connections "$scenario" "$connections"); do
+          read -r requests rps p50 p99 errors cpu <<<"$(measure "$scenario" "$connection_count" "$duration")"
+          printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$peer" "$scenario" "$connection_count" \
+            "$requests" "$rps" "$p50" "$p99" "$errors" "$cpu" >>"$results"
+          printf '  round %s  %-9s %-9s c=%-5s %10s req/s  p50 %7s ms  p99 %7s ms  cpu %6s us/req  errors %s\n' \
+            "$round" "$peer" "$scenario" "$connection_count" "$rps" "$p50" "$p99" "$cpu" "$errors"
+        done
+      done
+      stop_server
+    done
   done
 done
 
@@ -211,4 +249,4 @@ server_object="$(find "$build_dir/benchmarks" -name 'server.cpp.o' | head -1)"
 start=$(date +%s.%N)
 cmake --build "$build_dir" --target benchmark_server -j1 >/dev/null
 end=$(date +%s.%N)
-printf '  benchmark_server (203 routes): compile and link %.1f s\n' "$("$python" -c "print($end - $start)")"
+printf '  benchmark_server (205 routes): compile and link %.1f s\n' "$("$python" -c "print($end - $start)")"

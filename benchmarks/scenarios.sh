@@ -1,25 +1,65 @@
 # Sourced by run.sh and smoke.sh: the scenarios, and which of them each server serves.
 
 # Every scenario, in the order of the table.
-all_scenarios=(plaintext json pipelined param echo)
+all_scenarios=(plaintext json pipelined param echo file stream https)
 
-# The request path of each scenario (pipelined sends 16 plaintext requests per write).
+# The request path of each scenario (pipelined sends 16 plaintext requests per write; https is
+# plaintext over TLS).
 scenario_path() {
   case "$1" in
-    plaintext | pipelined) echo /plaintext ;;
+    plaintext | pipelined | https) echo /plaintext ;;
     json) echo /json ;;
     param) echo /repos/asyncrest/asyncrest/issues/42 ;;
     echo) echo /echo ;;
+    file) echo /file ;;
+    stream) echo /stream ;;
   esac
+}
+
+# The scenarios served by a server started with --tls; the others, by the same server without it.
+is_tls_scenario() { [ "$1" = https ]; }
+
+# The file scenario sends 1 MiB per response: at 1,024 connections that is a gigabyte in flight
+# and wrk's reading, not the server, would be measured, so it runs only at the connection counts
+# of 64 and fewer (the smallest one given when none is).
+scenario_connections() {
+  local scenario="$1" counts="$2" count kept=""
+  if [ "$scenario" != file ]; then
+    echo "$counts"
+    return
+  fi
+  for count in $counts; do [ "$count" -le 64 ] && kept+="$count "; done
+  [ -n "$kept" ] || kept="$(tr ' ' '\n' <<<"$counts" | grep . | sort -n | head -1)"
+  echo "$kept"
 }
 
 # The scenarios a server serves, from its name (an executable's or a script's base name).
 scenarios_of() {
   case "$(basename "$1")" in
-    benchmark_server | asyncrest | aiohttp_server.py | aiohttp) echo plaintext json pipelined param echo ;;
-    nginx.sh | nginx) echo plaintext json pipelined param ;;
+    benchmark_server | asyncrest) echo plaintext json pipelined param echo file stream https ;;
+    aiohttp_server.py | aiohttp) echo plaintext json pipelined param echo ;;
+    # Static file with sendfile, and `listen ssl`; no equivalent of a body written piece by piece.
+    nginx.sh | nginx) echo plaintext json pipelined param file https ;;
     peer_httplib | httplib) echo plaintext json param ;;  # of 16 pipelined requests, only the first few are answered
     peer_restinio | restinio) echo plaintext json pipelined param ;;  # no JSON library: no echo
     *) echo plaintext json pipelined ;;  # the floor and Beast: fixed answers, no router, no JSON parser
   esac
+}
+
+# The 1 MiB file of the file scenario and the self-signed certificate of the https scenario, made
+# in directory $1 when missing: random bytes, and an EC P-256 key (cheap handshakes, so that the
+# connections' handshakes weigh little in a run) with a certificate for 127.0.0.1.
+make_benchmark_data() {
+  local directory="$1"
+  mkdir -p "$directory"
+  if [ ! -s "$directory/file-1MiB.bin" ]; then
+    head -c 1048576 /dev/urandom >"$directory/file-1MiB.bin.tmp"
+    mv "$directory/file-1MiB.bin.tmp" "$directory/file-1MiB.bin"
+  fi
+  if [ ! -s "$directory/certificate.pem" ] || [ ! -s "$directory/key.pem" ]; then
+    command -v openssl >/dev/null || return 0
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
+      -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+      -keyout "$directory/key.pem" -out "$directory/certificate.pem" >/dev/null 2>&1
+  fi
 }

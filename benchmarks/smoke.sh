@@ -3,25 +3,51 @@
 # and stops it. A smoke test, not a measurement.
 #   smoke.sh <server> [arguments...]     the server takes the port first and prints
 #                                        "listening on port N" when it accepts connections
+# A server that serves file is started with --file (a 1 MiB file made here); https starts it a
+# second time with --tls and a self-signed certificate made here. file, stream and https are
+# checked with curl, and skipped with a note where curl (or, for https, openssl) is missing or
+# the server was built without TLS.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/scenarios.sh"
 
 server="$1"
 shift
-output="$(mktemp)"
-trap 'kill -TERM "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; rm -f "$output"' EXIT
-"$server" 0 "$@" >"$output" 2>&1 &
-server_pid=$!
+work="$(mktemp -d)"
+server_pid=""
+stop() {
+  if [ -n "$server_pid" ]; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  server_pid=""
+}
+trap 'stop; rm -rf "$work"' EXIT
 
-port=""
-for _ in $(seq 1 100); do
-  port="$(sed -n 's/^listening on port \([0-9]*\).*/\1/p' "$output")"
-  [ -n "$port" ] && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$output" >&2; echo "smoke: the server exited" >&2; exit 1; }
-  sleep 0.1
-done
-[ -n "$port" ] || { echo "smoke: the server printed no port" >&2; exit 1; }
+scenarios="$(scenarios_of "$server")"
+serves() { [[ " $scenarios " == *" $1 "* ]]; }
+have_curl=0
+command -v curl >/dev/null && have_curl=1
+
+# Starts the server with the given extra arguments and sets $port; returns 1 (with the server's
+# output in $work/output) when it exits before listening.
+start() {
+  "$server" 0 "$@" >"$work/output" 2>&1 &
+  server_pid=$!
+  port=""
+  for _ in $(seq 1 100); do
+    port="$(sed -n 's/^listening on port \([0-9]*\).*/\1/p' "$work/output")"
+    [ -n "$port" ] && return 0
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+      wait "$server_pid" 2>/dev/null || true
+      server_pid=""
+      return 1
+    fi
+    sleep 0.1
+  done
+  echo "smoke: the server printed no port" >&2
+  exit 1
+}
 
 # Sends $1 (whole requests) on one connection and prints everything the server answers.
 exchange() {
@@ -55,8 +81,36 @@ check() {
   echo "smoke: $name ok"
 }
 
+# Fetches $2 twice with curl (extra curl arguments after $3), on one keep-alive connection, and
+# compares the second body with the file $3.
+check_with_curl() {
+  local name="$1" url="$2" expected="$3"
+  shift 3
+  local statuses
+  statuses="$(curl -sS --max-time 10 -w '%{http_code} ' "$@" -o "$work/first" "$url" -o "$work/body" "$url")" || {
+    echo "smoke: $name: curl failed" >&2
+    exit 1
+  }
+  if [ "$statuses" != "200 200 " ]; then
+    echo "smoke: $name: expected two responses of 200, got $statuses" >&2
+    exit 1
+  fi
+  if ! cmp -s "$work/body" "$expected"; then
+    echo "smoke: $name: the body ($(stat -c %s "$work/body") bytes) differs from the expected one ($(stat -c %s "$expected") bytes)" >&2
+    exit 1
+  fi
+  echo "smoke: $name ok"
+}
+
+arguments=("$@")
+if serves file; then
+  head -c 1048576 /dev/urandom >"$work/file.bin"
+  arguments+=(--file "$work/file.bin")
+fi
+start "${arguments[@]}" || { cat "$work/output" >&2; echo "smoke: the server exited" >&2; exit 1; }
+
 close="Host: 127.0.0.1\r\nConnection: close\r\n\r\n"
-for scenario in $(scenarios_of "$server"); do
+for scenario in $scenarios; do
   path="$(scenario_path "$scenario")"
   case "$scenario" in
     plaintext) check plaintext "$(exchange "GET $path HTTP/1.1\r\n$close")" "Hello, World!" ;;
@@ -69,5 +123,35 @@ for scenario in $(scenarios_of "$server"); do
     echo)
       body="$(cat "$here/echo_body.json")"
       check echo "$(exchange "POST $path HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: ${#body}\r\n$close$body")" "$body" ;;
+    file | stream)
+      if [ "$have_curl" = 0 ]; then echo "smoke: $scenario skipped: no curl"; continue; fi
+      expected="$work/file.bin"
+      if [ "$scenario" = stream ]; then
+        # 1,000 pieces of 64 bytes, chunked: curl decodes the chunks.
+        for _ in $(seq 1 1000); do echo "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_"; done >"$work/stream.txt"
+        expected="$work/stream.txt"
+      fi
+      check_with_curl "$scenario" "http://127.0.0.1:$port$path" "$expected" ;;
   esac
 done
+stop
+
+if serves https; then
+  if [ "$have_curl" = 0 ] || ! command -v openssl >/dev/null; then
+    echo "smoke: https skipped: no curl or no openssl"
+  else
+    make_benchmark_data "$work/data"
+    printf 'Hello, World!' >"$work/hello.txt"
+    if start "${arguments[@]}" --tls "$work/data/certificate.pem" "$work/data/key.pem"; then
+      check_with_curl https "https://127.0.0.1:$port$(scenario_path https)" "$work/hello.txt" \
+        --cacert "$work/data/certificate.pem"
+      stop
+    elif grep -q "built without TLS" "$work/output"; then
+      echo "smoke: https skipped: the server was built without TLS"
+    else
+      cat "$work/output" >&2
+      echo "smoke: the server did not start with --tls" >&2
+      exit 1
+    fi
+  fi
+fi

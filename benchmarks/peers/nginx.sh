@@ -3,10 +3,26 @@
 # One process (no master, one worker), no access log, configuration in a temporary directory
 # removed on exit. The 200-route table becomes regular-expression locations, tried in order, whose
 # answer is the captured parameters joined by '/'. POST /echo is not served (nginx parses no JSON).
-#   nginx.sh [port]     port 0: a free port is chosen; the port is printed
+# With --file, GET /file is that file, served statically (sendfile on); with --tls, the port speaks
+# HTTPS only, with that PEM certificate chain and key: TLS 1.2 and 1.3, as asyncrest (nginx's
+# default ciphers).
+#   nginx.sh [port] [--file PATH] [--tls CERTIFICATE KEY]
+#     port 0: a free port is chosen; the port is printed
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-port="${1:-8080}"
+port=8080
+file=""
+certificate=""
+key=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --file) file="$(realpath "$2")"; shift ;;
+    --tls) certificate="$(realpath "$2")"; key="$(realpath "$3")"; shift 2 ;;
+    -*) echo "nginx.sh: unknown option $1" >&2; exit 2 ;;
+    *) port="$1" ;;
+  esac
+  shift
+done
 if [ "$port" = 0 ]; then
   port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 fi
@@ -30,11 +46,21 @@ http {
   uwsgi_temp_path $directory;
   scgi_temp_path $directory;
   keepalive_requests 1000000;
+  sendfile on;
   server {
-    listen 127.0.0.1:$port;
+    listen 127.0.0.1:$port${certificate:+ ssl};
     location = /plaintext { default_type text/plain; return 200 "Hello, World!"; }
     location = /json { default_type application/json; return 200 '{"message":"Hello, World!"}'; }
 CONFIG
+  if [ -n "$certificate" ]; then
+    echo "    ssl_certificate $certificate;"
+    echo "    ssl_certificate_key $key;"
+    # nginx 1.22's default is TLS 1 to 1.2; asyncrest offers 1.2 and 1.3, and clients pick 1.3.
+    echo "    ssl_protocols TLSv1.2 TLSv1.3;"
+  fi
+  if [ -n "$file" ]; then
+    echo "    location = /file { default_type application/octet-stream; alias $file; }"
+  fi
   python3 - "$here/../github_routes.txt" <<'PYTHON'
 import re, sys
 seen = set()
