@@ -567,3 +567,18 @@ TEST_CASE("route_tree: sixteen parameters, and a catch-all after them") {
   CHECK(routes.find("/1/2").found() == false);
   CHECK(routes.find("/1/2").parameter_count == 0);
 }
+
+TEST_CASE("route_tree: routes add()ed are matched once prepared") {
+  fixture routes;
+  routes.add("/a", method::get, 0);
+  routes.tree.add(parse_path_pattern("/b/{x}"), method::get, 1);
+  routes.tree.add(parse_path_pattern("/c"), method::post, 2);
+  CHECK(routes.find("/a").route == 0);
+  CHECK_FALSE(routes.find("/b/1").found());
+  CHECK(routes.tree.all_methods() == static_cast<method_mask>(mask_of(method::get) | mask_of(method::post)));
+
+  routes.tree.prepare();
+  CHECK(routes.find("/a").route == 0);
+  CHECK(routes.find("/b/1").route == 1);
+  CHECK(routes.find("/c", method::post).route == 2);
+}

@@ -86,12 +86,19 @@ class route_tree {
  public:
   route_tree() {
     building_.emplace_back();
-    compile();
+    lay_out();
   }
 
-  /// Adds a route; a second route with the same method and shape is a programming error that
-  /// `routes(...)` already rejects at compile time.
+  /// Adds a route, ready for match(); a second route with the same method and shape is a
+  /// programming error that `routes(...)` already rejects at compile time.
   void insert(const path_pattern& pattern, method verb, std::uint16_t route_index) {
+    add(pattern, verb, route_index);
+    lay_out();
+  }
+
+  /// Adds a route, not yet seen by match(): for many routes, add() each, then prepare() once
+  /// (insert() lays the whole tree out each time).
+  void add(const path_pattern& pattern, method verb, std::uint16_t route_index) {
     std::uint32_t current = 0;
     for (std::size_t position = 0; position < pattern.segment_count; ++position) {
       const pattern_segment& segment = pattern.segments[position];
@@ -104,8 +111,10 @@ class route_tree {
     target.methods |= mask_of(verb);
     all_methods_ |= mask_of(verb);
     remember_if_literal(pattern, current);
-    compile();
   }
+
+  /// Makes the routes add()ed so far seen by match().
+  void prepare() { lay_out(); }
 
   /// Finds the route for `verb` and `raw_path` (percent-encoded, already checked to decode).
   /// HEAD falls back to GET. Decoded segments are kept in `space`.
@@ -250,7 +259,7 @@ class route_tree {
   }
 
   // Lays the tree out again in the flat arrays match() reads, breadth first.
-  void compile() {
+  void lay_out() {
     nodes_.assign(building_.size(), node{});
     edges_.clear();
     length_starts_.clear();
