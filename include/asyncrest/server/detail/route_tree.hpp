@@ -141,8 +141,7 @@ class route_tree {
   static constexpr std::uint32_t none = 0xFFFFFFFF;
   static constexpr bool little_endian = std::endian::native == std::endian::little;
 
-  // The tree as routes are added: easy to grow, and compiled into the flat form below after
-  // every insertion.
+  // The tree as routes are added: easy to grow, and laid out in the flat form below by lay_out().
   struct building_node {
     std::vector<std::pair<std::string, std::uint32_t>> literals;       // by length, then bytes
     std::vector<std::pair<parameter_type, std::uint32_t>> parameters;  // most specific first
