@@ -34,9 +34,10 @@ class router {
  public:
   explicit router(Routes... routes) : routes_(std::move(routes)...) {
     [this]<std::size_t... Index>(std::index_sequence<Index...>) {
-      (tree_.insert(Routes::pattern, Routes::route_method, static_cast<std::uint16_t>(Index)), ...);
+      (tree_.add(Routes::pattern, Routes::route_method, static_cast<std::uint16_t>(Index)), ...);
     }
     (std::index_sequence_for<Routes...>{});
+    tree_.prepare();
     routes_with_body_settings_ = std::apply(
         [](const Routes&... each) { return (std::size_t{0} + ... + (each.body_settings() ? 1 : 0)); }, routes_);
   }

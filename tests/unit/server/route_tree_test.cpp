@@ -7,7 +7,9 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <deque>
 #include <stdexcept>
+#include <string>
 #include <string_view>
 
 namespace {
@@ -19,7 +21,6 @@ using asyncrest::detail::parse_path_pattern;
 using asyncrest::detail::route_match;
 using asyncrest::detail::route_tree;
 
-// Paths are string literals: the tree keeps views of the patterns' literal segments.
 struct fixture {
   route_tree tree;
   asyncrest::detail::workspace space;
@@ -445,4 +446,139 @@ TEST_CASE("route_tree: paths without parameters are found whole, and fall back t
   const route_match decoded = routes.find("/%61b");
   REQUIRE(decoded.found());
   CHECK(decoded.route == 0);
+}
+
+TEST_CASE("route_tree: literal children of the same length told apart by any byte") {
+  // Literals are compared by length, then their first eight bytes, then the rest: these share
+  // lengths, first bytes and first eight bytes, and differ in the last byte of a word or past it.
+  fixture routes;
+  std::deque<std::string> kept;  // the patterns view these while they are inserted
+  const std::string_view names[] = {"a",
+                                    "b",
+                                    "ab",
+                                    "ba",
+                                    "abcdefg",
+                                    "abcdefh",
+                                    "abcdefgh",
+                                    "abcdefgi",
+                                    "bbcdefgh",
+                                    "abcdefghi",
+                                    "abcdefghj",
+                                    "abcdefghijklmnop",
+                                    "abcdefghijklmnoq",
+                                    "xbcdefghijklmnop",
+                                    "abcdefghijklmnopq",
+                                    "abcdefghijklmnopr",
+                                    "abcdefghXjklmnopq",
+                                    ""};
+  std::uint16_t index = 0;
+  for (const std::string_view name : names) {
+    routes.add(kept.emplace_back("/x/" + std::string(name) + "/y"), method::get, index);
+    routes.add(kept.emplace_back("/" + std::string(name)), method::get, static_cast<std::uint16_t>(100 + index));
+    ++index;
+  }
+  index = 0;
+  for (const std::string_view name : names) {
+    CAPTURE(name);
+    const std::string nested = "/x/" + std::string(name) + "/y";
+    CHECK(routes.find(nested).route == index);
+    const std::string alone = "/" + std::string(name);
+    CHECK(routes.find(alone).route == 100 + index);
+    ++index;
+  }
+  for (const std::string_view missing : {"c", "abcdef", "abcdefgj", "abcdefghk", "abcdefghijklmnoz",
+                                         "abcdefghijklmnopqr", "Abcdefghijklmnop", "abcdefghijklmno"}) {
+    CAPTURE(missing);
+    CHECK_FALSE(routes.find("/x/" + std::string(missing) + "/y").found());
+    CHECK_FALSE(routes.find("/" + std::string(missing)).found());
+  }
+}
+
+TEST_CASE("route_tree: long literal segments and paths") {
+  fixture routes;
+  const std::string long_segment(300, 'a');
+  std::string other_segment = long_segment;
+  other_segment[150] = 'b';
+  const std::string first = "/" + long_segment + "/{id}";
+  const std::string second = "/" + other_segment + "/{id}";
+  const std::string whole = "/" + long_segment;
+  routes.add(first, method::get, 0);
+  routes.add(second, method::get, 1);
+  routes.add(whole, method::get, 2);
+
+  const std::string path = "/" + long_segment + "/7";  // the values view it
+  const route_match found = routes.find(path);
+  REQUIRE(found.found());
+  CHECK(found.route == 0);
+  CHECK(found.values[0] == "7");
+  CHECK(routes.find("/" + other_segment + "/7").route == 1);
+  CHECK(routes.find(whole).route == 2);
+
+  std::string near = whole;
+  near[1] = 'b';  // the last eight bytes alike: the whole path differs early on
+  CHECK_FALSE(routes.find(near).found());
+  CHECK_FALSE(routes.find("/" + long_segment.substr(1) + "b/7").found());
+}
+
+TEST_CASE("route_tree: separators found anywhere in a word") {
+  // The path is searched for '/' and '%' eight bytes at a time, and its last bytes within the
+  // word that ends it: put them at every offset.
+  fixture routes;
+  routes.add("/{a}/{b}", method::get, 0);
+  routes.add("/{a}", method::get, 1);
+  for (std::size_t first = 0; first < 20; ++first) {
+    for (std::size_t second = 0; second < 12; ++second) {
+      const std::string a(first, 'p');
+      const std::string b(second, 'q');
+      CAPTURE(first);
+      CAPTURE(second);
+      const std::string path = "/" + a + "/" + b;  // the values view it
+      const route_match two = routes.find(path);
+      REQUIRE(two.found());
+      CHECK(two.route == 0);
+      CHECK(two.values[0] == a);
+      CHECK(two.values[1] == b);
+
+      const route_match encoded = routes.find("/" + a + "%2F" + b);
+      REQUIRE(encoded.found());
+      CHECK(encoded.route == 1);
+      CHECK(encoded.values[0] == a + "/" + b);
+    }
+  }
+}
+
+TEST_CASE("route_tree: sixteen parameters, and a catch-all after them") {
+  fixture routes;
+  const std::string sixteen = "/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}/{i}/{j}/{k}/{l}/{m}/{n}/{o}/{p}";
+  routes.add(sixteen, method::get, 0);
+  routes.add("/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}/{i}/{j}/{k}/{l}/{m}/{n}/{o}/{rest:path}", method::get, 1);
+  const route_match all = routes.find("/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16");
+  REQUIRE(all.found());
+  CHECK(all.route == 0);
+  REQUIRE(all.parameter_count == 16);
+  CHECK(all.values[15] == "16");
+  const route_match rest = routes.find("/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16/17");
+  REQUIRE(rest.found());
+  CHECK(rest.route == 1);
+  REQUIRE(rest.parameter_count == 16);
+  CHECK(rest.values[15] == "16/17");
+  const route_match none = routes.find("/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16/17/18/19");
+  CHECK(none.found() == true);  // the catch-all takes any depth
+  CHECK(routes.find("/1/2").found() == false);
+  CHECK(routes.find("/1/2").parameter_count == 0);
+}
+
+TEST_CASE("route_tree: routes add()ed are matched once prepared") {
+  fixture routes;
+  routes.add("/a", method::get, 0);
+  routes.tree.add(parse_path_pattern("/b/{x}"), method::get, 1);
+  routes.tree.add(parse_path_pattern("/c"), method::post, 2);
+  CHECK(routes.find("/a").route == 0);
+  CHECK_FALSE(routes.find("/b/1").found());
+  CHECK(routes.tree.all_methods() == static_cast<method_mask>(mask_of(method::get) | mask_of(method::post)));
+
+  routes.tree.prepare();
+  CHECK(routes.find("/a").route == 0);
+  CHECK(routes.find("/b/1").route == 1);
+  CHECK(routes.find("/c", method::post).route == 2);
 }

@@ -2,6 +2,7 @@
 // walked once per request, literal children before typed parameters before catch-alls.
 #pragma once
 
+#include <asyncrest/core/detail/byte_words.hpp>
 #include <asyncrest/core/method.hpp>
 #include <asyncrest/core/url.hpp>
 #include <asyncrest/server/detail/path_pattern.hpp>
@@ -9,6 +10,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
@@ -82,17 +84,27 @@ struct route_match {
 
 class route_tree {
  public:
-  route_tree() { nodes_.emplace_back(); }
+  route_tree() {
+    building_.emplace_back();
+    lay_out();
+  }
 
-  /// Adds a route; a second route with the same method and shape is a programming error that
-  /// `routes(...)` already rejects at compile time.
+  /// Adds a route, ready for match(); a second route with the same method and shape is a
+  /// programming error that `routes(...)` already rejects at compile time.
   void insert(const path_pattern& pattern, method verb, std::uint16_t route_index) {
+    add(pattern, verb, route_index);
+    lay_out();
+  }
+
+  /// Adds a route, not yet seen by match(): for many routes, add() each, then prepare() once
+  /// (insert() lays the whole tree out each time).
+  void add(const path_pattern& pattern, method verb, std::uint16_t route_index) {
     std::uint32_t current = 0;
     for (std::size_t position = 0; position < pattern.segment_count; ++position) {
       const pattern_segment& segment = pattern.segments[position];
       current = child_for(current, segment);
     }
-    node& target = nodes_[current];
+    building_node& target = building_[current];
     std::uint16_t& slot = target.routes[static_cast<std::size_t>(verb)];
     if (slot != route_match::no_route) throw std::logic_error("asyncrest: two routes share a method and path");
     slot = route_index;
@@ -101,25 +113,24 @@ class route_tree {
     remember_if_literal(pattern, current);
   }
 
+  /// Makes the routes add()ed so far seen by match().
+  void prepare() { lay_out(); }
+
   /// Finds the route for `verb` and `raw_path` (percent-encoded, already checked to decode).
   /// HEAD falls back to GET. Decoded segments are kept in `space`.
   [[nodiscard]] route_match match(std::string_view raw_path, method verb, workspace& space) const {
     route_match result;
-    const bool encoded = raw_path.find('%') != std::string_view::npos;
     // A path that is all literal segments is looked up whole first; the walk, which would find
     // the same node, is still needed when that node lacks the method (a parameter route may take
-    // it) or the path is percent-encoded.
-    if (!encoded && raw_path.size() + 1 < length_starts_.size()) {
-      // Only the paths of the same length are searched; for most lengths there are none.
-      const auto first = literal_paths_.begin() + length_starts_[raw_path.size()];
-      const auto last = literal_paths_.begin() + length_starts_[raw_path.size() + 1];
-      const auto found = std::lower_bound(first, last, raw_path, literal_path_before);
-      if (found != last && found->first == raw_path && settle(nodes_[found->second], verb, result)) return result;
-      result = route_match{};
+    // it) or the path is percent-encoded (no literal path holds a '%', so it is never found here).
+    if (raw_path.size() + 1 < whole_starts_.size()) {
+      const std::uint32_t whole = find_whole(raw_path);
+      if (whole != none && settle(nodes_[whole], verb, result)) return result;
+      result.allowed = 0;
     }
-    std::string_view rest = raw_path.size() > 1 ? raw_path.substr(1) : std::string_view{};
-    const bool has_segment = raw_path.size() > 1;
-    match_from(0, rest, has_segment, encoded, verb, space, result);
+    const walk state{raw_path.data(), raw_path.data() + raw_path.size(), verb, space, result};
+    const char* const first = raw_path.size() > 1 ? raw_path.data() + 1 : nullptr;
+    if (!match_from(0, first, state)) result.parameter_count = 0;
     return result;
   }
 
@@ -128,9 +139,11 @@ class route_tree {
 
  private:
   static constexpr std::uint32_t none = 0xFFFFFFFF;
+  static constexpr bool little_endian = std::endian::native == std::endian::little;
 
-  struct node {
-    std::vector<std::pair<std::string_view, std::uint32_t>> literals;  // by length, then bytes
+  // The tree as routes are added: easy to grow, and laid out in the flat form below by lay_out().
+  struct building_node {
+    std::vector<std::pair<std::string, std::uint32_t>> literals;       // by length, then bytes
     std::vector<std::pair<parameter_type, std::uint32_t>> parameters;  // most specific first
     std::uint32_t catch_all = none;
     std::array<std::uint16_t, method_count> routes = filled_routes();
@@ -143,39 +156,82 @@ class route_tree {
     }
   };
 
+  // The tree a lookup walks: nodes, edges and texts each in one array, children of a node side
+  // by side, so that a lookup touches few cache lines and never follows a pointer.
+  struct node {
+    std::uint32_t by_length = 0;      // where this node's row begins in length_starts_
+    std::uint32_t literal_limit = 0;  // one more than the longest literal child's length; 0 if none
+    std::uint32_t parameters = 0;     // the first of parameter_count entries in parameters_
+    std::uint32_t catch_all = none;
+    std::uint32_t routes = none;  // the row of method_count route indexes in routes_, if any
+    std::uint8_t parameter_count = 0;
+    method_mask methods = 0;
+  };
+
+  // A literal child: its length is known from its place in the node's length row. `head` holds
+  // the first eight bytes (fewer, zero-filled, for a shorter literal), so most candidates are
+  // told apart by one comparison; the bytes past those are compared only for a longer one.
+  struct literal_edge {
+    std::uint64_t head = 0;
+    std::uint32_t child = 0;
+    std::uint32_t text = 0;  // where the whole literal is in text_
+  };
+
+  struct parameter_edge {
+    parameter_type type = parameter_type::deduced;
+    std::uint32_t child = 0;
+  };
+
+  // A path of a route without parameters; length known from its place, as for literal_edge.
+  struct whole_path {
+    std::uint64_t tail = 0;  // the last eight bytes (the whole path, zero-filled, if shorter)
+    std::uint32_t node = 0;
+    std::uint32_t text = 0;
+  };
+
+  // What stays the same during one lookup.
+  struct walk {
+    const char* begin;  // the raw path
+    const char* end;
+    method verb;
+    workspace& space;
+    route_match& result;
+  };
+
   std::uint32_t child_for(std::uint32_t parent, const pattern_segment& segment) {
     const auto fresh = [this] {
-      nodes_.emplace_back();
-      return static_cast<std::uint32_t>(nodes_.size() - 1);
+      building_.emplace_back();
+      return static_cast<std::uint32_t>(building_.size() - 1);
     };
     switch (segment.kind) {
       case segment_kind::literal: {
-        auto& literals = nodes_[parent].literals;
+        auto& literals = building_[parent].literals;
         auto found = std::lower_bound(literals.begin(), literals.end(), segment.text, literal_before);
         if (found != literals.end() && found->first == segment.text) return found->second;
         const std::size_t at = static_cast<std::size_t>(found - literals.begin());
         const std::uint32_t child = fresh();
-        auto& same_literals = nodes_[parent].literals;  // fresh() may have moved the nodes
-        same_literals.insert(same_literals.begin() + static_cast<std::ptrdiff_t>(at), {segment.text, child});
+        auto& same_literals = building_[parent].literals;  // fresh() may have moved the nodes
+        same_literals.insert(same_literals.begin() + static_cast<std::ptrdiff_t>(at),
+                             {std::string(segment.text), child});
         return child;
       }
       case segment_kind::parameter: {
-        for (const auto& [type, child] : nodes_[parent].parameters) {
+        for (const auto& [type, child] : building_[parent].parameters) {
           if (type == segment.type) return child;
         }
         const std::uint32_t child = fresh();
-        auto& parameters = nodes_[parent].parameters;
+        auto& parameters = building_[parent].parameters;
         parameters.emplace_back(segment.type, child);
         std::stable_sort(parameters.begin(), parameters.end(),
                          [](const auto& left, const auto& right) { return left.first < right.first; });
         return child;
       }
       case segment_kind::catch_all: {
-        if (nodes_[parent].catch_all == none) {
+        if (building_[parent].catch_all == none) {
           const std::uint32_t child = fresh();
-          nodes_[parent].catch_all = child;
+          building_[parent].catch_all = child;
         }
-        return nodes_[parent].catch_all;
+        return building_[parent].catch_all;
       }
     }
     return parent;
@@ -190,85 +246,274 @@ class route_tree {
       whole.append(pattern.segments[position].text);
     }
     if (whole.empty()) whole.push_back('/');  // the root
-    const auto at = std::lower_bound(literal_paths_.begin(), literal_paths_.end(), whole, literal_path_before);
+    const auto at = std::lower_bound(literal_paths_.begin(), literal_paths_.end(), whole, literal_before);
     if (at != literal_paths_.end() && at->first == whole) return;  // another method of the same path
     literal_paths_.insert(at, {std::move(whole), target});
-    // length_starts_[n] is the index of the first path of length n or more.
-    length_starts_.assign(literal_paths_.back().first.size() + 2, 0);
-    std::size_t index = 0;
-    for (std::size_t length = 0; length < length_starts_.size(); ++length) {
-      while (index < literal_paths_.size() && literal_paths_[index].first.size() < length) ++index;
-      length_starts_[length] = static_cast<std::uint32_t>(index);
-    }
   }
 
-  static bool literal_path_before(const std::pair<std::string, std::uint32_t>& entry, std::string_view text) noexcept {
-    return literal_before({entry.first, entry.second}, text);
-  }
-
-  // Literals are ordered by length first: most comparisons in a lookup are then settled by the
-  // lengths, without comparing bytes.
-  static bool literal_before(const std::pair<std::string_view, std::uint32_t>& entry, std::string_view text) noexcept {
+  // Literals are ordered by length first, as the compiled rows want them.
+  static bool literal_before(const std::pair<std::string, std::uint32_t>& entry, std::string_view text) noexcept {
     if (entry.first.size() != text.size()) return entry.first.size() < text.size();
     return !text.empty() && std::memcmp(entry.first.data(), text.data(), text.size()) < 0;
   }
 
-  static std::string_view decoded(std::string_view raw, bool encoded, workspace& space) {
-    if (!encoded || raw.find('%') == std::string_view::npos) return raw;
+  // Lays the tree out again in the flat arrays match() reads, breadth first.
+  void lay_out() {
+    nodes_.assign(building_.size(), node{});
+    edges_.clear();
+    length_starts_.clear();
+    parameters_.clear();
+    routes_.clear();
+    text_.clear();
+    std::vector<std::uint32_t> order{0};
+    std::vector<std::uint32_t> place(building_.size(), none);
+    place[0] = 0;
+    const auto visit = [&](std::uint32_t child) {
+      place[child] = static_cast<std::uint32_t>(order.size());
+      order.push_back(child);
+    };
+    for (std::size_t next = 0; next < order.size(); ++next) {
+      const building_node& from = building_[order[next]];
+      for (const auto& literal : from.literals) visit(literal.second);
+      for (const auto& parameter : from.parameters) visit(parameter.second);
+      if (from.catch_all != none) visit(from.catch_all);
+    }
+    for (std::size_t index = 0; index < order.size(); ++index) {
+      const building_node& from = building_[order[index]];
+      node& to = nodes_[index];
+      to.methods = from.methods;
+      if (from.methods != 0) {
+        to.routes = static_cast<std::uint32_t>(routes_.size());
+        routes_.insert(routes_.end(), from.routes.begin(), from.routes.end());
+      }
+      if (!from.literals.empty()) {
+        const std::size_t longest = from.literals.back().first.size();
+        to.literal_limit = static_cast<std::uint32_t>(longest + 1);
+        to.by_length = static_cast<std::uint32_t>(length_starts_.size());
+        // length_starts_[by_length + n] is the first edge of a literal of length n or more.
+        std::size_t literal = 0;
+        for (std::size_t length = 0; length <= longest + 1; ++length) {
+          while (literal < from.literals.size() && from.literals[literal].first.size() < length) ++literal;
+          length_starts_.push_back(static_cast<std::uint32_t>(edges_.size() + literal));
+        }
+        for (const auto& [text, child] : from.literals) {
+          edges_.push_back({head_of(text), place[child], static_cast<std::uint32_t>(text_.size())});
+          text_.append(text);
+        }
+      }
+      to.parameters = static_cast<std::uint32_t>(parameters_.size());
+      to.parameter_count = static_cast<std::uint8_t>(from.parameters.size());
+      for (const auto& [type, child] : from.parameters) parameters_.push_back({type, place[child]});
+      if (from.catch_all != none) to.catch_all = place[from.catch_all];
+    }
+    whole_paths_.clear();
+    whole_starts_.clear();
+    if (literal_paths_.empty()) return;
+    // whole_starts_[n] is the index of the first path of length n or more.
+    whole_starts_.assign(literal_paths_.back().first.size() + 2, 0);
+    std::size_t path = 0;
+    for (std::size_t length = 0; length < whole_starts_.size(); ++length) {
+      while (path < literal_paths_.size() && literal_paths_[path].first.size() < length) ++path;
+      whole_starts_[length] = static_cast<std::uint32_t>(path);
+    }
+    for (const auto& [text, target] : literal_paths_) {
+      whole_paths_.push_back({tail_of(text), place[target], static_cast<std::uint32_t>(text_.size())});
+      text_.append(text);
+    }
+  }
+
+  // The first eight bytes of `text`, zero-filled: what literal_edge::head holds.
+  static std::uint64_t head_of(std::string_view text) noexcept {
+    if (text.size() >= 8) return load_word(text.data());
+    return short_word(text.data(), text.size());
+  }
+
+  // The last eight bytes of `text`, zero-filled: what whole_path::tail holds.
+  static std::uint64_t tail_of(std::string_view text) noexcept {
+    if (text.size() >= 8) return load_word(text.data() + text.size() - 8);
+    return short_word(text.data(), text.size());
+  }
+
+  // Fewer than eight bytes as the low bytes of a word, as a little-endian load would place them.
+  static std::uint64_t short_word(const char* at, std::size_t size) noexcept {
+    std::uint64_t word = 0;
+    for (std::size_t index = 0; index < size; ++index) {
+      word |= static_cast<std::uint64_t>(static_cast<unsigned char>(at[index])) << (8 * index);
+    }
+    return word;
+  }
+
+  // head_of(segment), reading whole words where [lowest, highest) allows it.
+  static std::uint64_t segment_head(const char* at, std::size_t size, const char* lowest,
+                                    const char* highest) noexcept {
+    if (size >= 8) return load_word(at);
+    if (size == 0) return 0;
+    if constexpr (little_endian) {
+      const std::uint64_t mask = (std::uint64_t{1} << (8 * size)) - 1;
+      if (highest - at >= 8) return load_word(at) & mask;
+      if (highest - lowest >= 8) return (load_word(highest - 8) >> (8 * (at - (highest - 8)))) & mask;
+    }
+    return short_word(at, size);
+  }
+
+  // Whether the `size` bytes at `left` and `right` are the same, given that the first eight are.
+  static bool same_after_head(const char* left, const char* right, std::size_t size) noexcept {
+    std::size_t index = 8;
+    for (; index + 8 <= size; index += 8) {
+      if (load_word(left + index) != load_word(right + index)) return false;
+    }
+    // The remaining bytes, read as the word that ends them (overlapping ones already compared).
+    return index == size || load_word(left + size - 8) == load_word(right + size - 8);
+  }
+
+  // The bytes of `word` that are '/' or '%' flagged: a borrow flags bytes only above a true one,
+  // so the lowest flag is exact.
+  static constexpr std::uint64_t separators(std::uint64_t word) noexcept {
+    return bytes_equal(word, '/') | bytes_equal(word, '%');
+  }
+
+  // The first '/' or '%' from `at` on, or `end`; eight bytes at a time.
+  static const char* find_separator(const char* at, const char* begin, const char* end) noexcept {
+    if constexpr (little_endian) {
+      for (; end - at >= 8; at += 8) {
+        const std::uint64_t found = separators(load_word(at));
+        if (found != 0) return at + std::countr_zero(found) / 8;
+      }
+      if (at == end) return end;
+      if (end - begin >= 8) {
+        // The last bytes, as part of the word that ends the path; earlier bytes shifted out.
+        const std::uint64_t found = separators(load_word(end - 8) >> (8 * (at - (end - 8))));
+        const std::size_t ahead = found == 0 ? 8 : static_cast<std::size_t>(std::countr_zero(found) / 8);
+        return ahead < static_cast<std::size_t>(end - at) ? at + ahead : end;
+      }
+    }
+    while (at != end && *at != '/' && *at != '%') ++at;
+    return at;
+  }
+
+  std::uint32_t find_whole(std::string_view path) const noexcept {
+    const whole_path* candidate = whole_paths_.data() + whole_starts_[path.size()];
+    const whole_path* const last = whole_paths_.data() + whole_starts_[path.size() + 1];
+    if (candidate == last) return none;
+    const std::uint64_t tail =
+        path.size() >= 8 ? load_word(path.data() + path.size() - 8) : short_word(path.data(), path.size());
+    for (; candidate != last; ++candidate) {
+      if (candidate->tail == tail &&
+          (path.size() <= 8 || std::memcmp(text_.data() + candidate->text, path.data(), path.size() - 8) == 0)) {
+        return candidate->node;
+      }
+    }
+    return none;
+  }
+
+  // The literal child of `current` named `segment`, or none.
+  std::uint32_t find_literal(const node& current, std::string_view segment, const char* lowest,
+                             const char* highest) const noexcept {
+    if (segment.size() >= current.literal_limit) return none;
+    const std::uint32_t* const row = length_starts_.data() + current.by_length + segment.size();
+    const literal_edge* edge = edges_.data() + row[0];
+    const literal_edge* const last = edges_.data() + row[1];
+    if (edge == last) return none;
+    const std::uint64_t head = segment_head(segment.data(), segment.size(), lowest, highest);
+    for (; edge != last; ++edge) {
+      if (edge->head == head &&
+          (segment.size() <= 8 || same_after_head(segment.data(), text_.data() + edge->text, segment.size()))) {
+        return edge->child;
+      }
+    }
+    return none;
+  }
+
+  static std::string_view decoded(std::string_view raw, workspace& space) {
     std::string text;
     text.reserve(raw.size());
     append_percent_decoded(raw, text, false);  // the connection checked that it decodes
     return space.keep(std::move(text));
   }
 
-  // Tries literal, then typed parameters, then the catch-all, backtracking on a dead end.
-  bool match_from(std::uint32_t index, std::string_view rest, bool has_segment, bool encoded, method verb,
-                  workspace& space, route_match& result) const {
-    const node& current = nodes_[index];
-    if (!has_segment) return settle(current, verb, result);
+  // Tries literal, then typed parameters, then the catch-all, backtracking on a dead end. `at` is
+  // where the next segment begins, or nullptr after the last one. A branch that fails may leave
+  // values behind: each caller restores the count it had.
+  bool match_from(std::uint32_t index, const char* at, const walk& state) const {
+    route_match& result = state.result;
+    for (;;) {
+      const node& current = nodes_[index];
+      if (at == nullptr) return settle(current, state.verb, result);
 
-    const std::size_t slash = rest.find('/');
-    const std::string_view raw_segment = rest.substr(0, slash);
-    const std::string_view after = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
-    const bool more = slash != std::string_view::npos;
-    const std::string_view segment = decoded(raw_segment, encoded, space);
-
-    if (!current.literals.empty()) {
-      auto found = std::lower_bound(current.literals.begin(), current.literals.end(), segment, literal_before);
-      if (found != current.literals.end() && found->first == segment &&
-          match_from(found->second, after, more, encoded, verb, space, result)) {
-        return true;
+      const char* stop = find_separator(at, state.begin, state.end);
+      const bool encoded = stop != state.end && *stop == '%';
+      if (encoded) stop = std::find(stop, state.end, '/');
+      const char* const next = stop == state.end ? nullptr : stop + 1;
+      std::string_view segment(at, static_cast<std::size_t>(stop - at));
+      const char* lowest = state.begin;
+      const char* highest = state.end;
+      if (encoded) {
+        segment = decoded(segment, state.space);
+        lowest = segment.data();
+        highest = segment.data() + segment.size();
       }
+
+      const bool last_choice = current.parameter_count == 0 && current.catch_all == none;
+      const std::uint32_t literal = find_literal(current, segment, lowest, highest);
+      if (literal != none) {
+        if (last_choice) {  // nothing to come back to: go on without a frame
+          index = literal;
+          at = next;
+          continue;
+        }
+        const std::size_t count = result.parameter_count;
+        if (match_from(literal, next, state)) return true;
+        result.parameter_count = count;
+      }
+      bool descend = false;
+      const parameter_edge* const parameters = parameters_.data() + current.parameters;
+      for (std::size_t choice = 0; choice < current.parameter_count && result.parameter_count < max_parameters;
+           ++choice) {
+        const parameter_edge& parameter = parameters[choice];
+        if (!parameter_accepts(parameter.type, segment)) continue;
+        const std::size_t count = result.parameter_count;
+        result.values[result.parameter_count++] = segment;
+        if (choice + 1 == current.parameter_count && current.catch_all == none) {
+          index = parameter.child;
+          at = next;
+          descend = true;
+          break;
+        }
+        if (match_from(parameter.child, next, state)) return true;
+        result.parameter_count = count;
+      }
+      if (descend) continue;  // down the last parameter, with nothing to come back to
+      if (current.catch_all == none || result.parameter_count == max_parameters) return false;
+      std::string_view rest(at, static_cast<std::size_t>(state.end - at));
+      if (rest.find('%') != std::string_view::npos) rest = decoded(rest, state.space);
+      result.values[result.parameter_count++] = rest;
+      return settle(nodes_[current.catch_all], state.verb, result);
     }
-    for (const auto& [type, child] : current.parameters) {
-      if (!parameter_accepts(type, segment) || result.parameter_count == max_parameters) continue;
-      result.values[result.parameter_count++] = segment;
-      if (match_from(child, after, more, encoded, verb, space, result)) return true;
-      --result.parameter_count;
-    }
-    if (current.catch_all != none && result.parameter_count < max_parameters) {
-      result.values[result.parameter_count++] = decoded(rest, encoded, space);
-      if (settle(nodes_[current.catch_all], verb, result)) return true;
-      --result.parameter_count;
-    }
-    return false;
   }
 
-  static bool settle(const node& target, method verb, route_match& result) {
+  bool settle(const node& target, method verb, route_match& result) const {
     result.allowed |= target.methods;
-    std::uint16_t route = target.routes[static_cast<std::size_t>(verb)];
-    if (route == route_match::no_route && verb == method::head) {
-      route = target.routes[static_cast<std::size_t>(method::get)];
-    }
+    if (target.routes == none) return false;
+    const std::uint16_t* const slots = routes_.data() + target.routes;
+    std::uint16_t route = slots[static_cast<std::size_t>(verb)];
+    if (route == route_match::no_route && verb == method::head) route = slots[static_cast<std::size_t>(method::get)];
     if (route == route_match::no_route) return false;
     result.route = route;
     return true;
   }
 
-  std::vector<node> nodes_;
+  std::vector<building_node> building_;
   // The paths of routes without parameters, whole, by length then bytes, with their nodes.
   std::vector<std::pair<std::string, std::uint32_t>> literal_paths_;
-  std::vector<std::uint32_t> length_starts_;  // where each length begins in literal_paths_
+
+  std::vector<node> nodes_;
+  std::vector<literal_edge> edges_;           // each node's literal children, by length
+  std::vector<std::uint32_t> length_starts_;  // per node, where each length begins in edges_
+  std::vector<parameter_edge> parameters_;
+  std::vector<std::uint16_t> routes_;        // method_count route indexes per node with routes
+  std::vector<whole_path> whole_paths_;      // literal_paths_, compiled
+  std::vector<std::uint32_t> whole_starts_;  // where each length begins in whole_paths_
+  std::string text_;                         // the literals' and whole paths' bytes
   method_mask all_methods_ = 0;
 };
 
