@@ -122,7 +122,10 @@ void parse(benchmark::State& state, std::string_view text) {
       std::size_t consumed = 0;
       const auto event = parser.execute(text.data(), text.data() + parsed, text.size() - parsed, consumed);
       parsed += consumed;
-      if (event == ar::detail::request_parser::event::message_complete) break;
+      if (event == ar::detail::request_parser::event::message_complete ||
+          event == ar::detail::request_parser::event::bodiless_message_complete) {
+        break;
+      }
       if (event == ar::detail::request_parser::event::error) {
         state.SkipWithError("the request did not parse");
         return;

@@ -387,6 +387,26 @@ TEST_CASE("pipelining: ten requests in one send are answered in order") {
   CHECK(stays_open(client));
 }
 
+TEST_CASE("pipelining: the head of a request without a body is checked too") {
+  // A request without a body goes through the parser in one pass and its head is checked at
+  // its end: a missing Host or a second one is still refused, after the answers before it.
+  server_type server{&make_app};
+  const auto refused_third = [&](std::string_view third, std::string_view detail) {
+    raw_client client(server.port());
+    REQUIRE(client.send(get("/") + post("/echo", "two") + std::string(third) + get("/json")));
+    CHECK(client.read_response().body == "hello");
+    CHECK(client.read_response().body == "two");
+    const http_reply refused = client.read_response();
+    CHECK(refused.status == 400);
+    CHECK(refused.body == problem_body(400, "Bad Request", detail));
+    CHECK(client.closed_by_server(std::chrono::seconds(5)));
+  };
+  refused_third("GET / HTTP/1.1\r\n\r\n", "an HTTP/1.1 request needs a Host header");
+  refused_third("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", "the request has more than one Host header");
+  refused_third("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\nHost: b\r\n\r\n",
+                "the request has more than one Host header");
+}
+
 TEST_CASE("pipelining: responses to a batch leave together") {
   server_type server{&make_app};
   raw_client client(server.port());

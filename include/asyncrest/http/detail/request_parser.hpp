@@ -1,7 +1,7 @@
 // llhttp, strict, wrapped for one request at a time: it records where each part of a request lies in
 // the read buffer (as offsets, so the buffer may move while a request arrives), enforces the
-// limits in its callbacks, and stops after the header block and after each message so that the
-// connection can decide what to do next.
+// limits in its callbacks, and stops after the header block of a request with a body and after
+// each message so that the connection can decide what to do next.
 #pragma once
 
 #include <asyncrest/core/status.hpp>
@@ -15,12 +15,17 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <utility>
 
 namespace asyncrest::detail {
 
 class request_parser {
  public:
-  enum class event : std::uint8_t { need_more, headers_complete, message_complete, error };
+  /// What `execute` stopped at. A request with a body stops after its head (`headers_complete`),
+  /// for the head to be checked before the body is read, and again at its end
+  /// (`message_complete`). A request without one stops once, at its end, with its head still to
+  /// be checked (`bodiless_message_complete`): one pass through llhttp instead of two.
+  enum class event : std::uint8_t { need_more, headers_complete, message_complete, bodiless_message_complete, error };
 
   explicit request_parser(const request_limits& limits) noexcept : limits_(&limits) {
     init_strict(parser_, HTTP_REQUEST, callbacks());
@@ -42,6 +47,7 @@ class request_parser {
     target_offset_ = target_length_ = 0;
     in_field_name_ = false;
     headers_complete_ = false;
+    head_paused_ = false;
     header_bytes_ = 0;
     body_offset_ = body_length_ = 0;
     body_total_ = 0;
@@ -67,14 +73,14 @@ class request_parser {
         const char* const stop = llhttp_get_error_pos(&parser_);
         consumed = static_cast<std::size_t>(stop - data);
         llhttp_resume(&parser_);
-        if (message_complete_) {
-          message_complete_ = false;
+        const bool message_ended = std::exchange(message_complete_, false);
+        if (message_ended && head_paused_) {
           if (chunked() && !ends_with_blank_line(request_start + header_bytes_, stop)) return crlf_error();
           return event::message_complete;
         }
         header_bytes_ = static_cast<std::size_t>(stop - request_start);
         if (!is_crlf_framed_head(std::string_view(request_start, header_bytes_))) return crlf_error();
-        return event::headers_complete;
+        return message_ended ? event::bodiless_message_complete : event::headers_complete;
       }
       case HPE_PAUSED_UPGRADE:
         // An Upgrade this server does not take: the request was answered as plain HTTP (RFC 9110
@@ -111,7 +117,13 @@ class request_parser {
   [[nodiscard]] bool expects_body() const noexcept {
     return chunked() || (has_content_length() && content_length() > 0);
   }
-  [[nodiscard]] bool keep_alive() const noexcept { return llhttp_should_keep_alive(&parser_) != 0; }
+  /// llhttp_should_keep_alive for a request, whose end never depends on the connection closing:
+  /// HTTP/1.1 unless "Connection: close", HTTP/1.0 only with "Connection: keep-alive". Here, it
+  /// is read from the flags in place rather than through two calls into llhttp per request.
+  [[nodiscard]] bool keep_alive() const noexcept {
+    if (parser_.http_major > 0 && parser_.http_minor > 0) return (parser_.flags & F_CONNECTION_CLOSE) == 0;
+    return (parser_.flags & F_CONNECTION_KEEP_ALIVE) != 0;
+  }
   /// The largest body accepted: the server's, or the route's once the head has led to it.
   [[nodiscard]] std::size_t body_limit() const noexcept { return max_body_bytes_; }
   void set_route_body_limit(std::size_t limit) noexcept {
@@ -251,7 +263,12 @@ class request_parser {
   int on_headers_complete() noexcept {
     headers_complete_ = true;
     in_field_name_ = false;
-    return static_cast<int>(HPE_PAUSED);
+    // Without a body (and without an upgrade, which llhttp ends the message for), llhttp goes on
+    // to the message's end at once, and the head is checked there. Any Transfer-Encoding pauses
+    // here, so that one without chunked last is refused with the server's own reason.
+    head_paused_ =
+        (parser_.flags & (F_CHUNKED | F_TRANSFER_ENCODING)) != 0 || parser_.content_length > 0 || parser_.upgrade != 0;
+    return head_paused_ ? static_cast<int>(HPE_PAUSED) : 0;
   }
 
   int on_chunk_header() noexcept {
@@ -368,6 +385,7 @@ class request_parser {
   std::string_view error_detail_;
   bool in_field_name_ = false;
   bool headers_complete_ = false;
+  bool head_paused_ = false;  // the head was a stop of its own: the request has a body
   bool message_complete_ = false;
   bool body_owned_ = false;
   bool body_limit_is_route_ = false;

@@ -3,6 +3,7 @@
 // of a pipelined batch together.
 #pragma once
 
+#include <asyncrest/core/detail/byte_words.hpp>
 #include <asyncrest/core/headers.hpp>
 #include <asyncrest/core/method.hpp>
 #include <asyncrest/core/url.hpp>
@@ -35,6 +36,7 @@
 #include <array>
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstring>
 #include <exception>
 #include <memory>
@@ -399,6 +401,12 @@ class basic_connection {
           break;
         }
         case request_parser::event::message_complete: return parse_progress::complete;
+        case request_parser::event::bodiless_message_complete:
+          if (const auto refusal = check_head()) {
+            memory_->refusal = *refusal;
+            return parse_progress::refused;
+          }
+          return parse_progress::complete;
         case request_parser::event::error: return parse_progress::malformed;
       }
     }
@@ -542,7 +550,7 @@ class basic_connection {
         case 4:
           if (is_field_name(name, "host")) {
             ++hosts;
-            host = trim_whitespace(view(field.value_offset, field.value_length));
+            host = view(field.value_offset, field.value_length);  // trimmed below if it is a new one
           }
           break;
         case 6:
@@ -560,9 +568,11 @@ class basic_connection {
     if (hosts > 1) return refusal{status::bad_request, "the request has more than one Host header"};
     if (hosts == 0 && minor == 1) return refusal{status::bad_request, "an HTTP/1.1 request needs a Host header"};
     if (host && *host != memory_->valid_host) {
-      // A client sends the same Host again and again: the last one found valid is remembered.
-      if (!is_valid_host(*host)) return refusal{status::bad_request, "the Host header is malformed"};
-      memory_->valid_host.assign(*host);
+      // A client sends the same Host again and again: the last one found valid is remembered
+      // (trimmed; a valid Host holds no whitespace, so one sent with some is never equal to it).
+      const std::string_view trimmed = trim_whitespace(*host);
+      if (!is_valid_host(trimmed)) return refusal{status::bad_request, "the Host header is malformed"};
+      memory_->valid_host.assign(trimmed);
     }
     if (transfer_encoding && !parser().chunked()) {
       // RFC 9112 §6.3: without chunked last, a request's length cannot be known.
@@ -648,12 +658,17 @@ class basic_connection {
     const std::string_view target = parser().target(start);
     std::string_view path_and_query = origin_form(target);
     // One pass finds the end of the path, the fragment and whether the path is percent-encoded:
-    // a table lookup per byte until one of '?', '#' or '%'.
+    // eight bytes at a time while none is '?', '#' or '%', then a table lookup per byte.
     std::size_t question = std::string_view::npos;
     std::size_t length = path_and_query.size();
     bool percent_in_path = false;
     std::size_t index = 0;
     for (;;) {
+      while (index + 8 <= length) {
+        const std::uint64_t word = load_word(path_and_query.data() + index);
+        if ((bytes_equal(word, '?') | bytes_equal(word, '#') | bytes_equal(word, '%')) != 0) break;
+        index += 8;
+      }
       while (index < length && !path_stops[static_cast<unsigned char>(path_and_query[index])]) ++index;
       if (index == length) break;
       if (path_and_query[index] == '%') {
