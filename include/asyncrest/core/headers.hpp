@@ -110,6 +110,9 @@ struct headers_access;
 /// A field the library's own code writes, such as a helper's Content-Type: checked while
 /// compiling, so that setting it costs a copy and no look at its bytes.
 struct constant_field {
+  /// Name and value bytes that one field kept inside a `field_storage` can hold.
+  static constexpr std::size_t most_bytes = field_storage::inline_capacity - 12;
+
   std::string_view name;
   std::string_view value;
 
@@ -117,6 +120,7 @@ struct constant_field {
       : name(field_name), value(field_value) {
     // Reaching a throw is no constant expression: an unsendable constant field does not compile.
     if (!is_sendable_field(name, value)) throw "a constant field must be one a response head can send";
+    if (name.size() + value.size() > most_bytes) throw "a constant field must fit inside a field list's object";
   }
 };
 }  // namespace detail
@@ -228,8 +232,15 @@ struct detail::headers_access {
   [[nodiscard]] static std::string_view bytes(const headers& list) noexcept { return list.fields_.bytes(); }
   /// Whether every field may be sent as it is, so that `bytes` can be copied whole.
   [[nodiscard]] static bool all_sendable(const headers& list) noexcept { return list.unsendable_ == 0; }
-  /// `headers::set` of a field checked while compiling.
-  static headers& set(headers& list, constant_field field) { return list.set(field.name, field.value, true); }
+  /// `headers::set` of a field checked while compiling. A helper sets its Content-Type on a
+  /// response that has no fields yet: there is nothing to replace, and nothing to look for.
+  static headers& set(headers& list, constant_field field) {
+    if (list.fields_.size() == 0) {
+      list.fields_.push_first_small(field.name, field.value);
+      return list;
+    }
+    return list.set(field.name, field.value, true);
+  }
 };
 
 }  // namespace asyncrest

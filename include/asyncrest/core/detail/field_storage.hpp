@@ -132,6 +132,11 @@ class field_storage {
     set_heap(grown.release());
   }
 
+  /// Adds the first field of an empty storage, one that fits inside the object (116 bytes of
+  /// name and value or fewer), which needs no check and no growth: small enough to be inlined
+  /// where the field is a constant, as a helper's Content-Type is.
+  void push_first_small(std::string_view name, std::string_view value) noexcept { write_field(data(), name, value); }
+
   /// Gives the field at `position` a new value. `value` must not view this storage's bytes.
   void replace_value(iterator position, std::string_view value) {
     char* base = data();

@@ -216,7 +216,7 @@ struct handler_call {
     } else if constexpr (std::same_as<typename signature::result, task<response>>) {
       out.pending = invoke(req, std::move(*std::get<Index>(converted))...);
     } else {
-      out.value = invoke(req, std::move(*std::get<Index>(converted))...);
+      respond_in_place(out.value, [&] { return invoke(req, std::move(*std::get<Index>(converted))...); });
     }
   }
 
