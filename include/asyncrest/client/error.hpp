@@ -6,8 +6,11 @@
 //     catch (const ar::client_error& e) { ... }    // protocol_error, http_status_error
 #pragma once
 
+#include <asyncrest/client/detail/error_category.hpp>
 #include <asyncrest/core/status.hpp>
 
+#include <cstddef>
+#include <iterator>
 #include <string>
 #include <system_error>
 
@@ -32,32 +35,9 @@ enum class client_errc {
   invalid_json,        ///< `client_response::json()` on a body that is not JSON
 };
 
-namespace detail {
-class client_category_type final : public std::error_category {
- public:
-  [[nodiscard]] const char* name() const noexcept override { return "asyncrest.client"; }
-  [[nodiscard]] std::string message(int value) const override {
-    switch (static_cast<client_errc>(value)) {
-      case client_errc::invalid_url: return "invalid URL";
-      case client_errc::invalid_request: return "invalid request";
-      case client_errc::connect_failed: return "connect failed";
-      case client_errc::tls_failed: return "TLS handshake failed";
-      case client_errc::tls_unavailable: return "TLS is not available in this build";
-      case client_errc::connect_timeout: return "connect timed out";
-      case client_errc::read_timeout: return "read timed out";
-      case client_errc::total_timeout: return "request timed out";
-      case client_errc::connection_closed: return "connection closed before the response was complete";
-      case client_errc::malformed_response: return "malformed response";
-      case client_errc::response_too_large: return "response too large";
-      case client_errc::too_many_redirects: return "too many redirects";
-      case client_errc::http_status: return "HTTP error status";
-      case client_errc::cancelled: return "request cancelled";
-      case client_errc::invalid_json: return "the response body is not valid JSON";
-    }
-    return "unknown client error";
-  }
-};
-}  // namespace detail
+// The messages are listed in detail/error_category.hpp, by value.
+static_assert(std::size(detail::client_error_messages) == static_cast<std::size_t>(client_errc::invalid_json) + 1,
+              "every client_errc needs its message in client/detail/error_category.hpp");
 
 [[nodiscard]] inline const std::error_category& client_category() noexcept {
   static const detail::client_category_type category;
