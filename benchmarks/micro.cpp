@@ -116,7 +116,7 @@ void parse(benchmark::State& state, std::string_view text) {
   ar::detail::request_parser parser(limits);
   for (auto _ : state) {
     space.clear_request();
-    parser.begin_request(space);
+    parser.begin_request(space.raw_headers, space.body);
     std::size_t parsed = 0;
     for (;;) {
       std::size_t consumed = 0;

@@ -72,7 +72,7 @@ struct memory_connection {
         receive();
       }
       self.space().clear_request();
-      self.parser().begin_request(self.space());
+      self.parser().begin_request(self.space().raw_headers, self.space().body);
       request_access::reset(self.message(), &self.space());
       self.memory_->parse_again = false;
 

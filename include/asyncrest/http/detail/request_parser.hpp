@@ -4,8 +4,9 @@
 // each message so that the connection can decide what to do next.
 #pragma once
 
+#include <asyncrest/core/detail/token_characters.hpp>
 #include <asyncrest/core/status.hpp>
-#include <asyncrest/server/detail/workspace.hpp>
+#include <asyncrest/http/detail/raw_header.hpp>
 #include <asyncrest/server/settings.hpp>
 
 #include <asyncrest/http/detail/strict_llhttp.hpp>
@@ -14,8 +15,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace asyncrest::detail {
 
@@ -41,9 +44,12 @@ class request_parser {
     llhttp_reset(&parser_);
   }
 
-  /// Forgets the previous request; the next bytes given to `execute` start a new one.
-  void begin_request(workspace& space) noexcept {
-    space_ = &space;
+  /// Forgets the previous request; the next bytes given to `execute` start a new one. Its
+  /// fields' offsets go to `fields`, a body that arrives in pieces (chunked) to `gathered_body`;
+  /// both are empty.
+  void begin_request(std::vector<raw_header>& fields, std::string& gathered_body) noexcept {
+    fields_ = &fields;
+    gathered_body_ = &gathered_body;
     target_offset_ = target_length_ = 0;
     in_field_name_ = false;
     headers_complete_ = false;
@@ -135,7 +141,7 @@ class request_parser {
                                 : "the request body is larger than this server accepts";
   }
 
-  /// Whether the body was gathered into the workspace rather than viewed in the read buffer.
+  /// Whether the body was gathered into `gathered_body` rather than viewed in the read buffer.
   [[nodiscard]] bool body_owned() const noexcept { return body_owned_; }
   /// Chunked bodies are copied as they arrive, so their framing need not stay in the buffer.
   void own_body() noexcept { body_owned_ = true; }
@@ -144,7 +150,7 @@ class request_parser {
     return {request_start + target_offset_, target_length_};
   }
   [[nodiscard]] std::string_view body(const char* request_start) const noexcept {
-    if (body_owned_) return space_->body;
+    if (body_owned_) return *gathered_body_;
     return {request_start + body_offset_, body_length_};
   }
 
@@ -217,13 +223,13 @@ class request_parser {
     }
     if (check_header_size(at, length) != 0) return static_cast<int>(HPE_USER);
     if (!in_field_name_) {
-      if (space_->raw_headers.size() >= limits_->max_header_count) {
+      if (fields_->size() >= limits_->max_header_count) {
         return fail(status::request_header_fields_too_large, "the request has too many header fields");
       }
-      space_->raw_headers.push_back({offset_of(at), 0, 0, 0});
+      fields_->push_back({offset_of(at), 0, 0, 0});
       in_field_name_ = true;
     }
-    space_->raw_headers.back().name_length += static_cast<std::uint32_t>(length);
+    fields_->back().name_length += static_cast<std::uint32_t>(length);
     return 0;
   }
 
@@ -233,7 +239,7 @@ class request_parser {
       return count_trailer_bytes(length);
     }
     if (check_header_size(at, length) != 0) return static_cast<int>(HPE_USER);
-    raw_header& field = space_->raw_headers.back();
+    raw_header& field = fields_->back();
     if (in_field_name_) {
       in_field_name_ = false;
       field.value_offset = offset_of(at);
@@ -282,7 +288,7 @@ class request_parser {
     if (body_total_ > max_body_bytes_) return fail(status::payload_too_large, body_too_large());
     if (body_owned_) {
       try {
-        space_->body.append(at, length);
+        gathered_body_->append(at, length);
       } catch (...) {
         return fail(status::payload_too_large, "the request body could not be stored");
       }
@@ -371,7 +377,8 @@ class request_parser {
 
   llhttp_t parser_{};
   const request_limits* limits_;
-  workspace* space_ = nullptr;
+  std::vector<raw_header>* fields_ = nullptr;
+  std::string* gathered_body_ = nullptr;
   const char* request_start_ = nullptr;
   std::uint32_t target_offset_ = 0;
   std::uint32_t target_length_ = 0;

@@ -219,7 +219,7 @@ class basic_connection {
 
         state.current = connection_state::phase::reading;
         self.space().clear_request();
-        self.parser().begin_request(self.space());
+        self.parser().begin_request(self.space().raw_headers, self.space().body);
         request_access::reset(self.message(), &self.space());
 
         self.memory_->parse_again = false;

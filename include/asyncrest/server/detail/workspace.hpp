@@ -3,6 +3,7 @@
 #pragma once
 
 #include <asyncrest/core/headers.hpp>
+#include <asyncrest/http/detail/raw_header.hpp>
 #include <asyncrest/server/detail/context_storage.hpp>
 #include <asyncrest/server/path_parameter.hpp>
 
@@ -41,15 +42,6 @@ class byte_buffer {
  private:
   std::unique_ptr<char[]> storage_;
   std::size_t capacity_ = 0;
-};
-
-/// Offsets of one header field, relative to the start of its request in the read buffer; turned
-/// into views once the whole request is in place and the buffer can no longer move.
-struct raw_header {
-  std::uint32_t name_offset = 0;
-  std::uint32_t name_length = 0;
-  std::uint32_t value_offset = 0;
-  std::uint32_t value_length = 0;
 };
 
 struct workspace {
