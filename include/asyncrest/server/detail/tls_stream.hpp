@@ -28,6 +28,8 @@ namespace asyncrest::detail {
 /// A server-side TLS connection over `socket`, which must be non-blocking. Meets Asio's
 /// AsyncReadStream and AsyncWriteStream requirements; `read_some` and `write_some` try once
 /// without waiting and report `would_block`, after which `next_wait()` says what to wait for.
+/// (OpenSSL writes with write(2), which raises SIGPIPE on a reset connection: the server ignores
+/// it, as it must for sendfile already.)
 class tls_stream {
  public:
   using executor_type = asio::ip::tcp::socket::executor_type;
