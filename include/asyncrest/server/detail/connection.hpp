@@ -154,6 +154,9 @@ struct connection_registration {
 
 struct memory_connection;
 
+/// Whether a TLS connection between requests reads before it waits for the socket.
+enum class tls_next_read : std::uint8_t { at_once, unless_pending, after_wait };
+
 /// The connection loop over plain TCP: reads and writes go straight to the socket when it can
 /// take them, and a file goes by sendfile(2).
 struct plain_tcp {
@@ -189,6 +192,8 @@ class basic_connection {
         state.no_deadline();
         if (error || owner.draining) co_return;
       }
+      // The first request may have come with the handshake's last message, and is read at once.
+      [[maybe_unused]] tls_next_read tls_read = tls_next_read::at_once;
 
       for (;;) {
         // Between requests: give the memory back and wait for the next byte holding none.
@@ -197,14 +202,26 @@ class basic_connection {
           self.begin_ = self.parsed_ = self.end_ = 0;
           if (owner.draining) co_return;
           state.current = connection_state::phase::idle;
-          state.expire_at(clock::now() + self.settings().timeouts.keep_alive, connection_state::expiry::keep_alive);
+          // Not re-armed for each piece of a record: a trickle cannot hold the connection past it.
+          if (!Transport::encrypted || tls_read != tls_next_read::after_wait)
+            state.expire_at(clock::now() + self.settings().timeouts.keep_alive, connection_state::expiry::keep_alive);
           if constexpr (Transport::encrypted) {
-            // OpenSSL may hold bytes of the next request already: the wait is a read. (An idle
-            // TLS connection holds tens of KiB of OpenSSL's state anyway.)
+            // As over plain TCP, but OpenSSL may hold bytes of the next request already (read
+            // with the last record), which no readiness of the socket would announce.
+            auto& secure = *self.secure_;
+            if (tls_read == tls_next_read::after_wait ||
+                (tls_read == tls_next_read::unless_pending && !secure.has_pending())) {
+              co_await state.socket.async_wait(secure.next_wait(), with_error(error));
+              if (error || owner.draining || state.expired != connection_state::expiry::none) co_return;
+            }
             self.memory_ = acquire_request_memory(self.settings().limits, self.remote_);
-            self.end_ = co_await self.stream().async_read_some(
-                asio::buffer(self.buffer(), self.space().read_buffer.capacity()), with_error(error));
-            if (error || owner.draining || state.expired != connection_state::expiry::none) co_return;
+            self.end_ = secure.read_some(asio::buffer(self.buffer(), self.space().read_buffer.capacity()), error);
+            if (error == asio::error::would_block) {  // part of a record, or woken for nothing
+              tls_read = tls_next_read::after_wait;
+              continue;
+            }
+            if (error) co_return;  // closed (close_notify, or without), reset, or not TLS
+            tls_read = tls_next_read::unless_pending;
           } else {
             co_await state.socket.async_wait(asio::ip::tcp::socket::wait_read, with_error(error));
             if (error || owner.draining || state.expired != connection_state::expiry::none) co_return;
@@ -269,18 +286,13 @@ class basic_connection {
         // Pipelined requests already buffered are answered before anything is written, so their
         // responses leave together.
         // (Empty when a large body has just been written with its head.)
-        if constexpr (Transport::encrypted) {
-          if (!self.space().write_buffer.empty() &&
-              (self.parsed_ == self.end_ || self.space().write_buffer.size() >= flush_threshold)) {
-            if (const bool written = co_await self.flush(); !written) co_return;
-          }
-        } else if (!self.space().write_buffer.empty() &&
-                   (self.parsed_ == self.end_ || self.space().write_buffer.size() >= flush_threshold)) {
+        if (!self.space().write_buffer.empty() &&
+            (self.parsed_ == self.end_ || self.space().write_buffer.size() >= flush_threshold)) {
           // Written at once while the socket takes it, which is nearly always; only the rest, if
           // any, waits for the socket asynchronously under the write deadline. (flush() inlined:
           // one coroutine frame fewer per request.)
           std::string& out = self.space().write_buffer;
-          std::size_t written = state.socket.write_some(asio::buffer(out), error);
+          std::size_t written = self.stream().write_some(asio::buffer(out), error);
           if (error == asio::error::would_block) {
             written = 0;
             error = {};
@@ -288,7 +300,7 @@ class basic_connection {
           if (!error && written < out.size()) {
             state.current = connection_state::phase::writing;
             state.expire_at(clock::now() + self.settings().timeouts.write, connection_state::expiry::write);
-            co_await asio::async_write(state.socket, asio::buffer(out.data() + written, out.size() - written),
+            co_await asio::async_write(self.stream(), asio::buffer(out.data() + written, out.size() - written),
                                        with_error(error));
             state.no_deadline();
           }
@@ -1052,11 +1064,10 @@ class basic_connection {
     state_.expire_at(clock::now() + std::chrono::seconds(2), connection_state::expiry::linger);
     asio::error_code error;
     if constexpr (Transport::encrypted) {
-      // close_notify, and the peer's, or its close, for at most the linger time: reading until
-      // then keeps unread input from resetting the connection under the response.
+      // close_notify first; the peer's is not awaited. What follows is read as it is, not
+      // decrypted: it is only kept from resetting the connection.
       co_await secure_->async_shutdown(with_error(error));
-      state_.socket.close(error);
-      co_return;
+      error = {};
     }
     state_.socket.shutdown(asio::ip::tcp::socket::shutdown_send, error);
     if (!memory_) memory_ = acquire_request_memory(settings().limits, remote_);

@@ -8,9 +8,10 @@
 
 #if defined(ASYNCREST_WITH_OPENSSL) && ASYNCREST_WITH_OPENSSL
 
+#include <asyncrest/server/detail/tls_stream.hpp>
+
 #include <asio/ip/tcp.hpp>
 #include <asio/ssl/context.hpp>
-#include <asio/ssl/stream.hpp>
 
 #include <openssl/ssl.h>
 
@@ -25,20 +26,20 @@ namespace asyncrest::detail {
 
 inline constexpr bool server_has_tls = true;
 
-/// The connection loop over TLS: the stream wraps the connection's socket, and lives in the
+/// The connection loop over TLS: the stream works on the connection's socket, and lives in the
 /// connection's coroutine frame from the handshake on.
 struct tls_over_tcp {
   static constexpr bool encrypted = true;
-  using stream_type = asio::ssl::stream<asio::ip::tcp::socket&>;
+  using stream_type = tls_stream;
   using stream_storage = std::optional<stream_type>;
 
   /// Makes the stream over `socket`, with the server's context (an asio::ssl::context).
   static void open(stream_storage& storage, asio::ip::tcp::socket& socket, void* context) {
-    storage.emplace(socket, *static_cast<asio::ssl::context*>(context));
+    storage.emplace(socket, static_cast<asio::ssl::context*>(context)->native_handle());
   }
   template <class CompletionToken>
   static auto handshake(stream_type& stream, CompletionToken&& token) {
-    return stream.async_handshake(asio::ssl::stream_base::server, std::forward<CompletionToken>(token));
+    return stream.async_handshake(std::forward<CompletionToken>(token));
   }
 };
 
@@ -83,6 +84,15 @@ inline std::shared_ptr<asio::ssl::context> make_server_tls_context(const server_
                              " does not belong to the certificate in " + settings.certificate_chain_file);
   }
   SSL_CTX_set_alpn_select_cb(native, &select_http11, nullptr);
+  // tls_stream writes from wherever the caller's bytes are, a record at a time, and the retry of
+  // a record the socket took in part may come from another address (a gathered copy).
+  SSL_CTX_set_mode(native, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  // Idle connections give their record buffers back (about 34 KiB each).
+  SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);
+  // One recv(2) takes all that has arrived rather than a record header, then its body: fewer
+  // calls, and a request that came with the handshake's last message is not left in the socket
+  // where no readiness will announce it.
+  SSL_CTX_set_read_ahead(native, 1);
   return context;
 }
 
