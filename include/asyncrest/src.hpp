@@ -18,4 +18,5 @@
     "asyncrest/src.hpp is for programs built with ASYNCREST_SEPARATE_COMPILATION: link asyncrest::compiled, or define it for every file"
 #endif
 
+#include <asyncrest/server/detail/impl/route_tree.ipp>
 #include <asyncrest/server/detail/impl/server_core.ipp>
