@@ -2,6 +2,8 @@
 // time with the openssl command, in a folder of their own, removed with the object.
 #pragma once
 
+#include <support/test_server.hpp>
+
 #include <unistd.h>
 
 #include <cstdlib>
@@ -41,6 +43,13 @@ class test_certificates {
   /// The server's certificate (for the DNS name "localhost" only) and its key.
   [[nodiscard]] std::string certificate_file() const { return (directory_ / "server.pem").string(); }
   [[nodiscard]] std::string key_file() const { return (directory_ / "server.key").string(); }
+  /// Test settings for a server that speaks TLS with this certificate and key.
+  [[nodiscard]] server_settings server_tls_settings() const {
+    server_settings result = test_settings();
+    result.tls.certificate_chain_file = certificate_file();
+    result.tls.private_key_file = key_file();
+    return result;
+  }
 
  private:
   void make() {

@@ -77,12 +77,7 @@ struct fixture {
   fixture() { std::ofstream(file_path) << big_text(big_size); }
   ~fixture() { std::filesystem::remove(file_path); }
 
-  [[nodiscard]] ar::server_settings settings() const {
-    ar::server_settings result = ar::testing::test_settings();
-    result.tls.certificate_chain_file = certificates.certificate_file();
-    result.tls.private_key_file = certificates.key_file();
-    return result;
-  }
+  [[nodiscard]] ar::server_settings settings() const { return certificates.server_tls_settings(); }
 };
 
 /// A blocking TLS 1.3 client: each send() is one SSL_write, so one record (or more when long).

@@ -75,9 +75,7 @@ struct fixture {
   ~fixture() { std::filesystem::remove(file_path); }
 
   [[nodiscard]] ar::server_settings settings() const {
-    ar::server_settings result = ar::testing::test_settings();
-    result.tls.certificate_chain_file = certificates.certificate_file();
-    result.tls.private_key_file = certificates.key_file();
+    ar::server_settings result = certificates.server_tls_settings();
     result.tls.handshake_timeout = 1s;
     return result;
   }
