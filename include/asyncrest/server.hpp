@@ -20,3 +20,10 @@
 #include <asyncrest/server/router.hpp>
 #include <asyncrest/server/settings.hpp>
 #include <asyncrest/server/upgrade.hpp>
+// WebSocket needs OpenSSL's libcrypto (SHA-1 for the handshake, random masks): link asyncrest::tls.
+#if defined(ASYNCREST_WITH_OPENSSL) && ASYNCREST_WITH_OPENSSL
+#include <asyncrest/server/websocket.hpp>
+#include <asyncrest/websocket/connection.hpp>
+#include <asyncrest/websocket/message.hpp>
+#include <asyncrest/websocket/settings.hpp>
+#endif

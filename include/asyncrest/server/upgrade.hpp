@@ -63,6 +63,13 @@ class upgraded_connection {
   /// connection has failed.
   task<bool> write(std::string_view bytes);
 
+  /// Ends the connection at once, without a goodbye: a pending read returns 0 and later writes
+  /// fail. For a session whose peer stopped answering, or that failed its protocol.
+  void shut_down() noexcept {
+    asio::error_code ignored;
+    state_.socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  }
+
   /// True once the server has begun to shut down.
   [[nodiscard]] bool stop_requested() const noexcept { return state_.stop_requested; }
   [[nodiscard]] const asio::ip::tcp::endpoint& remote_endpoint() const noexcept { return remote_; }
