@@ -1,0 +1,228 @@
+// WebSocket routes in use: a third-party client (Python's websockets), receiving and sending
+// at once from two coroutines, one encoded frame sent to many, keep-alive pings, the drain, and
+// wss:// through the server's TLS.
+#include <asyncrest/asyncrest.hpp>
+
+#include <doctest/doctest.h>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <support/python_script.hpp>
+#include <support/raw_client.hpp>
+#include <support/test_certificates.hpp>
+#include <support/test_server.hpp>
+#include <support/websocket_frames.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace ar = asyncrest;
+using namespace std::chrono_literals;
+using namespace asio::experimental::awaitable_operators;
+using ar::testing::client_frame;
+using ar::testing::close_payload;
+using ar::testing::open_websocket;
+using ar::testing::raw_client;
+using ar::testing::read_server_frame;
+using ar::testing::server_frame;
+using ar::testing::test_server;
+using ar::testing::text_frame;
+
+namespace {
+
+ar::task<void> echo(ar::websocket_connection& socket) {
+  for (;;) {
+    const ar::websocket_message message = co_await socket.receive();
+    if (message.closed()) co_return;  // receive() answered the peer's close
+    if (message.is_text()) {
+      co_await socket.send_text(message.data);
+    } else {
+      co_await socket.send_binary(message.data);
+    }
+  }
+}
+
+/// Sends "tick <n>" `count` times while another coroutine echoes what arrives.
+ar::task<void> ticks(ar::websocket_connection& socket, int count) {
+  for (int tick = 0; tick < count; ++tick) {
+    if (!co_await socket.send_text("tick " + std::to_string(tick))) co_return;
+  }
+  co_await socket.send_text("ticks done");
+}
+
+ar::websocket_route_settings keep_alive() {
+  ar::websocket_route_settings settings;
+  settings.connection.ping_interval = 50ms;
+  settings.connection.pong_timeout = 200ms;
+  return settings;
+}
+
+std::atomic<int> sessions_ended{0};
+
+auto make_app() {
+  return ar::app{ar::routes(
+      ar::websocket<"/echo">([](ar::websocket_connection& socket) -> ar::task<void> {
+        co_await echo(socket);
+        ++sessions_ended;
+      }),
+      ar::websocket<"/both">(
+          [](ar::websocket_connection& socket) -> ar::task<void> { co_await (echo(socket) && ticks(socket, 2000)); }),
+      ar::websocket<"/broadcast">([](ar::websocket_connection& socket) -> ar::task<void> {
+        static const ar::websocket_frame shared = ar::websocket_frame::text("to everyone");
+        co_await socket.send(shared);
+        co_await socket.send(shared);
+        co_await echo(socket);
+      }),
+      ar::websocket<"/alive">([](ar::websocket_connection& socket) -> ar::task<void> { co_await echo(socket); },
+                              keep_alive()))};
+}
+
+}  // namespace
+
+TEST_CASE("receive and send at once: frames never interleave, automatic pongs included") {
+  test_server server(make_app);
+  raw_client client(server.port());
+  open_websocket(client, "/both");
+  for (int round = 0; round < 200; ++round) {
+    client.send(text_frame("echo " + std::to_string(round)) + client_frame(0x89, "p" + std::to_string(round)));
+  }
+  int next_tick = 0;
+  int next_echo = 0;
+  int next_pong = 0;
+  bool ticks_done = false;
+  while (!ticks_done || next_echo < 200 || next_pong < 200) {
+    const server_frame frame = read_server_frame(client);
+    REQUIRE(frame.final());
+    if (frame.opcode() == 0xA) {
+      CHECK(frame.payload == "p" + std::to_string(next_pong++));
+    } else if (frame.payload == "ticks done") {
+      ticks_done = true;
+    } else if (frame.payload.rfind("tick ", 0) == 0) {
+      CHECK(frame.payload == "tick " + std::to_string(next_tick++));
+    } else {
+      CHECK(frame.payload == "echo " + std::to_string(next_echo++));
+    }
+  }
+  CHECK(next_tick == 2000);
+  client.send(client_frame(0x88, close_payload(1000)));
+  const server_frame closing = read_server_frame(client);
+  CHECK(closing.opcode() == 0x8);
+  CHECK(client.closed_by_server());
+}
+
+TEST_CASE("one encoded frame sent to many connections") {
+  test_server server(make_app);
+  std::vector<std::unique_ptr<raw_client>> clients;
+  for (int index = 0; index < 3; ++index) {
+    clients.push_back(std::make_unique<raw_client>(server.port()));
+    open_websocket(*clients.back(), "/broadcast");
+  }
+  for (auto& client : clients) {
+    for (int copy = 0; copy < 2; ++copy) {
+      const server_frame frame = read_server_frame(*client);
+      CHECK(frame.opcode() == 0x1);
+      CHECK(frame.payload == "to everyone");
+    }
+  }
+}
+
+TEST_CASE("keep-alive pings: answered, the connection lives; missed, it is closed") {
+  test_server server(make_app);
+  SUBCASE("answered") {
+    raw_client client(server.port());
+    open_websocket(client, "/alive");
+    for (int ping = 0; ping < 3; ++ping) {
+      const server_frame frame = read_server_frame(client);
+      REQUIRE(frame.opcode() == 0x9);
+      client.send(client_frame(0x8A, frame.payload));
+    }
+    client.send(text_frame("still open"));
+    server_frame frame = read_server_frame(client);
+    while (frame.opcode() == 0x9) frame = read_server_frame(client);
+    CHECK(frame.payload == "still open");
+  }
+  SUBCASE("missed") {
+    raw_client client(server.port());
+    open_websocket(client, "/alive");
+    const server_frame frame = read_server_frame(client);
+    REQUIRE(frame.opcode() == 0x9);
+    CHECK(client.closed_by_server(10s));  // no pong: the server gives up after pong_timeout
+  }
+}
+
+TEST_CASE("a drain sends 1001 Going Away to every open WebSocket before run() returns") {
+  sessions_ended = 0;
+  test_server server(make_app);
+  std::vector<std::unique_ptr<raw_client>> clients;
+  for (int index = 0; index < 3; ++index) {
+    clients.push_back(std::make_unique<raw_client>(server.port()));
+    open_websocket(*clients.back(), "/echo");
+    clients.back()->send(text_frame("ready"));
+    CHECK(read_server_frame(*clients.back()).payload == "ready");
+  }
+  std::atomic<bool> stopped{false};
+  std::thread stopper([&] {
+    server.stop();
+    stopped = true;
+  });
+  for (auto& client : clients) {
+    const server_frame frame = read_server_frame(*client);
+    CHECK(frame.opcode() == 0x8);
+    CHECK(frame.close_code() == 1001);
+    CHECK(!stopped);  // run() waits for the closing handshakes
+    client->send(client_frame(0x88, close_payload(1001)));
+    CHECK(client->closed_by_server());
+  }
+  stopper.join();
+  CHECK(sessions_ended == 3);
+}
+
+TEST_CASE("Python's websockets as a client: text, binary, fragments, pings, close codes") {
+  test_server server(make_app);
+  const std::string script = R"(
+import asyncio, sys, websockets
+async def main(port):
+    async with websockets.connect(f"ws://127.0.0.1:{port}/echo", max_size=None) as ws:
+        await ws.send("hello, κόσμε")
+        assert await ws.recv() == "hello, κόσμε"
+        await ws.send(b"\x00\x01binary\xff")
+        assert await ws.recv() == b"\x00\x01binary\xff"
+        await ws.send(["frag", "mented ", "text"])
+        assert await ws.recv() == "fragmented text"
+        big = bytes(range(256)) * 4096
+        await ws.send(big)
+        assert await ws.recv() == big
+        pong = await ws.ping(b"are you there")
+        await asyncio.wait_for(pong, 5)
+        await ws.close(4001, "done here")
+        assert ws.close_code == 4001, ws.close_code
+    print("OK")
+asyncio.run(main(int(sys.argv[1])))
+)";
+  ar::testing::python_script python(script, std::to_string(server.port()));
+  const auto [output, status] = python.finish();
+  CHECK(output == "OK\n");
+  CHECK(status == 0);
+}
+
+TEST_CASE("wss://: Python's websockets through the server's TLS") {
+  ar::testing::test_certificates certificates;
+  test_server server(make_app, certificates.server_tls_settings());
+  const std::string script = R"(
+import asyncio, ssl, sys, websockets
+async def main(port, ca):
+    context = ssl.create_default_context(cafile=ca)
+    async with websockets.connect(f"wss://localhost:{port}/echo", ssl=context) as ws:
+        for size in (0, 10, 70000):
+            await ws.send("x" * size)
+            assert await ws.recv() == "x" * size
+        await ws.close(1000)
+    print("OK")
+asyncio.run(main(int(sys.argv[1]), sys.argv[2]))
+)";
+  ar::testing::python_script python(script, std::to_string(server.port()) + " " + certificates.ca_file());
+  const auto [output, status] = python.finish();
+  CHECK(output == "OK\n");
+  CHECK(status == 0);
+}
