@@ -7,6 +7,12 @@
 #include <asyncrest/client/gather.hpp>
 #include <asyncrest/client/response.hpp>
 #include <asyncrest/client/settings.hpp>
+#if defined(ASYNCREST_WITH_OPENSSL) && ASYNCREST_WITH_OPENSSL
+#include <asyncrest/client/websocket.hpp>
+#include <asyncrest/websocket/connection.hpp>
+#include <asyncrest/websocket/message.hpp>
+#include <asyncrest/websocket/settings.hpp>
+#endif
 #include <asyncrest/core/headers.hpp>
 #include <asyncrest/core/json.hpp>
 #include <asyncrest/core/method.hpp>

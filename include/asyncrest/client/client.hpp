@@ -39,6 +39,9 @@
 
 namespace asyncrest {
 
+class websocket_connection;
+struct websocket_client_options;
+
 /// A response whose body is read piece by piece (see `client::stream`). While it lives it holds
 /// its connection; the connection returns to the pool once the body has been read to the end,
 /// and is closed if the stream is destroyed before that.
@@ -148,6 +151,14 @@ class client {
   /// then read piece by piece with `response_stream::read_some`, so it need not fit in memory.
   /// Redirects and retries apply until the header block of the final response.
   [[nodiscard]] task<response_stream> stream(client_request request) { return open_stream(state_, std::move(request)); }
+
+#if defined(ASYNCREST_WITH_OPENSSL) && ASYNCREST_WITH_OPENSSL
+  /// Opens a WebSocket to a ws:// or wss:// URL (defined in client/websocket.hpp, which the
+  /// client umbrella includes; WebSocket needs OpenSSL's libcrypto, as asyncrest::tls links).
+  [[nodiscard]] task<websocket_connection> websocket(std::string url);
+  /// The same with request fields, subprotocols, an Origin and the connection's settings.
+  [[nodiscard]] task<websocket_connection> websocket(std::string url, websocket_client_options options);
+#endif
 
   /// Connections open now (idle and in use) and, of those, idle in the pool.
   [[nodiscard]] pool_statistics statistics() const noexcept { return state_->statistics(); }
