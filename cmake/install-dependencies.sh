@@ -13,6 +13,10 @@ set -euo pipefail
 # Boost (Beast) and cpp-httplib for two of the peers.
 packages=(cmake make g++ libasio-dev libsimdjson-dev doctest-dev node-llhttp libssl-dev openssl nginx
           libbenchmark-dev libboost-dev libcpp-httplib-dev)
+# The real-time tests' third-party peers: Python's websockets, curl for event streams, and
+# Chromium, driven by playwright-core from npm, for the examples in a browser.
+packages+=(python3 python3-websockets curl chromium)
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 for option in "$@"; do
   case "$option" in
     --ci) packages+=(clang clang-format) ;;
