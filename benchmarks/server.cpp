@@ -7,6 +7,7 @@
 //   GET  /file                               the file given with --file, by file() (sendfile on
 //                                            plain TCP); 404 without --file
 //   GET  /stream                             1,000 pieces of 64 bytes written by stream(), chunked
+//   GET  /ws                                 a WebSocket that echoes each message (with OpenSSL)
 //
 //   benchmark_server [port] [threads] [--file PATH] [--tls CERTIFICATE KEY]
 //     port 0: the kernel picks one; the port is printed. --tls: HTTPS only, with the PEM
@@ -59,22 +60,39 @@ int main(int argc, char** argv) {
   const auto port = static_cast<std::uint16_t>(positional.size() > 0 ? std::atoi(positional[0].data()) : 8080);
   const auto threads = static_cast<unsigned>(positional.size() > 1 ? std::atoi(positional[1].data()) : 1);
 
-  ar::app app{benchmark_routes::github_routes(
-      ar::get<"/plaintext">([](ar::request&) { return ar::text("Hello, World!"); }), ar::get<"/json">([](ar::request&) {
-        return ar::json({{"message", "Hello, World!"}});
-      }),
-      ar::post<"/echo">([](ar::request& req) { return ar::json(req.json()); }),
-      ar::get<"/file">([file_path](ar::request&) {
-        if (file_path.empty()) throw ar::http_error(ar::status::not_found, "no --file given");
-        return ar::file(file_path, "application/octet-stream");
-      }),
-      ar::get<"/stream">([](ar::request&) {
-        return ar::stream(
-            [](ar::body_writer& out) -> ar::task<void> {
-              for (int piece = 0; piece < stream_pieces; ++piece) co_await out.write(stream_piece);
-            },
-            "text/plain");
-      }))};
+  ar::app app {
+    benchmark_routes::github_routes(ar::get<"/plaintext">([](ar::request&) { return ar::text("Hello, World!"); }),
+                                    ar::get<"/json">([](ar::request&) {
+                                      return ar::json({{"message", "Hello, World!"}});
+                                    }),
+                                    ar::post<"/echo">([](ar::request& req) { return ar::json(req.json()); }),
+                                    ar::get<"/file">([file_path](ar::request&) {
+                                      if (file_path.empty())
+                                        throw ar::http_error(ar::status::not_found, "no --file given");
+                                      return ar::file(file_path, "application/octet-stream");
+                                    }),
+                                    ar::get<"/stream">([](ar::request&) {
+                                      return ar::stream(
+                                          [](ar::body_writer& out) -> ar::task<void> {
+                                            for (int piece = 0; piece < stream_pieces; ++piece)
+                                              co_await out.write(stream_piece);
+                                          },
+                                          "text/plain");
+                                    })
+#if defined(ASYNCREST_WITH_OPENSSL) && ASYNCREST_WITH_OPENSSL
+                                        ,
+                                    ar::websocket<"/ws">([](ar::websocket_connection& socket) -> ar::task<void> {
+                                      for (;;) {
+                                        const ar::websocket_message message = co_await socket.receive();
+                                        if (message.closed()) break;
+                                        if (message.is_text() ? !co_await socket.send_text(message.data)
+                                                              : !co_await socket.send_binary(message.data))
+                                          break;
+                                      }
+                                    })
+#endif
+    )
+  };
   std::uint16_t listening = 0;
   try {
     listening = app.listen({.host = "127.0.0.1", .port = port, .threads = threads, .tls = tls});

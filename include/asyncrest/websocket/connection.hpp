@@ -125,9 +125,9 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
         role(chosen_role),
         settings(chosen_settings),
         gate(transport.executor),
+        read_buffer(std::make_unique<char[]>(read_buffer_size)),
         timer(transport.executor),
-        timer_exited(transport.executor, asio::steady_timer::time_point::max()),
-        read_buffer(std::make_unique<char[]>(read_buffer_size)) {}
+        timer_exited(transport.executor, asio::steady_timer::time_point::max()) {}
 
   static constexpr std::size_t read_buffer_size = 16 * 1024;
   using clock = std::chrono::steady_clock;
@@ -159,6 +159,7 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
   asio::steady_timer timer;
   asio::steady_timer timer_exited;
   bool timer_running = false;
+  unsigned pings_in_flight = 0;
   clock::time_point next_ping = clock::time_point::max();
   clock::time_point pong_deadline = clock::time_point::max();
   clock::time_point close_deadline = clock::time_point::max();
@@ -322,10 +323,23 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
       if (now >= self->next_ping && !self->close_sent) {
         self->next_ping = clock::time_point::max();
         self->pong_deadline = now + self->settings.pong_timeout;
-        co_await self->write_frame(opcode::ping, {});
+        // Written by a coroutine of its own: a peer that stops reading holds the write, and this
+        // one must still see the pong deadline pass.
+        ++self->pings_in_flight;
+        asio::co_spawn(self->transport.executor, send_ping(self), asio::detached);
       }
     }
     self->timer_running = false;
+    self->timer_exited.cancel();
+  }
+
+  static task<void> send_ping(std::shared_ptr<websocket_state> self) {
+    try {
+      co_await self->write_frame(opcode::ping, {});
+    } catch (...) {
+      // A write that could not start: the deadline ends the connection.
+    }
+    --self->pings_in_flight;
     self->timer_exited.cancel();
   }
 
@@ -347,11 +361,10 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
     reschedule();
   }
 
-  /// Stops the timer coroutine and waits until it has let go of the stream.
+  /// Stops the timer coroutine and waits until it and its pings have let go of the stream.
   task<void> stop_timer() {
-    ended = true;
-    timer.cancel();
-    while (timer_running) {
+    end_now(end_code, end_reason);
+    while (timer_running || pings_in_flight > 0) {
       timer_exited.expires_at(asio::steady_timer::time_point::max());
       asio::error_code ignored;
       co_await timer_exited.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
