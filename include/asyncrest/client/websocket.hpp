@@ -275,6 +275,8 @@ inline task<websocket_connection> open_websocket(std::shared_ptr<client_state> s
 
 }  // namespace asyncrest::detail
 
+// The members are declared where OpenSSL is (client.hpp): WebSocket needs its libcrypto.
+#if defined(ASYNCREST_WITH_OPENSSL) && ASYNCREST_WITH_OPENSSL
 namespace asyncrest {
 
 inline task<websocket_connection> client::websocket(std::string url) {
@@ -286,3 +288,4 @@ inline task<websocket_connection> client::websocket(std::string url, websocket_c
 }
 
 }  // namespace asyncrest
+#endif
