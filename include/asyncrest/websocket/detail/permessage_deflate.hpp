@@ -306,7 +306,7 @@ struct deflate_answer_check {
 struct zlib_stream {
   enum class kind { deflate, inflate };
 
-  zlib_stream(kind made_for, int key_value) noexcept : direction(made_for), key(key_value) {
+  zlib_stream(kind made_for, int key_value) noexcept : operation(made_for), key(key_value) {
     stream.zalloc = &allocate;
     stream.zfree = &release;
     stream.opaque = this;
@@ -315,7 +315,7 @@ struct zlib_stream {
   zlib_stream& operator=(const zlib_stream&) = delete;
   ~zlib_stream() {
     if (!started) return;
-    if (direction == kind::deflate) {
+    if (operation == kind::deflate) {
       deflateEnd(&stream);
     } else {
       inflateEnd(&stream);
@@ -324,7 +324,7 @@ struct zlib_stream {
 
   /// Ready for a new message, with no memory of earlier ones.
   void reset() noexcept {
-    if (direction == kind::deflate) {
+    if (operation == kind::deflate) {
       deflateReset(&stream);
     } else {
       inflateReset(&stream);
@@ -332,7 +332,7 @@ struct zlib_stream {
   }
 
   z_stream stream{};
-  kind direction;
+  kind operation;
   int key;  // the parameters it was started with: only a stream with the same key is reused
   bool started = false;
   std::size_t allocated_bytes = 0;
@@ -389,7 +389,8 @@ class zlib_stream_pool {
   }
 
   [[nodiscard]] std::size_t size() const noexcept {
-    return static_cast<std::size_t>(std::count_if(spares_.begin(), spares_.end(), [](const auto& s) { return !!s; }));
+    return static_cast<std::size_t>(
+        std::count_if(spares_.begin(), spares_.end(), [](const auto& spare) { return spare != nullptr; }));
   }
   void clear() noexcept {
     for (std::unique_ptr<zlib_stream>& spare : spares_) spare.reset();
