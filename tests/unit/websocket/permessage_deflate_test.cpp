@@ -298,6 +298,44 @@ TEST_CASE("permessage-deflate: the client's offer and its check of the answer") 
                      asking) == "the server's client_max_window_bits is larger than offered");
 }
 
+TEST_CASE("permessage-deflate: any header, an answer the client agrees with, or none") {
+  // Random lists of offers built from the grammar's pieces, now and then broken by a stray
+  // character: whatever the server answers, a client reads the same agreement from it, and
+  // nothing throws.
+  static constexpr std::string_view names[] = {"permessage-deflate", "permessage-deflate", "Permessage-Deflate",
+                                               "x-other"};
+  static constexpr std::string_view parameters[] = {"server_no_context_takeover", "client_no_context_takeover",
+                                                    "server_max_window_bits", "client_max_window_bits", "other"};
+  static constexpr std::string_view values[] = {"8", "9", "12", "15", "16", "0", "\"10\"", "\"1\\1\"", "x", "\"\""};
+  static constexpr std::string_view spaces[] = {"", "", " ", "\t "};
+  static constexpr std::string_view strays[] = {";", ",", "=", "\"", "\\", "\x01", " "};
+  std::mt19937 random(3);
+  int accepted = 0;
+  for (int round = 0; round < 5000; ++round) {
+    std::string header;
+    for (unsigned element = 1 + random() % 3; element > 0; --element) {
+      header += names[random() % std::size(names)];
+      for (unsigned count = random() % 4; count > 0; --count) {
+        ((header += spaces[random() % 4]) += ';') += spaces[random() % 4];
+        header += parameters[random() % std::size(parameters)];
+        if (random() % 2 != 0) (header += '=') += values[random() % std::size(values)];
+      }
+      if (random() % 10 == 0) header.insert(random() % (header.size() + 1), strays[random() % std::size(strays)]);
+      if (element > 1) (header += spaces[random() % 4]) += ", ";
+    }
+    CAPTURE(header);
+    const auto acceptance = accept_deflate_offer(header, enabled);
+    (void)check_deflate_answer(header, enabled);
+    if (!acceptance) continue;
+    ++accepted;
+    const auto checked = check_deflate_answer(acceptance->answer, enabled);
+    CHECK_FALSE(checked.failed());
+    CHECK(checked.agreement == acceptance->agreement);
+  }
+  MESSAGE(accepted << " of 5000 random headers held an acceptable offer");
+  CHECK(accepted > 500);
+}
+
 TEST_CASE("permessage-deflate: round trips with and without context takeover") {
   const std::string message = sample_text(2000);
   for (const bool takeover : {true, false}) {
