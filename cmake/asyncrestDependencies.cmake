@@ -549,8 +549,8 @@ function(_asyncrest_resolve_zlib)
   endif()
   find_package(ZLIB QUIET)
   if(NOT ZLIB_FOUND)
-    message(STATUS "asyncrest: zlib not found, so no asyncrest::zlib "
-                   "(WebSocket then declines permessage-deflate; on Debian/Ubuntu: apt-get install zlib1g-dev)")
+    message(STATUS "asyncrest: zlib not found, so no asyncrest::zlib (WebSocket compression, permessage-deflate, "
+                   "is then unavailable; on Debian/Ubuntu: apt-get install zlib1g-dev)")
     return()
   endif()
   add_library(asyncrest_zlib INTERFACE)
