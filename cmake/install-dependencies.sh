@@ -16,7 +16,7 @@ packages=(cmake make g++ libasio-dev libsimdjson-dev doctest-dev node-llhttp lib
           libbenchmark-dev libboost-dev libcpp-httplib-dev)
 # The real-time tests' third-party peers: Python's websockets, curl for event streams, and
 # Chromium, driven by playwright-core from npm, for the examples in a browser.
-packages+=(python3 python3-websockets curl chromium)
+packages+=(python3-websockets curl chromium)
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 for option in "$@"; do
   case "$option" in
