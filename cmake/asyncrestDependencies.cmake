@@ -5,6 +5,7 @@
 #   asyncrest::simdjson  simdjson
 #   asyncrest::doctest   doctest, only when ASYNCREST_NEED_DOCTEST is true
 #   asyncrest::tls       opt-in HTTPS for the client: OpenSSL, only when it is found
+#   asyncrest::zlib      opt-in compression (WebSocket permessage-deflate): zlib, only when it is found
 #
 # Each dependency is looked for in this order: an installed CMake package or
 # header, Debian's packaged sources, then a pinned, hash-checked upstream release
@@ -538,10 +539,32 @@ function(_asyncrest_resolve_tls)
   _asyncrest_report(OpenSSL "${OPENSSL_VERSION}" "installed package" "${OPENSSL_INCLUDE_DIR}")
 endfunction()
 
+# ---------------------------------------------------------------------------
+# asyncrest::zlib (opt-in: link it for compression, WebSocket's permessage-deflate)
+# ---------------------------------------------------------------------------
+
+function(_asyncrest_resolve_zlib)
+  if(TARGET asyncrest::zlib)
+    return()
+  endif()
+  find_package(ZLIB QUIET)
+  if(NOT ZLIB_FOUND)
+    message(STATUS "asyncrest: zlib not found, so no asyncrest::zlib (WebSocket compression, permessage-deflate, "
+                   "is then unavailable; on Debian/Ubuntu: apt-get install zlib1g-dev)")
+    return()
+  endif()
+  add_library(asyncrest_zlib INTERFACE)
+  add_library(asyncrest::zlib ALIAS asyncrest_zlib)
+  target_compile_definitions(asyncrest_zlib INTERFACE ASYNCREST_WITH_ZLIB=1)
+  target_link_libraries(asyncrest_zlib INTERFACE ZLIB::ZLIB)
+  _asyncrest_report(zlib "${ZLIB_VERSION_STRING}" "installed package" "${ZLIB_INCLUDE_DIRS}")
+endfunction()
+
 _asyncrest_resolve_asio()
 _asyncrest_resolve_llhttp()
 _asyncrest_resolve_simdjson()
 _asyncrest_resolve_tls()
+_asyncrest_resolve_zlib()
 if(ASYNCREST_NEED_DOCTEST)
   _asyncrest_resolve_doctest()
 endif()

@@ -9,13 +9,14 @@
 set -euo pipefail
 
 # The library and its tests (OpenSSL and nginx for the client's HTTPS and third-party server
-# tests), and the benchmark targets the tests build: Google Benchmark for the microbenchmarks,
-# Boost (Beast) and cpp-httplib for two of the peers.
-packages=(cmake make g++ libasio-dev libsimdjson-dev doctest-dev node-llhttp libssl-dev openssl nginx
+# tests; zlib for WebSocket compression, checked against Python's), and the benchmark targets the
+# tests build: Google Benchmark for the microbenchmarks, Boost (Beast) and cpp-httplib for two of
+# the peers.
+packages=(cmake make g++ libasio-dev libsimdjson-dev doctest-dev node-llhttp libssl-dev openssl zlib1g-dev python3 nginx
           libbenchmark-dev libboost-dev libcpp-httplib-dev)
 # The real-time tests' third-party peers: Python's websockets, curl for event streams, and
 # Chromium, driven by playwright-core from npm, for the examples in a browser.
-packages+=(python3 python3-websockets curl chromium)
+packages+=(python3-websockets curl chromium)
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 for option in "$@"; do
   case "$option" in

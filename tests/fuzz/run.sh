@@ -11,7 +11,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 status=0
-for target in fuzz_connection fuzz_request_differential fuzz_route_tree fuzz_client_response fuzz_json_escape; do
+for target in fuzz_connection fuzz_request_differential fuzz_route_tree fuzz_client_response fuzz_json_escape \
+  fuzz_permessage_deflate; do
+  if [ ! -x "$build/tests/fuzz/$target" ]; then
+    echo "=== $target: not built (it needs zlib: bash cmake/install-dependencies.sh)" >&2
+    status=1
+    continue
+  fi
   corpus="$scratch/$target"
   mkdir -p "$corpus"
   cp "$here/seeds/$target"/* "$corpus/"
