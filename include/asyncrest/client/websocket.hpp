@@ -126,6 +126,11 @@ inline std::string websocket_request_head(const parsed_url& url, const std::stri
     append_field(head, "Sec-WebSocket-Protocol", offered);
   }
   if (!options.origin.empty()) append_field(head, "Origin", options.origin);
+#if defined(ASYNCREST_WITH_ZLIB) && ASYNCREST_WITH_ZLIB
+  if (const std::string offer = deflate_offer(options.settings.deflate); !offer.empty()) {
+    append_field(head, "Sec-WebSocket-Extensions", offer);
+  }
+#endif
   bool has_agent = false;
   for (const auto& [name, value] : options.fields) {
     has_agent = has_agent || iequals(name, "User-Agent");
@@ -141,9 +146,9 @@ inline std::string websocket_request_head(const parsed_url& url, const std::stri
 }
 
 /// Checks the server's answer (`head`: status line and fields, without the blank line); returns
-/// the chosen subprotocol.
+/// the chosen subprotocol, and sets `extensions` to what the server agreed to.
 inline std::string check_websocket_answer(std::string_view head, const std::string& key,
-                                          const websocket_client_options& options) {
+                                          const websocket_client_options& options, std::string& extensions) {
   const std::size_t line_end = head.find("\r\n");
   const std::string_view status_line = head.substr(0, line_end);
   if (status_line.size() < 12 || !status_line.starts_with("HTTP/1.1 ") ||
@@ -157,7 +162,8 @@ inline std::string check_websocket_answer(std::string_view head, const std::stri
     throw http_status_error(static_cast<status>(code), "the server answered " + std::to_string(code) +
                                                            " to a WebSocket handshake, not 101 Switching Protocols");
   }
-  std::string upgrade, connection, accept, protocol, extensions;
+  std::string upgrade, connection, accept, protocol;
+  extensions.clear();
   std::string_view rest = line_end == std::string_view::npos ? std::string_view{} : head.substr(line_end + 2);
   while (!rest.empty()) {
     const std::size_t next = rest.find("\r\n");
@@ -183,7 +189,9 @@ inline std::string check_websocket_answer(std::string_view head, const std::stri
   if (!list_contains_token(upgrade, "websocket")) throw_bad_handshake("the 101 lacks \"Upgrade: websocket\"");
   if (!list_contains_token(connection, "upgrade")) throw_bad_handshake("the 101 lacks \"Connection: Upgrade\"");
   if (accept != websocket_accept_value(key)) throw_bad_handshake("Sec-WebSocket-Accept does not match the key");
-  if (!extensions.empty()) throw_bad_handshake("the server chose an extension that was not offered");
+  if (!extensions.empty() && !options.settings.deflate.enabled) {
+    throw_bad_handshake("the server chose an extension that was not offered");
+  }
   if (!protocol.empty()) {
     bool offered = false;
     for (const std::string& each : options.subprotocols) offered = offered || each == protocol;
@@ -227,6 +235,7 @@ task<std::string> websocket_handshake_on(Stream& stream, client_connection& conn
 inline task<websocket_connection> open_websocket(std::shared_ptr<client_state> state, std::string url,
                                                  websocket_client_options options) {
   check_executor(*state, co_await asio::this_coro::executor);
+  check_websocket_settings(options.settings);
   check_fields(options.fields);
   for (const std::string& each : options.subprotocols) {
     if (each.empty() || !std::all_of(each.begin(), each.end(), is_token_character)) {
@@ -263,10 +272,18 @@ inline task<websocket_connection> open_websocket(std::shared_ptr<client_state> s
       transport = client_websocket_transport(owner, connection.socket);
     }
   }
-  std::string chosen = check_websocket_answer(head, key, options);
+  std::string extensions;
+  std::string chosen = check_websocket_answer(head, key, options, extensions);
+#if defined(ASYNCREST_WITH_ZLIB) && ASYNCREST_WITH_ZLIB
+  const deflate_answer_check compression = check_deflate_answer(extensions, options.settings.deflate);
+  if (compression.failed()) throw_bad_handshake(std::string(compression.error));
+#endif
   if (leftover.size() > websocket_state::read_buffer_size) throw_bad_handshake("too much data behind the 101");
   auto socket_state = std::make_shared<websocket_state>(std::move(transport), websocket_role::client, options.settings);
   socket_state->subprotocol = std::move(chosen);
+#if defined(ASYNCREST_WITH_ZLIB) && ASYNCREST_WITH_ZLIB
+  if (compression.agreement) socket_state->enable_deflate(*compression.agreement);
+#endif
   std::memcpy(socket_state->read_buffer.get(), leftover.data(), leftover.size());  // both 16 KiB at most
   socket_state->read_end = leftover.size();
   socket_state->begin_keep_alive();

@@ -108,10 +108,20 @@ template <fixed_string Path, class Handler>
 
 namespace asyncrest::detail {
 
+/// What an accepted handshake settled, for the 101 and the connection.
+struct websocket_handshake {
+  std::string accept;      // Sec-WebSocket-Accept
+  std::string protocol;    // Sec-WebSocket-Protocol, empty when none was chosen
+  std::string extensions;  // Sec-WebSocket-Extensions, empty when none was agreed
+#if defined(ASYNCREST_WITH_ZLIB) && ASYNCREST_WITH_ZLIB
+  std::optional<deflate_agreement> deflate;
+#endif
+};
+
 /// Checks a handshake (RFC 6455 §4.2.1) and settles the answer's fields; an error response
 /// when it is refused.
 inline std::optional<response> check_websocket_handshake(const request& req, const websocket_route_settings& settings,
-                                                         std::string& accept, std::string& chosen_protocol) {
+                                                         websocket_handshake& out) {
   if (req.method() != method::get) return problem(status::bad_request, "a WebSocket handshake is a GET request");
   if (req.version_major() != 1 || req.version_minor() != 1) {
     return problem(status::bad_request, "a WebSocket handshake needs HTTP/1.1");
@@ -155,6 +165,7 @@ inline std::optional<response> check_websocket_handshake(const request& req, con
     }
     if (!allowed) return problem(status::forbidden, "WebSocket connections from this Origin are not accepted");
   }
+  std::string& chosen_protocol = out.protocol;
   chosen_protocol.clear();
   for (const std::string& supported : settings.subprotocols) {
     for (const header_view& field : req.headers()) {
@@ -166,16 +177,31 @@ inline std::optional<response> check_websocket_handshake(const request& req, con
     }
     if (!chosen_protocol.empty()) break;
   }
-  accept = websocket_accept_value(trim_spaces(*key));
+#if defined(ASYNCREST_WITH_ZLIB) && ASYNCREST_WITH_ZLIB
+  if (settings.connection.deflate.enabled) {
+    std::string offers;  // every Sec-WebSocket-Extensions field, as one list
+    for (const header_view& field : req.headers()) {
+      if (!iequals(field.name, "Sec-WebSocket-Extensions")) continue;
+      if (!offers.empty()) offers += ", ";
+      offers += field.value;
+    }
+    if (std::optional<deflate_acceptance> accepted = accept_deflate_offer(offers, settings.connection.deflate)) {
+      out.deflate = accepted->agreement;
+      out.extensions = std::move(accepted->answer);
+    }
+  }
+#endif
+  out.accept = websocket_accept_value(trim_spaces(*key));
   return std::nullopt;
 }
 
 /// The answer to an accepted handshake, whose session runs `session`.
 template <class Session>
-response websocket_upgrade_response(const std::string& accept, const std::string& chosen_protocol, Session session) {
+response websocket_upgrade_response(const websocket_handshake& handshake, Session session) {
   response result = upgrade("websocket", std::move(session));
-  result.headers.set("Sec-WebSocket-Accept", accept);
-  if (!chosen_protocol.empty()) result.headers.set("Sec-WebSocket-Protocol", chosen_protocol);
+  result.headers.set("Sec-WebSocket-Accept", handshake.accept);
+  if (!handshake.protocol.empty()) result.headers.set("Sec-WebSocket-Protocol", handshake.protocol);
+  if (!handshake.extensions.empty()) result.headers.set("Sec-WebSocket-Extensions", handshake.extensions);
   return result;
 }
 
@@ -200,9 +226,12 @@ inline websocket_transport server_transport(upgraded_connection& peer) {
 /// handler left open (1000, or 1011 when it threw) and waits for the peer's close.
 template <class Run>
 task<void> run_websocket_session(upgraded_connection& peer, const websocket_route_settings& settings,
-                                 std::string chosen_protocol, Run run) {
+                                 const websocket_handshake& handshake, Run run) {
   auto state = std::make_shared<websocket_state>(server_transport(peer), websocket_role::server, settings.connection);
-  state->subprotocol = std::move(chosen_protocol);
+  state->subprotocol = handshake.protocol;
+#if defined(ASYNCREST_WITH_ZLIB) && ASYNCREST_WITH_ZLIB
+  if (handshake.deflate) state->enable_deflate(*handshake.deflate);
+#endif
   websocket_connection socket = websocket_access::make(state);
   state->begin_keep_alive();
   bool failed = false;
@@ -273,22 +302,20 @@ struct websocket_endpoint<Handler, Result, std::tuple<Parameters...>> {
   std::shared_ptr<const websocket_route_settings> settings;
 
   Result operator()(request& req, Parameters... parameters) const {
-    std::string accept;
-    std::string chosen_protocol;
+    websocket_handshake handshake;
     if constexpr (traits::simple) {
       static_assert(std::is_same_v<typename traits::result, task<void>>,
                     "asyncrest: a WebSocket handler taking `websocket_connection&` returns task<void>");
-      if (auto refused = check_websocket_handshake(req, *settings, accept, chosen_protocol)) return std::move(*refused);
+      if (auto refused = check_websocket_handshake(req, *settings, handshake)) return std::move(*refused);
       return websocket_upgrade_response(
-          accept, chosen_protocol,
-          simple_session{handler, settings, chosen_protocol,
+          handshake,
+          simple_session{handler, settings, handshake,
                          std::tuple<stored_parameter<Parameters>...>(std::forward<Parameters>(parameters)...)});
     } else if constexpr (is_acceptance<typename traits::result>) {
-      if (auto refused = check_websocket_handshake(req, *settings, accept, chosen_protocol)) return std::move(*refused);
+      if (auto refused = check_websocket_handshake(req, *settings, handshake)) return std::move(*refused);
       auto accepted = (*handler)(req, std::forward<Parameters>(parameters)...);
       return websocket_upgrade_response(
-          accept, chosen_protocol,
-          accepted_session<decltype(accepted.session)>{settings, chosen_protocol, std::move(accepted.session)});
+          handshake, accepted_session<decltype(accepted.session)>{settings, handshake, std::move(accepted.session)});
     } else {
       static_assert(is_acceptance_task<typename traits::result>,
                     "asyncrest: a WebSocket handler taking `request&` returns accept_websocket(session) (or a "
@@ -302,10 +329,10 @@ struct websocket_endpoint<Handler, Result, std::tuple<Parameters...>> {
   struct simple_session {
     std::shared_ptr<const Handler> handler;
     std::shared_ptr<const websocket_route_settings> settings;
-    std::string chosen_protocol;
+    websocket_handshake handshake;
     Values values;
     task<void> operator()(upgraded_connection& peer) {
-      return run_websocket_session(peer, *settings, std::move(chosen_protocol), [this](websocket_connection& socket) {
+      return run_websocket_session(peer, *settings, handshake, [this](websocket_connection& socket) {
         return std::apply([&](auto&... value) { return (*handler)(socket, value...); }, values);
       });
     }
@@ -314,23 +341,20 @@ struct websocket_endpoint<Handler, Result, std::tuple<Parameters...>> {
   template <class Session>
   struct accepted_session {
     std::shared_ptr<const websocket_route_settings> settings;
-    std::string chosen_protocol;
+    websocket_handshake handshake;
     Session session;
     task<void> operator()(upgraded_connection& peer) {
-      return run_websocket_session(peer, *settings, std::move(chosen_protocol),
+      return run_websocket_session(peer, *settings, handshake,
                                    [this](websocket_connection& socket) { return session(socket); });
     }
   };
 
   task<response> two_step(request& req, Parameters... parameters) const {
-    std::string accept;
-    std::string chosen_protocol;
-    if (auto refused = check_websocket_handshake(req, *settings, accept, chosen_protocol))
-      co_return std::move(*refused);
+    websocket_handshake handshake;
+    if (auto refused = check_websocket_handshake(req, *settings, handshake)) co_return std::move(*refused);
     auto accepted = co_await (*handler)(req, std::forward<Parameters>(parameters)...);
     co_return websocket_upgrade_response(
-        accept, chosen_protocol,
-        accepted_session<decltype(accepted.session)>{settings, chosen_protocol, std::move(accepted.session)});
+        handshake, accepted_session<decltype(accepted.session)>{settings, handshake, std::move(accepted.session)});
   }
 };
 
@@ -348,6 +372,7 @@ namespace asyncrest {
 template <fixed_string Path, class Handler>
 auto websocket(Handler handler, websocket_route_settings settings) {
   using endpoint = detail::websocket_endpoint_for<Handler>;
+  detail::check_websocket_settings(settings.connection);
   return route<Path, method::get, endpoint>(
       endpoint{std::make_shared<const Handler>(std::move(handler)),
                std::make_shared<const websocket_route_settings>(std::move(settings))});

@@ -19,10 +19,15 @@
 #include <asyncrest/core/task.hpp>
 #include <asyncrest/websocket/detail/frame.hpp>
 #include <asyncrest/websocket/detail/handshake.hpp>
+#include <asyncrest/websocket/detail/role.hpp>
 #include <asyncrest/websocket/detail/transport.hpp>
 #include <asyncrest/websocket/detail/utf8.hpp>
 #include <asyncrest/websocket/message.hpp>
 #include <asyncrest/websocket/settings.hpp>
+
+#if defined(ASYNCREST_WITH_ZLIB) && ASYNCREST_WITH_ZLIB
+#include <asyncrest/websocket/detail/permessage_deflate.hpp>
+#endif
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
@@ -115,7 +120,23 @@ class websocket_connection {
 
 namespace asyncrest::detail {
 
-enum class websocket_role : std::uint8_t { server, client };
+#if defined(ASYNCREST_WITH_ZLIB) && ASYNCREST_WITH_ZLIB
+inline constexpr bool websocket_has_deflate = true;
+#else
+inline constexpr bool websocket_has_deflate = false;
+#endif
+
+/// Settings a connection cannot honour, refused when a route or a client call is made rather
+/// than silently ignored.
+inline void check_websocket_settings(const websocket_settings& settings) {
+  if (settings.deflate.enabled && !websocket_has_deflate) {
+    throw std::invalid_argument(
+        "asyncrest: websocket_settings::deflate.enabled needs zlib: link the CMake target asyncrest::zlib");
+  }
+#if defined(ASYNCREST_WITH_ZLIB) && ASYNCREST_WITH_ZLIB
+  check_deflate_settings(settings.deflate);
+#endif
+}
 
 /// The connection's state, shared by the user's handle and the keep-alive and close timer
 /// coroutine, so that neither outlives what it uses.
@@ -164,6 +185,25 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
   clock::time_point pong_deadline = clock::time_point::max();
   clock::time_point close_deadline = clock::time_point::max();
 
+#if defined(ASYNCREST_WITH_ZLIB) && ASYNCREST_WITH_ZLIB
+  // permessage-deflate, when both sides agreed to it.
+  std::unique_ptr<message_deflater> deflater;
+  std::unique_ptr<message_inflater> inflater;
+  std::string compressed;  // an outgoing message's compressed payload, used under the gate
+
+  void enable_deflate(const deflate_agreement& agreement) {
+    deflater = std::make_unique<message_deflater>(settings.deflate, agreement.outgoing(role));
+    inflater = std::make_unique<message_inflater>(agreement.incoming(role), settings.max_message_bytes);
+  }
+#endif
+  [[nodiscard]] bool compression_agreed() const noexcept {
+#if defined(ASYNCREST_WITH_ZLIB) && ASYNCREST_WITH_ZLIB
+    return inflater != nullptr;
+#else
+    return false;
+#endif
+  }
+
   // Masks for the client's frames, drawn from OpenSSL's generator a batch at a time.
   std::array<unsigned char, 256> random_pool{};
   std::size_t random_used = random_pool.size();
@@ -201,6 +241,15 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
     co_await gate.acquire();
     gate_hold hold(gate);
     if (ended) co_return false;
+#if defined(ASYNCREST_WITH_ZLIB) && ASYNCREST_WITH_ZLIB
+    // Compressed under the gate: the compressor's context follows the order frames leave in.
+    if (deflater && (code == opcode::text || code == opcode::binary) && deflater->worth_compressing(payload.size())) {
+      compressed.clear();
+      deflater->compress(payload, compressed);
+      payload = compressed;
+      rsv1 = true;
+    }
+#endif
     const bool masked = role == websocket_role::client;
     unsigned char header[max_frame_header_size];
     unsigned char mask[4] = {};
@@ -224,6 +273,9 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
       written = co_await transport.write(transport.stream, write_buffer);
       if (write_buffer.capacity() > 256 * 1024) std::string().swap(write_buffer);
     }
+#if defined(ASYNCREST_WITH_ZLIB) && ASYNCREST_WITH_ZLIB
+    if (compressed.capacity() > 256 * 1024) std::string().swap(compressed);
+#endif
     if (!written) end_now(websocket_close_code::abnormal, {});
     co_return written;
   }
@@ -375,9 +427,13 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
 
   /// A frame header's checks, in the order of RFC 6455 §5.2 and §5.5. Returns the close code
   /// that fails the connection, or `normal` when the header is fine.
-  [[nodiscard]] websocket_close_code check_header(const frame_header& header, bool in_message,
-                                                  std::string_view& why) const noexcept {
-    if (header.rsv1 || header.rsv2 || header.rsv3) {
+  [[nodiscard]] websocket_close_code check_header(const frame_header& header, bool in_message, bool compressed_message,
+                                                  std::uint64_t wire_bytes, std::string_view& why) const noexcept {
+    // RSV1 marks a compressed message, on its first frame only, once compression was agreed.
+    const bool compressed_start = header.rsv1 && compression_agreed() &&
+                                  (header.code == static_cast<std::uint8_t>(opcode::text) ||
+                                   header.code == static_cast<std::uint8_t>(opcode::binary));
+    if ((header.rsv1 && !compressed_start) || header.rsv2 || header.rsv3) {
       why = "a reserved bit is set without an extension that defines it";
       return websocket_close_code::protocol_error;
     }
@@ -417,6 +473,16 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
       why = "a new message began before the last one's final frame";
       return websocket_close_code::protocol_error;
     }
+    if (compressed_message || compressed_start) {
+      // The decompressor limits the message itself; on the wire, allow what an incompressible
+      // message of the largest size could take, no more.
+      const std::uint64_t wire_limit = settings.max_message_bytes + settings.max_message_bytes / 8 + 1024;
+      if (header.length > wire_limit - std::min(wire_limit, wire_bytes)) {
+        why = "the message is larger than this endpoint accepts";
+        return websocket_close_code::message_too_big;
+      }
+      return websocket_close_code::normal;
+    }
     if (header.length > settings.max_message_bytes - std::min(settings.max_message_bytes, message.size())) {
       why = "the message is larger than this endpoint accepts";
       return websocket_close_code::message_too_big;
@@ -429,6 +495,8 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
     message.clear();
     utf8.reset();
     bool in_message = false;
+    bool compressed_message = false;
+    std::uint64_t wire_bytes = 0;  // a compressed message's payload bytes so far
     opcode message_code = opcode::binary;
     for (;;) {
       frame_header header;
@@ -451,7 +519,7 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
       }
       read_begin += header_size;
       std::string_view why;
-      const websocket_close_code verdict = check_header(header, in_message, why);
+      const websocket_close_code verdict = check_header(header, in_message, compressed_message, wire_bytes, why);
       if (verdict != websocket_close_code::normal) co_return co_await fail(verdict, why);
 
       if (is_control(header.code)) {
@@ -483,8 +551,10 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
       if (!in_message) {
         in_message = true;
         message_code = static_cast<opcode>(header.code);
+        compressed_message = header.rsv1;
       }
       const bool text = message_code == opcode::text;
+      wire_bytes += header.length;
       std::uint64_t remaining = header.length;
       std::uint64_t offset = 0;
       while (remaining > 0) {
@@ -498,13 +568,24 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
         const std::size_t taken = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, read_end - read_begin));
         char* bytes = read_buffer.get() + read_begin;
         if (header.masked) apply_mask(bytes, taken, header.mask, offset);
+        read_begin += taken;
+        remaining -= taken;
+        offset += taken;
+        if (compressed_message) {
+          const websocket_close_code failure =
+              inflate(std::string_view(bytes, taken), header.final && remaining == 0, text);
+          if (failure != websocket_close_code::normal)
+            co_return co_await fail(failure, inflate_failure_reason(failure));
+          continue;
+        }
         if (text && !utf8.feed(std::string_view(bytes, taken))) {
           co_return co_await fail(websocket_close_code::invalid_payload, "a text message is not UTF-8");
         }
         message.append(bytes, taken);
-        read_begin += taken;
-        remaining -= taken;
-        offset += taken;
+      }
+      if (compressed_message && header.final && header.length == 0) {
+        const websocket_close_code failure = inflate({}, true, text);
+        if (failure != websocket_close_code::normal) co_return co_await fail(failure, inflate_failure_reason(failure));
       }
       if (!header.final) continue;
       if (text && !utf8.complete()) {
@@ -515,6 +596,27 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
       result.data = message;
       co_return result;
     }
+  }
+
+  /// Decompresses a piece of a compressed message's payload onto the message, and checks the
+  /// text it adds. Returns the close code that fails the connection, or `normal`.
+  websocket_close_code inflate([[maybe_unused]] std::string_view piece, [[maybe_unused]] bool last,
+                               [[maybe_unused]] bool text) {
+#if defined(ASYNCREST_WITH_ZLIB) && ASYNCREST_WITH_ZLIB
+    const std::size_t before = message.size();
+    const inflate_error error = inflater->decompress(piece, last, message);
+    if (error != inflate_error::none) return static_cast<websocket_close_code>(close_code_for(error));
+    if (text && !utf8.feed(std::string_view(message).substr(before))) return websocket_close_code::invalid_payload;
+    return websocket_close_code::normal;
+#else
+    return websocket_close_code::protocol_error;  // unreachable: RSV1 is refused without compression
+#endif
+  }
+
+  [[nodiscard]] static std::string_view inflate_failure_reason(websocket_close_code code) noexcept {
+    if (code == websocket_close_code::message_too_big) return "the message is larger than this endpoint accepts";
+    if (code == websocket_close_code::invalid_payload) return "a compressed message is not valid";
+    return "a compressed message could not be read";
   }
 
   /// The peer's close frame, in `control`: checked, answered (or it answers ours), and the TCP

@@ -2,6 +2,8 @@
 // client alike.
 #pragma once
 
+#include <asyncrest/websocket/deflate.hpp>
+
 #include <chrono>
 #include <cstddef>
 
@@ -19,6 +21,9 @@ struct websocket_settings {
   /// How long to wait for the peer's close frame after sending ours, before closing the TCP
   /// connection anyway.
   std::chrono::milliseconds close_timeout{std::chrono::seconds(5)};
+  /// Compression (permessage-deflate), off unless `deflate.enabled`; needs asyncrest::zlib. A
+  /// server accepts a client's offer, a client offers it (see deflate.hpp for the costs).
+  deflate_settings deflate;
 };
 
 }  // namespace asyncrest

@@ -28,6 +28,7 @@
 #include <asyncrest/core/detail/field_rules.hpp>
 #include <asyncrest/websocket/deflate.hpp>
 #include <asyncrest/websocket/detail/extension_list.hpp>
+#include <asyncrest/websocket/detail/role.hpp>
 
 #include <zlib.h>
 
@@ -70,8 +71,6 @@ inline void check_deflate_settings(const deflate_settings& settings) {
   if (const std::string_view problem = deflate_settings_problem(settings); !problem.empty())
     throw std::invalid_argument(std::string(problem));
 }
-
-enum class websocket_role { server, client };
 
 /// One direction of a connection's compression: the window of the compressor that sends it and
 /// whether that compressor (and the peer's decompressor) starts every message afresh.
