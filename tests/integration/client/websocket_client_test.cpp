@@ -9,6 +9,7 @@
 #include <support/scripted_server.hpp>
 #include <support/test_certificates.hpp>
 #include <support/test_server.hpp>
+#include <support/websocket_frames.hpp>
 
 #include <chrono>
 #include <string>
@@ -43,7 +44,7 @@ auto make_app() {
   return ar::app{ar::routes(
       ar::websocket<"/echo">([](ar::websocket_connection& socket) -> ar::task<void> { co_await echo(socket); }),
       ar::websocket<"/greet/{name}">([](ar::websocket_connection& socket, std::string_view name) -> ar::task<void> {
-        co_await socket.send_text("hello " + std::string(name));  // may arrive with the 101
+        co_await socket.send_text(ar::testing::joined("hello ", name));  // may arrive with the 101
         co_await socket.send_binary(std::string(3, '\0'));
         co_await echo(socket);
       }),
@@ -60,7 +61,7 @@ auto make_app() {
           with_subprotocols()))};
 }
 
-std::string base(std::uint16_t port) { return "ws://127.0.0.1:" + std::to_string(port); }
+std::string base(std::uint16_t port) { return ar::testing::joined("ws://127.0.0.1:", std::to_string(port)); }
 
 /// Receives until the end, returning the close code.
 ar::task<ar::websocket_close_code> until_closed(ar::websocket_connection& socket) {
@@ -183,7 +184,7 @@ TEST_CASE("refused and broken handshakes are errors") {
     });
     run_client({}, [&](ar::client& http) -> ar::task<void> {
       try {
-        co_await http.websocket("ws://127.0.0.1:" + std::to_string(scripted.port()) + "/");
+        co_await http.websocket(ar::testing::joined("ws://127.0.0.1:", std::to_string(scripted.port())) + "/");
         FAIL("the handshake was accepted");
       } catch (const ar::client_error& error) {
         CHECK((error.code() == ar::client_errc::malformed_response || error.code() == ar::client_errc::http_status));
@@ -205,7 +206,7 @@ TEST_CASE("a masked frame from a server fails the connection with 1002") {
   });
   run_client({}, [&](ar::client& http) -> ar::task<void> {
     ar::websocket_connection socket =
-        co_await http.websocket("ws://127.0.0.1:" + std::to_string(scripted.port()) + "/");
+        co_await http.websocket(ar::testing::joined("ws://127.0.0.1:", std::to_string(scripted.port())) + "/");
     const ar::websocket_message message = co_await socket.receive();
     CHECK(message.closed());
     CHECK(message.close_code == ar::websocket_close_code::protocol_error);
@@ -289,7 +290,7 @@ TEST_CASE("wss:// to this project's TLS server") {
   settings.tls.ca_file = certificates.ca_file();
   run_client(settings, [&](ar::client& http) -> ar::task<void> {
     ar::websocket_connection socket =
-        co_await http.websocket("wss://localhost:" + std::to_string(server.port()) + "/greet/tls");
+        co_await http.websocket(ar::testing::joined("wss://localhost:", std::to_string(server.port())) + "/greet/tls");
     CHECK((co_await socket.receive()).data == "hello tls");
     CHECK((co_await socket.receive()).is_binary());
     const std::string large(200000, 't');

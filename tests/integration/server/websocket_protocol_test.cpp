@@ -84,7 +84,7 @@ auto make_app() {
                                with_origins()),
       ar::websocket<"/rooms/{room}/ws/{seat:int}">(
           [](ar::websocket_connection& socket, std::string_view room, std::int64_t seat) -> ar::task<void> {
-            co_await socket.send_text(std::string(room) + "#" + std::to_string(seat));
+            co_await socket.send_text(ar::testing::joined(room, ar::testing::joined("#", std::to_string(seat))));
             co_await echo(socket);
           }),
       ar::websocket<"/hello">([](ar::request& req) {
@@ -97,7 +97,7 @@ auto make_app() {
       }).use(require_token{}),
       ar::websocket<"/protocol">(
           [](ar::websocket_connection& socket) -> ar::task<void> {
-            co_await socket.send_text("chose " + std::string(socket.subprotocol()));
+            co_await socket.send_text(ar::testing::joined("chose ", socket.subprotocol()));
             co_await echo(socket);
           },
           with_subprotocols()))};
