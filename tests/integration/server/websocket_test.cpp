@@ -43,10 +43,10 @@ ar::task<void> echo(ar::websocket_connection& socket) {
   }
 }
 
-/// "tick <n>" and 4 KiB of padding: 2,000 of them fill the socket's buffers, so writes stop part
+/// "tick <n>" and 16 KiB of padding: 2,000 of them fill the socket's buffers, so writes stop part
 /// way and another frame would land inside one if sends were not serialized.
 std::string tick_message(int tick) {
-  return ar::testing::joined(ar::testing::joined("tick ", std::to_string(tick)), std::string(4096, '.'));
+  return ar::testing::joined(ar::testing::joined("tick ", std::to_string(tick)), std::string(16384, '.'));
 }
 
 /// Sends `count` ticks while another coroutine echoes what arrives.
@@ -90,6 +90,9 @@ TEST_CASE("receive and send at once: frames never interleave, automatic pongs in
   test_server server(make_app);
   raw_client client(server.port());
   open_websocket(client, "/both");
+  // Not reading for a moment lets the ticks fill the socket's buffers, so that the echoes and
+  // pongs below are sent while a tick's write is stopped part way (the test holds either way).
+  std::this_thread::sleep_for(200ms);
   for (int round = 0; round < 200; ++round) {
     // Appended piece by piece: g++ 12 at -O2 reports a false -Wstringop-overflow for a + b here.
     std::string frames = text_frame(ar::testing::joined("echo ", std::to_string(round)));
