@@ -168,6 +168,7 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
   std::string control;
   utf8_validator utf8;
   bool receiving = false;
+  bool stop_noticed = false;  // the server's drain has woken a read
 
   // Closing.
   bool close_sent = false;
@@ -212,19 +213,30 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
     return {read_buffer.get() + read_begin, read_end - read_begin};
   }
 
-  /// Reads more into the buffer; false when the connection ended.
+  /// Reads more into the buffer; false when the connection ended. The server's drain wakes a
+  /// pending read once with nothing: then 1001 Going Away is sent (unless a close already was)
+  /// and reading goes on, for the peer's close, until `close_timeout` or the drain deadline.
   task<bool> fill() {
-    if (read_begin == read_end) {
-      read_begin = read_end = 0;
-    } else if (read_begin > 0 && read_end == read_buffer_size) {
-      std::memmove(read_buffer.get(), read_buffer.get() + read_begin, read_end - read_begin);
-      read_end -= read_begin;
-      read_begin = 0;
+    for (;;) {
+      if (read_begin == read_end) {
+        read_begin = read_end = 0;
+      } else if (read_begin > 0 && read_end == read_buffer_size) {
+        std::memmove(read_buffer.get(), read_buffer.get() + read_begin, read_end - read_begin);
+        read_end -= read_begin;
+        read_begin = 0;
+      }
+      const std::size_t received = co_await transport.read_some(
+          transport.stream, std::span<char>(read_buffer.get() + read_end, read_buffer_size - read_end));
+      read_end += received;
+      if (received > 0) co_return true;
+      if (ended || stop_noticed || !transport.stop_requested(transport.stream)) co_return false;
+      stop_noticed = true;
+      if (!close_sent) {
+        co_await send_close(websocket_close_code::going_away, "the server is shutting down");
+        arm_close_deadline();
+      }
+      if (ended) co_return false;
     }
-    const std::size_t received = co_await transport.read_some(
-        transport.stream, std::span<char>(read_buffer.get() + read_end, read_buffer_size - read_end));
-    read_end += received;
-    co_return received > 0;
   }
 
   void next_mask(unsigned char* out) {
@@ -504,15 +516,6 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
       while ((header_size = parse_frame_header(buffered(), header)) == 0) {
         const bool more = co_await fill();
         if (!more) {
-          if (ended) co_return ended_message();
-          const bool stopping = transport.stop_requested(transport.stream);
-          if (stopping && !close_sent) {
-            // The server drains: say so, and keep reading for the peer's close until the
-            // drain deadline or `close_timeout`.
-            co_await send_close(websocket_close_code::going_away, "the server is shutting down");
-            arm_close_deadline();
-            continue;
-          }
           end_now(websocket_close_code::abnormal, {});
           co_return ended_message();
         }
