@@ -157,9 +157,9 @@ class hub {
   [[nodiscard]] subscription<Message> subscribe(std::string_view topic, const asio::any_io_executor& executor);
 
   /// Delivers `message` to every subscriber of `topic` on every thread. Safe from any thread.
-  /// Messages are received in the order their `publish` calls took the hub's lock: in the order
-  /// each publisher published them, and in the same order by every subscriber. Does nothing
-  /// after `close()` or when the topic has no subscribers.
+  /// Each subscriber receives one publisher's messages in the order it published them, and the
+  /// subscribers of one thread all receive the same sequence. Does nothing after `close()` or
+  /// when the topic has no subscribers.
   void publish(std::string_view topic, message_ptr message);
   /// The same with a message made here, once.
   void publish(std::string_view topic, Message message) {
