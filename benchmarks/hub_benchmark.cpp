@@ -46,6 +46,7 @@ ar::task<void> listen(ar::hub<>& rooms, thread_tally& tally) {
     if (++tally.received % tally.subscribers == 0) {
       tally.last_arrival.store(steady::now().time_since_epoch().count(), std::memory_order_relaxed);
       tally.messages_complete.fetch_add(1, std::memory_order_release);
+      tally.messages_complete.notify_one();
     }
   }
 }
@@ -53,8 +54,12 @@ ar::task<void> listen(ar::hub<>& rooms, thread_tally& tally) {
 std::size_t heap_in_use() { return mallinfo2().uordblks; }
 
 void wait_for(const std::vector<std::unique_ptr<thread_tally>>& tallies, std::uint64_t messages) {
+  // Asleep, not spinning: the main thread must not take a core from the loops.
   for (const auto& tally : tallies) {
-    while (tally->messages_complete.load(std::memory_order_acquire) < messages) std::this_thread::yield();
+    for (std::uint64_t seen = tally->messages_complete.load(std::memory_order_acquire); seen < messages;
+         seen = tally->messages_complete.load(std::memory_order_acquire)) {
+      tally->messages_complete.wait(seen, std::memory_order_acquire);
+    }
   }
 }
 
@@ -90,7 +95,7 @@ int main(int argc, char** argv) {
   }
   std::vector<std::thread> threads;
   for (auto& loop : loops) threads.emplace_back([&loop] { loop->run(); });
-  while (rooms.subscribers("room") < subscribers) std::this_thread::yield();
+  while (rooms.subscribers("room") < subscribers) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   const std::size_t heap_idle = heap_in_use();
 
   // Rounds: one message, timed to the last subscriber's arrival.

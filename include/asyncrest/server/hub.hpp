@@ -17,7 +17,9 @@
 //
 // Threads: `publish` posts the message once to each thread that has subscribers of the topic;
 // there, it is put in each local subscriber's queue with no lock. Each subscription belongs to the
-// thread (the executor) it was made on: call its members from coroutines of that thread.
+// thread (the executor) it was made on: call its members from coroutines of that thread, and,
+// like any Asio I/O object, destroy it before its io_context (a coroutine's frame does).
+// Shutdown: `app.attach(hub)`, or `close()` from wherever the service decides to stop.
 #pragma once
 
 #include <asyncrest/core/task.hpp>
@@ -56,12 +58,13 @@ struct hub_settings {
   overflow_policy when_full = overflow_policy::drop_oldest;
 };
 
-/// Why a subscription has ended, or `open`.
+/// Why a subscription has ended, or `open`: what a WebSocket's close code or an SSE stream's
+/// last event can tell the client.
 enum class subscription_end : std::uint8_t {
   open,
   closed,       ///< by its own `close()` (or it was moved from)
-  fell_behind,  ///< its queue was full under `overflow_policy::drop_subscriber`
-  hub_closed,   ///< by `hub::close()` (a shutdown), or it was made after that
+  fell_behind,  ///< its queue was full under `drop_subscriber` (WebSocket: 1008 or 1013)
+  hub_closed,   ///< by `hub::close()`, a shutdown (WebSocket: 1001), or it was made after that
 };
 
 /// Counts since the hub was made, merged from every thread when read.
