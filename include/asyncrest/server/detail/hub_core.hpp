@@ -31,6 +31,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -243,7 +244,16 @@ class local_topic : public std::enable_shared_from_this<local_topic<Message>> {
         ++each->dropped;
         ++dropped_now;
       }
-      each->queue.push(message);
+      try {
+        each->queue.push(message);
+      } catch (const std::bad_alloc&) {
+        // No memory for its queue to grow: this subscriber misses the message, counted as
+        // dropped, rather than the exception ending the thread's event loop.
+        ++each->dropped;
+        ++dropped_now;
+        each = following;
+        continue;
+      }
       ++delivered_now;
       each->wake_waiter();
       each = following;
