@@ -107,7 +107,15 @@ struct request_log {
   }
 };
 
-constexpr std::string_view event_stream_head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n";
+/// A 200 text/event-stream head with `fields` (each ending in CRLF) and the blank line, then
+/// `body`. (Appended piece by piece: g++ 12 at -O2 warns falsely about chains of `+`.)
+std::string event_stream_head(std::string_view fields, std::string_view body = "") {
+  std::string head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n";
+  head.append(fields);
+  head.append("\r\n");
+  head.append(body);
+  return head;
+}
 
 }  // namespace
 
@@ -118,8 +126,7 @@ TEST_CASE("a tricky stream, cut at every byte, close-delimited and chunked, give
     connection.read_request();
     const std::size_t cut = std::min(index, tricky.size());
     const bool chunked = index % 2 == 1;
-    connection.write(std::string(event_stream_head) +
-                     (chunked ? "Transfer-Encoding: chunked\r\n\r\n" : "Connection: close\r\n\r\n"));
+    connection.write(event_stream_head(chunked ? "Transfer-Encoding: chunked\r\n" : "Connection: close\r\n"));
     for (const std::string_view piece :
          {std::string_view(tricky).substr(0, cut), std::string_view(tricky).substr(cut)}) {
       if (piece.empty()) continue;
@@ -143,11 +150,11 @@ TEST_CASE("after the server ends the stream, the source reconnects after its ret
   request_log log;
   scripted_server server([&](scripted_connection& connection, std::size_t index) {
     log.add(connection.read_request());
-    const std::string head = std::string(event_stream_head) + "Connection: close\r\n\r\n";
     if (index == 0) {
-      connection.write(head + "retry: 10\nid: 1\ndata: one\n\n");
+      connection.write(event_stream_head("Connection: close\r\n", "retry: 10\nid: 1\ndata: one\n\n"));
     } else if (index == 1) {
-      connection.write(head + "id: 2\ndata: two\n\ndata: cut off by the clo");  // the end drops it
+      // The unfinished event is dropped when the connection ends.
+      connection.write(event_stream_head("Connection: close\r\n", "id: 2\ndata: two\n\ndata: cut off by the clo"));
     } else {
       connection.write("HTTP/1.1 204 No Content\r\n\r\n");
     }
@@ -217,7 +224,7 @@ TEST_CASE("next() is cancelled through its cancellation slot, or ended by close(
   std::atomic<int> closed_by_client{0};
   scripted_server server([&](scripted_connection& connection, std::size_t) {
     connection.read_request();
-    connection.write(std::string(event_stream_head) + "Transfer-Encoding: chunked\r\n\r\n" + chunk(": hello\n"));
+    connection.write(event_stream_head("Transfer-Encoding: chunked\r\n", chunk(": hello\n")));
     connection.wait_for_close();
     ++closed_by_client;
   });
@@ -273,7 +280,7 @@ TEST_CASE("next() is cancelled through its cancellation slot, or ended by close(
 TEST_CASE("a server that sends an endless line gets an error once the line passes max_event_bytes") {
   scripted_server server([](scripted_connection& connection, std::size_t) {
     connection.read_request();
-    connection.write(std::string(event_stream_head) + "Connection: close\r\n\r\ndata: ");
+    connection.write(event_stream_head("Connection: close\r\n", "data: "));
     const std::string endless(64 * 1024, 'x');
     while (connection.write(endless)) {
     }
