@@ -361,11 +361,17 @@ TEST_CASE("against asyncrest's server: events, a reconnection that resumes, and 
   });
 }
 
-TEST_CASE("against asyncrest's server over TLS") {
+TEST_CASE("against asyncrest's server over TLS, heartbeats included") {
   ar::testing::test_certificates certificates;
   server_type server{app_factory{}, certificates.server_tls_settings()};
+  const std::string origin = "https://localhost:" + std::to_string(server.port());
   run_client({.tls = {.ca_file = certificates.ca_file()}}, [&](ar::client& http) -> ar::task<void> {
-    co_await read_feed(http, "https://localhost:" + std::to_string(server.port()) + "/feed");
+    co_await read_feed(http, origin + "/feed");
+    quiet_connections = 0;
+    ar::event_source quiet = http.events(origin + "/quiet/20", {.idle_timeout = 150ms});
+    check_event(co_await quiet.next(), {"message", "a", "1"});
+    check_event(co_await quiet.next(), {"message", "b", "2"});
+    CHECK(quiet_connections == 1);  // the heartbeats, through TLS, kept it under idle_timeout
   });
 }
 
