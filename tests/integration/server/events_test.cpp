@@ -201,6 +201,21 @@ auto make_app(probe& state) {
                        },
                        {.heartbeat = 0ms});
                  }),
+                 // Ignores the drain and its cancellation, waiting on timers forever: closed at the deadline.
+                 ar::get<"/stubborn">([p](ar::request&) {
+                   return ar::event_stream(
+                       [p](ar::event_sink& events) -> ar::task<void> {
+                         co_await asio::this_coro::throw_if_cancelled(false);
+                         co_await events.send({.data = "not stopping"});
+                         ++p->started;
+                         for (;;) {
+                           asio::steady_timer timer(co_await asio::this_coro::executor, 20ms);
+                           asio::error_code ignored;
+                           co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+                         }
+                       },
+                       {.heartbeat = 10ms});
+                 }),
                  // One event larger than the socket buffers hold, then a long wait.
                  ar::get<"/huge">([p](ar::request&) {
                    return ar::event_stream(
@@ -431,4 +446,19 @@ TEST_CASE("a drain that cancels a producer in the middle of a send lets the even
   stopping.join();
   CHECK(reply.body == "data: " + std::string(8 * 1024 * 1024, 'h') + "\n\n");  // whole, and the last chunk after it
   CHECK(state.saw_stop == 1);
+}
+
+TEST_CASE("a producer that ignores the drain and its cancellation is closed at the drain deadline") {
+  probe state;
+  ar::server_settings settings = ar::testing::test_settings();
+  settings.timeouts.drain = 300ms;
+  server_type server(app_factory{&state}, settings);
+  raw_client client(server.port());
+  REQUIRE(client.send(get("/stubborn")));
+  REQUIRE(read_head(client) == 200);
+  CHECK(read_chunk(client) == "data: not stopping\n\n");
+  REQUIRE(wait_until([&] { return state.started == 1; }));
+  server.stop();  // returns: the connection is closed at the deadline, and the producer's frame freed
+  const std::string rest = client.read_until_closed();
+  CHECK(rest.find("0\r\n\r\n") == std::string::npos);  // cut, not ended: the client can tell
 }
