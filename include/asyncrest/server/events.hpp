@@ -69,7 +69,8 @@ struct event_stream_settings {
 };
 
 /// Where an event stream's producer sends its events. Lent to the producer for the length of the
-/// call.
+/// call; use it from the producer's coroutines, on the connection's thread (the executor the
+/// producer runs on), as the stream is written from there.
 class event_sink {
  public:
   event_sink(const event_sink&) = delete;
