@@ -19,7 +19,10 @@
 //   with Asio's terminal per-operation cancellation, so whatever it waits on (a timer, a
 //   subscription's `next()`) completes with `operation_aborted`, and its next `co_await` throws
 //   (Asio's default for coroutines). At a drain `stop_requested()` is also true, and the stream
-//   ends cleanly with its last chunk once the producer has ended.
+//   ends cleanly with its last chunk once the producer has ended. A producer that wants to send
+//   a last event then turns the throwing off (`co_await asio::this_coro::throw_if_cancelled(false)`)
+//   and checks `stop_requested()` itself; one that never ends is closed at the drain deadline.
+// Without heartbeats, a client that left is noticed only by the producer's next send.
 #pragma once
 
 #include <asyncrest/core/task.hpp>
