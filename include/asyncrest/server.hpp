@@ -1,5 +1,6 @@
-// The server: an app of routes and middleware, requests, responses and their bodies, upgrades,
-// the typed request context and the settings; with the core types they use.
+// The server: an app of routes and middleware, requests, responses and their bodies (event
+// streams among them), upgrades, the typed request context, the hub for fan-out across threads,
+// and the settings; with the core types they use.
 #pragma once
 
 #include <asyncrest/core/headers.hpp>
@@ -13,6 +14,8 @@
 #include <asyncrest/server/app.hpp>
 #include <asyncrest/server/body.hpp>
 #include <asyncrest/server/context.hpp>
+#include <asyncrest/server/events.hpp>
+#include <asyncrest/server/hub.hpp>
 #include <asyncrest/server/middleware.hpp>
 #include <asyncrest/server/request.hpp>
 #include <asyncrest/server/response.hpp>

@@ -41,6 +41,8 @@ namespace asyncrest {
 
 class websocket_connection;
 struct websocket_client_options;
+class event_source;  // client/events.hpp
+struct event_source_settings;
 
 /// A response whose body is read piece by piece (see `client::stream`). While it lives it holds
 /// its connection; the connection returns to the pool once the body has been read to the end,
@@ -58,6 +60,9 @@ class response_stream {
   [[nodiscard]] task<std::string_view> read_some() { return detail::read_body_piece(*exchange_); }
   /// Whether the whole body has been read.
   [[nodiscard]] bool done() const noexcept { return exchange_->finished; }
+  /// Replaces the client's read timeout for the body's reads from now on (zero: no limit). A
+  /// body that is quiet by design, such as a stream of events, wants a limit of its own.
+  void set_read_timeout(std::chrono::milliseconds limit) noexcept { exchange_->read_timeout = limit; }
 
  private:
   std::unique_ptr<detail::stream_exchange> exchange_;
@@ -160,6 +165,14 @@ class client {
   [[nodiscard]] task<websocket_connection> websocket(std::string url, websocket_client_options options);
 #endif
 
+  /// The server-sent events at `url`, as they arrive: `while (auto event = co_await
+  /// source.next()) ...`. Connects at the first `next()` and reconnects when the stream ends
+  /// (see client/events.hpp). The request form sets header fields, such as Authorization.
+  [[nodiscard]] event_source events(std::string url);
+  [[nodiscard]] event_source events(std::string url, event_source_settings settings);
+  [[nodiscard]] event_source events(client_request request);
+  [[nodiscard]] event_source events(client_request request, event_source_settings settings);
+
   /// Connections open now (idle and in use) and, of those, idle in the pool.
   [[nodiscard]] pool_statistics statistics() const noexcept { return state_->statistics(); }
   /// Closes every idle connection now.
@@ -180,3 +193,6 @@ class client {
 };
 
 }  // namespace asyncrest
+
+// What `client::events` returns; it includes this header, and defines `client::events`.
+#include <asyncrest/client/events.hpp>

@@ -111,6 +111,8 @@ namespace asyncrest::detail {
 
 struct stream_access {
   static body_writer writer(stream_sender& sender) noexcept { return body_writer(sender); }
+  /// For bodies built on a stream (an event stream): the connection's side of the writer.
+  static stream_sender& sender(body_writer& writer) noexcept { return writer.sender_; }
 };
 
 }  // namespace asyncrest::detail

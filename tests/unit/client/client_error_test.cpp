@@ -14,7 +14,7 @@ TEST_CASE("client errors: codes, messages and the type hierarchy") {
   const std::error_code code = ar::client_errc::read_timeout;
   CHECK(code.category().name() == std::string("asyncrest.client"));
   CHECK(code.message() == "read timed out");
-  for (int value = 1; value <= static_cast<int>(ar::client_errc::invalid_json); ++value) {
+  for (int value = 1; value <= static_cast<int>(ar::client_errc::not_event_stream); ++value) {
     CHECK(ar::make_error_code(static_cast<ar::client_errc>(value)).message() != "unknown client error");
   }
   // Each message belongs to its own code: the first, one in the middle and the last.
@@ -22,6 +22,7 @@ TEST_CASE("client errors: codes, messages and the type hierarchy") {
   CHECK(ar::make_error_code(ar::client_errc::tls_unavailable).message() == "TLS is not available in this build");
   CHECK(ar::make_error_code(ar::client_errc::malformed_response).message() == "malformed response");
   CHECK(ar::make_error_code(ar::client_errc::invalid_json).message() == "the response body is not valid JSON");
+  CHECK(ar::make_error_code(ar::client_errc::not_event_stream).message() == "the response is not an event stream");
   CHECK(ar::make_error_code(static_cast<ar::client_errc>(0)).message() == "unknown client error");
   CHECK(ar::make_error_code(static_cast<ar::client_errc>(99)).message() == "unknown client error");
   try {

@@ -10,14 +10,23 @@ namespace asyncrest::detail {
 /// The message of each `client_errc`, indexed by its value; the first stands for values the enum
 /// does not have.
 inline constexpr std::string_view client_error_messages[] = {
-    "unknown client error", "invalid URL",
-    "invalid request",      "connect failed",
-    "TLS handshake failed", "TLS is not available in this build",
-    "connect timed out",    "read timed out",
-    "request timed out",    "connection closed before the response was complete",
-    "malformed response",   "response too large",
-    "too many redirects",   "HTTP error status",
-    "request cancelled",    "the response body is not valid JSON",
+    "unknown client error",
+    "invalid URL",
+    "invalid request",
+    "connect failed",
+    "TLS handshake failed",
+    "TLS is not available in this build",
+    "connect timed out",
+    "read timed out",
+    "request timed out",
+    "connection closed before the response was complete",
+    "malformed response",
+    "response too large",
+    "too many redirects",
+    "HTTP error status",
+    "request cancelled",
+    "the response body is not valid JSON",
+    "the response is not an event stream",
 };
 
 class client_category_type final : public std::error_category {

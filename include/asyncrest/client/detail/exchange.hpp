@@ -277,12 +277,14 @@ struct exchange_state {
 
 /// Reads until the parser has the whole head (`until_head`) or the whole message. Returns
 /// whether the message is complete.
+/// Each read waits at most `read_limit` (zero: no limit).
 template <class Stream>
 asio::awaitable<bool> read_response(Stream& stream, client_connection& connection, pending_operation& operation,
-                                    const client_settings& settings, bool reused, bool until_head, bool& extra_bytes) {
+                                    std::chrono::milliseconds read_limit, bool reused, bool until_head,
+                                    bool& extra_bytes) {
   response_parser& parser = connection.parser;
   for (;;) {
-    operation.begin_step(timeout_kind::read, settings.timeouts.read);
+    operation.begin_step(timeout_kind::read, read_limit);
     std::error_code error;
     const std::size_t received =
         co_await stream.async_read_some(asio::buffer(connection.buffer.get(), client_connection::buffer_size),
@@ -325,7 +327,7 @@ asio::awaitable<bool> exchange_on(Stream& stream, exchange_state& exchange, cons
 
   bool extra_bytes = false;
   const bool complete =
-      co_await read_response(stream, connection, operation, settings, reused, until_head, extra_bytes);
+      co_await read_response(stream, connection, operation, settings.timeouts.read, reused, until_head, extra_bytes);
   if (complete) {
     ++connection.exchanges;
     exchange.lease.reusable = connection.parser.keep_alive() && !extra_bytes;
@@ -544,8 +546,9 @@ struct stream_exchange {
   std::optional<pending_registration> registration;
   connection_lease lease;
   client_response head;
-  std::string piece;          // the body bytes of the last read
-  bool piece_unread = false;  // body bytes that arrived with the head
+  std::string piece;                                                      // the body bytes of the last read
+  bool piece_unread = false;                                              // body bytes that arrived with the head
+  std::chrono::milliseconds read_timeout{state->settings.timeouts.read};  // for the body's reads
   bool finished = false;
   bool reused = false;
 };
@@ -582,18 +585,18 @@ inline asio::awaitable<std::string_view> read_body_piece(stream_exchange& exchan
   client_connection& connection = *exchange.lease;
   operation.connection = &connection;
   operation_detach detach{operation};
-  const client_settings& settings = exchange.state->settings;
+  const std::chrono::milliseconds read_limit = exchange.read_timeout;
   bool extra_bytes = false;
   bool complete = false;
   // Read until some body arrives or the message ends; the sink is the piece.
   while (exchange.piece.empty() && !complete) {
 #if defined(ASYNCREST_WITH_OPENSSL) && ASYNCREST_WITH_OPENSSL
     if (connection.tls) {
-      complete = co_await read_response(*connection.tls, connection, operation, settings, false, true, extra_bytes);
+      complete = co_await read_response(*connection.tls, connection, operation, read_limit, false, true, extra_bytes);
     } else
 #endif
     {
-      complete = co_await read_response(connection.socket, connection, operation, settings, false, true, extra_bytes);
+      complete = co_await read_response(connection.socket, connection, operation, read_limit, false, true, extra_bytes);
     }
   }
   if (complete) {

@@ -970,8 +970,8 @@ class basic_connection {
       co_return co_await finish_response(framing.keep_alive);
     }
 
-    stream_sender sender(state_, &stream(), &write_buffers_to<std::remove_reference_t<decltype(stream())>>, out,
-                         settings().timeouts.write, worker_.draining, framing.body, declared_length);
+    stream_sender sender(state_, message(), &stream(), &write_buffers_to<std::remove_reference_t<decltype(stream())>>,
+                         out, settings().timeouts.write, worker_.draining, framing.body, declared_length);
     body_writer writer = stream_access::writer(sender);
     state_.current = connection_state::phase::streaming;
     std::exception_ptr failure;

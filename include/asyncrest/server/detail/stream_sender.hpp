@@ -8,7 +8,9 @@
 #include <asyncrest/server/detail/response_writer.hpp>
 #include <asyncrest/server/detail/worker.hpp>
 
+#include <asio/bind_cancellation_slot.hpp>
 #include <asio/buffer.hpp>
+#include <asio/cancellation_signal.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
@@ -20,24 +22,34 @@
 #include <string>
 #include <string_view>
 
+namespace asyncrest {
+class request;
+}  // namespace asyncrest
+
 namespace asyncrest::detail {
 
 /// Writes buffers to the connection's stream, plain or TLS, whichever it is.
 using buffers_writer = task<asio::error_code> (*)(void* stream, std::span<const asio::const_buffer> buffers);
 
+/// The write is bound to no cancellation slot: a producer run with a slot of its own (an event
+/// stream's) is cancelled between pieces, never in the middle of one, which would break the
+/// framing. The write timeout and the drain deadline still end it, through the socket.
 template <class Stream>
 task<asio::error_code> write_buffers_to(void* stream, std::span<const asio::const_buffer> buffers) {
   asio::error_code error;
-  co_await asio::async_write(*static_cast<Stream*>(stream), buffers, asio::redirect_error(asio::use_awaitable, error));
+  co_await asio::async_write(
+      *static_cast<Stream*>(stream), buffers,
+      asio::bind_cancellation_slot(asio::cancellation_slot(), asio::redirect_error(asio::use_awaitable, error)));
   co_return error;
 }
 
 class stream_sender {
  public:
-  stream_sender(connection_state& state, void* stream, buffers_writer writer, std::string& pending,
-                clock::duration write_timeout, const bool& server_draining, body_framing framing,
+  stream_sender(connection_state& state, const request& answered, void* stream, buffers_writer writer,
+                std::string& pending, clock::duration write_timeout, const bool& server_draining, body_framing framing,
                 std::uint64_t declared_length) noexcept
       : state_(state),
+        answered_(answered),
         stream_(stream),
         write_(writer),
         pending_(pending),
@@ -89,6 +101,10 @@ class stream_sender {
   /// Whether anything (the head first) has left: after that, a failure can only close.
   [[nodiscard]] bool started() const noexcept { return started_; }
   [[nodiscard]] const char* failure() const noexcept { return failure_; }
+  /// The request the stream answers: it stays valid until the body is sent.
+  [[nodiscard]] const request& answered() const noexcept { return answered_; }
+  /// `listener` is told when the server begins to drain, until this is called with nullptr.
+  void watch_drain(drain_listener* listener) noexcept { state_.on_drain = listener; }
 
  private:
   template <class Buffers>
@@ -117,6 +133,7 @@ class stream_sender {
   }
 
   connection_state& state_;
+  const request& answered_;
   void* stream_;
   buffers_writer write_;
   std::string& pending_;  // the head, after any earlier pipelined responses, until it is written

@@ -36,6 +36,14 @@ struct shared_state {
   std::shared_ptr<void> tls_context;
 };
 
+/// Told when the server begins to drain, by something a connection runs that waits on more than
+/// its socket (an event stream's heartbeat timer, behind which its producer may wait on anything).
+/// Called on the connection's thread from the drain, which walks the connection list: `notify`
+/// may only start things (cancel a timer), never resume a coroutine in place.
+struct drain_listener {
+  void (*notify)(drain_listener&) noexcept = nullptr;
+};
+
 /// What the sweep needs to know of a connection; the connection's coroutine owns it.
 struct connection_state {
   enum class phase : std::uint8_t { idle, reading, handling, writing, streaming, taken_over, closing };
@@ -57,7 +65,8 @@ struct connection_state {
   expiry deadline_kind = expiry::none;
   expiry expired = expiry::none;  // set by the sweep when it cancels the connection's operation
   phase current = phase::idle;
-  bool stop_requested = false;  // a taken-over connection's session is asked to end: the server drains
+  bool stop_requested = false;         // a taken-over connection's session is asked to end: the server drains
+  drain_listener* on_drain = nullptr;  // set while a stream wants to hear of the drain
   connection_state* previous = nullptr;
   connection_state* next = nullptr;
 };
@@ -122,6 +131,8 @@ class worker {
         each->stop_requested = true;
         each->socket.cancel(ignored);
       }
+      // In any phase: a stream whose heartbeat is being written is "writing".
+      if (each->on_drain != nullptr) each->on_drain->notify(*each->on_drain);
     }
     if (connection_count == 0) finish();
   }
