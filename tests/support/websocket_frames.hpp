@@ -4,6 +4,10 @@
 
 #include <support/raw_client.hpp>
 
+#include <asyncrest/core/task.hpp>
+#include <asyncrest/websocket/connection.hpp>
+#include <asyncrest/websocket/message.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <stdexcept>
@@ -12,6 +16,20 @@
 #include <thread>
 
 namespace asyncrest::testing {
+
+/// A WebSocket session that echoes every message as it came (text as text, binary as binary),
+/// until the connection ends.
+inline task<void> websocket_echo(websocket_connection& socket) {
+  for (;;) {
+    const websocket_message message = co_await socket.receive();
+    if (message.closed()) co_return;  // receive() has answered the peer's close
+    if (message.is_text()) {
+      co_await socket.send_text(message.data);
+    } else {
+      co_await socket.send_binary(message.data);
+    }
+  }
+}
 
 /// `first` then `second`, appended: g++ 12 at -O2 reports false -Wstringop-overflow and
 /// -Wrestrict errors for "literal" + std::string&& in some inlining contexts.

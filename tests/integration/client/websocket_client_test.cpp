@@ -22,18 +22,6 @@ using ar::testing::test_server;
 
 namespace {
 
-ar::task<void> echo(ar::websocket_connection& socket) {
-  for (;;) {
-    const ar::websocket_message message = co_await socket.receive();
-    if (message.closed()) co_return;
-    if (message.is_text()) {
-      co_await socket.send_text(message.data);
-    } else {
-      co_await socket.send_binary(message.data);
-    }
-  }
-}
-
 ar::websocket_route_settings with_subprotocols() {
   ar::websocket_route_settings settings;
   settings.subprotocols = {"chat.v2", "chat.v1"};
@@ -42,11 +30,12 @@ ar::websocket_route_settings with_subprotocols() {
 
 auto make_app() {
   return ar::app{ar::routes(
-      ar::websocket<"/echo">([](ar::websocket_connection& socket) -> ar::task<void> { co_await echo(socket); }),
+      ar::websocket<"/echo">(
+          [](ar::websocket_connection& socket) -> ar::task<void> { co_await ar::testing::websocket_echo(socket); }),
       ar::websocket<"/greet/{name}">([](ar::websocket_connection& socket, std::string_view name) -> ar::task<void> {
         co_await socket.send_text(ar::testing::joined("hello ", name));  // may arrive with the 101
         co_await socket.send_binary(std::string(3, '\0'));
-        co_await echo(socket);
+        co_await ar::testing::websocket_echo(socket);
       }),
       ar::websocket<"/goodbye">([](ar::websocket_connection& socket) -> ar::task<void> {
         co_await socket.close(static_cast<ar::websocket_close_code>(4003), "that is all");
@@ -56,7 +45,7 @@ auto make_app() {
       ar::websocket<"/protocol">(
           [](ar::websocket_connection& socket) -> ar::task<void> {
             co_await socket.send_text(std::string(socket.subprotocol()));
-            co_await echo(socket);
+            co_await ar::testing::websocket_echo(socket);
           },
           with_subprotocols()))};
 }

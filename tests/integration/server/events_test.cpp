@@ -202,7 +202,7 @@ auto make_app(probe& state) {
                        {.heartbeat = 0ms});
                  }),
                  // Ignores the drain and its cancellation, waiting on timers forever: closed at the deadline.
-                 ar::get<"/stubborn">([p](ar::request&) {
+                 ar::get<"/ignores-the-drain">([p](ar::request&) {
                    return ar::event_stream(
                        [p](ar::event_sink& events) -> ar::task<void> {
                          co_await asio::this_coro::throw_if_cancelled(false);
@@ -454,7 +454,7 @@ TEST_CASE("a producer that ignores the drain and its cancellation is closed at t
   settings.timeouts.drain = 300ms;
   server_type server(app_factory{&state}, settings);
   raw_client client(server.port());
-  REQUIRE(client.send(get("/stubborn")));
+  REQUIRE(client.send(get("/ignores-the-drain")));
   REQUIRE(read_head(client) == 200);
   CHECK(read_chunk(client) == "data: not stopping\n\n");
   REQUIRE(wait_until([&] { return state.started == 1; }));

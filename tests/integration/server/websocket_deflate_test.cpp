@@ -25,18 +25,6 @@ using ar::testing::test_server;
 
 namespace {
 
-ar::task<void> echo(ar::websocket_connection& socket) {
-  for (;;) {
-    const ar::websocket_message message = co_await socket.receive();
-    if (message.closed()) co_return;
-    if (message.is_text()) {
-      co_await socket.send_text(message.data);
-    } else {
-      co_await socket.send_binary(message.data);
-    }
-  }
-}
-
 ar::websocket_route_settings compressed() {
   ar::websocket_route_settings settings;
   settings.connection.deflate.enabled = true;
@@ -46,9 +34,11 @@ ar::websocket_route_settings compressed() {
 
 auto make_app() {
   return ar::app{ar::routes(
-      ar::websocket<"/deflate">([](ar::websocket_connection& socket) -> ar::task<void> { co_await echo(socket); },
-                                compressed()),
-      ar::websocket<"/plain">([](ar::websocket_connection& socket) -> ar::task<void> { co_await echo(socket); }))};
+      ar::websocket<"/deflate">(
+          [](ar::websocket_connection& socket) -> ar::task<void> { co_await ar::testing::websocket_echo(socket); },
+          compressed()),
+      ar::websocket<"/plain">(
+          [](ar::websocket_connection& socket) -> ar::task<void> { co_await ar::testing::websocket_echo(socket); }))};
 }
 
 const std::string hello_compressed("\xf2\x48\xcd\xc9\xc9\x07\x00", 7);  // RFC 7692 §7.2.3.1

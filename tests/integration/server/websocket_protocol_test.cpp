@@ -31,19 +31,6 @@ using ar::testing::text_frame;
 
 namespace {
 
-/// Echoes every message as it came (text as text, binary as binary).
-ar::task<void> echo(ar::websocket_connection& socket) {
-  for (;;) {
-    const ar::websocket_message message = co_await socket.receive();
-    if (message.closed()) co_return;
-    if (message.is_text()) {
-      co_await socket.send_text(message.data);
-    } else {
-      co_await socket.send_binary(message.data);
-    }
-  }
-}
-
 struct principal {
   std::string name;
 };
@@ -77,28 +64,31 @@ ar::websocket_route_settings with_subprotocols() {
 
 auto make_app() {
   return ar::app{ar::routes(
-      ar::websocket<"/echo">([](ar::websocket_connection& socket) -> ar::task<void> { co_await echo(socket); }),
-      ar::websocket<"/limited">([](ar::websocket_connection& socket) -> ar::task<void> { co_await echo(socket); },
-                                limited()),
-      ar::websocket<"/origin">([](ar::websocket_connection& socket) -> ar::task<void> { co_await echo(socket); },
-                               with_origins()),
+      ar::websocket<"/echo">(
+          [](ar::websocket_connection& socket) -> ar::task<void> { co_await ar::testing::websocket_echo(socket); }),
+      ar::websocket<"/limited">(
+          [](ar::websocket_connection& socket) -> ar::task<void> { co_await ar::testing::websocket_echo(socket); },
+          limited()),
+      ar::websocket<"/origin">(
+          [](ar::websocket_connection& socket) -> ar::task<void> { co_await ar::testing::websocket_echo(socket); },
+          with_origins()),
       ar::websocket<"/rooms/{room}/ws/{seat:int}">(
           [](ar::websocket_connection& socket, std::string_view room, std::int64_t seat) -> ar::task<void> {
             co_await socket.send_text(ar::testing::joined(room, ar::testing::joined("#", std::to_string(seat))));
-            co_await echo(socket);
+            co_await ar::testing::websocket_echo(socket);
           }),
       ar::websocket<"/hello">([](ar::request& req) {
         std::string name(req.query("name").value_or("guest"));
         std::string user = req.context().get<principal>().name;
         return ar::accept_websocket([name, user](ar::websocket_connection& socket) -> ar::task<void> {
           co_await socket.send_text("hello " + name + " (" + user + ")");
-          co_await echo(socket);
+          co_await ar::testing::websocket_echo(socket);
         });
       }).use(require_token{}),
       ar::websocket<"/protocol">(
           [](ar::websocket_connection& socket) -> ar::task<void> {
             co_await socket.send_text(ar::testing::joined("chose ", socket.subprotocol()));
-            co_await echo(socket);
+            co_await ar::testing::websocket_echo(socket);
           },
           with_subprotocols()))};
 }

@@ -31,18 +31,6 @@ using ar::testing::text_frame;
 
 namespace {
 
-ar::task<void> echo(ar::websocket_connection& socket) {
-  for (;;) {
-    const ar::websocket_message message = co_await socket.receive();
-    if (message.closed()) co_return;  // receive() answered the peer's close
-    if (message.is_text()) {
-      co_await socket.send_text(message.data);
-    } else {
-      co_await socket.send_binary(message.data);
-    }
-  }
-}
-
 /// "tick <n>" and 16 KiB of padding: 2,000 of them fill the socket's buffers, so writes stop part
 /// way and another frame would land inside one if sends were not serialized.
 std::string tick_message(int tick) {
@@ -69,19 +57,21 @@ std::atomic<int> sessions_ended{0};
 auto make_app() {
   return ar::app{ar::routes(
       ar::websocket<"/echo">([](ar::websocket_connection& socket) -> ar::task<void> {
-        co_await echo(socket);
+        co_await ar::testing::websocket_echo(socket);
         ++sessions_ended;
       }),
-      ar::websocket<"/both">(
-          [](ar::websocket_connection& socket) -> ar::task<void> { co_await (echo(socket) && ticks(socket, 2000)); }),
+      ar::websocket<"/both">([](ar::websocket_connection& socket) -> ar::task<void> {
+        co_await (ar::testing::websocket_echo(socket) && ticks(socket, 2000));
+      }),
       ar::websocket<"/broadcast">([](ar::websocket_connection& socket) -> ar::task<void> {
         static const ar::websocket_frame shared = ar::websocket_frame::text("to everyone");
         co_await socket.send(shared);
         co_await socket.send(shared);
-        co_await echo(socket);
+        co_await ar::testing::websocket_echo(socket);
       }),
-      ar::websocket<"/alive">([](ar::websocket_connection& socket) -> ar::task<void> { co_await echo(socket); },
-                              keep_alive()))};
+      ar::websocket<"/alive">(
+          [](ar::websocket_connection& socket) -> ar::task<void> { co_await ar::testing::websocket_echo(socket); },
+          keep_alive()))};
 }
 
 }  // namespace
