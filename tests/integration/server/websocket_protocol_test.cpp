@@ -9,11 +9,14 @@
 #include <support/test_server.hpp>
 #include <support/websocket_frames.hpp>
 
+#include <asio/post.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 namespace ar = asyncrest;
@@ -40,6 +43,24 @@ ar::task<void> echo(ar::websocket_connection& socket) {
       co_await socket.send_text(message.data);
     } else {
       co_await socket.send_binary(message.data);
+    }
+  }
+}
+
+/// Answers "buffer?" with whether the connection held a read buffer while it waited for the
+/// next message: "none" or "held", checked once its next receive() is waiting.
+ar::task<void> report_idle_buffer(ar::websocket_connection& socket) {
+  std::string seen = "not checked";
+  for (;;) {
+    const ar::websocket_message message = co_await socket.receive();
+    if (message.closed()) co_return;
+    if (message.data == "check") {
+      // Runs once the receive() below is waiting: nothing else is buffered.
+      asio::post(socket.get_executor(), [&seen, &state = ar::detail::websocket_access::state(socket)] {
+        seen = state.read_buffer == nullptr ? "none" : "held";
+      });
+    } else {
+      co_await socket.send_text(seen);
     }
   }
 }
@@ -78,6 +99,8 @@ ar::websocket_route_settings with_subprotocols() {
 auto make_app() {
   return ar::app{ar::routes(
       ar::websocket<"/echo">([](ar::websocket_connection& socket) -> ar::task<void> { co_await echo(socket); }),
+      ar::websocket<"/idle">(
+          [](ar::websocket_connection& socket) -> ar::task<void> { co_await report_idle_buffer(socket); }),
       ar::websocket<"/limited">([](ar::websocket_connection& socket) -> ar::task<void> { co_await echo(socket); },
                                 limited()),
       ar::websocket<"/origin">([](ar::websocket_connection& socket) -> ar::task<void> { co_await echo(socket); },
@@ -149,6 +172,21 @@ TEST_CASE("framing: a frame split at every byte boundary") {
     ar::testing::send_split(client, frame, at);
     expect_echo(client, 0x1, payload);
   }
+}
+
+TEST_CASE("an idle connection holds no read buffer while it waits, and reads on after") {
+  test_server server(make_app);
+  raw_client client(server.port());
+  open_websocket(client, "/idle");
+  client.send(text_frame("check"));
+  std::this_thread::sleep_for(100ms);  // the check runs while the server waits for the next message
+  client.send(text_frame("report"));
+  expect_echo(client, 0x1, "none");
+  // A frame split in two: the first part is buffered while the server waits for the rest.
+  ar::testing::send_split(client, text_frame("report again"), 3);
+  expect_echo(client, 0x1, "none");
+  client.send(client_frame(0x88, close_payload(1000)));
+  expect_close(client, 1000);
 }
 
 TEST_CASE("pings") {
