@@ -5,11 +5,10 @@
 #include <asyncrest/asyncrest.hpp>
 
 #include <doctest/doctest.h>
+#include <support/idle_read_buffer.hpp>
 #include <support/raw_client.hpp>
 #include <support/test_server.hpp>
 #include <support/websocket_frames.hpp>
-
-#include <asio/post.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -43,24 +42,6 @@ ar::task<void> echo(ar::websocket_connection& socket) {
       co_await socket.send_text(message.data);
     } else {
       co_await socket.send_binary(message.data);
-    }
-  }
-}
-
-/// Answers "buffer?" with whether the connection held a read buffer while it waited for the
-/// next message: "none" or "held", checked once its next receive() is waiting.
-ar::task<void> report_idle_buffer(ar::websocket_connection& socket) {
-  std::string seen = "not checked";
-  for (;;) {
-    const ar::websocket_message message = co_await socket.receive();
-    if (message.closed()) co_return;
-    if (message.data == "check") {
-      // Runs once the receive() below is waiting: nothing else is buffered.
-      asio::post(socket.get_executor(), [&seen, &state = ar::detail::websocket_access::state(socket)] {
-        seen = state.read_buffer == nullptr ? "none" : "held";
-      });
-    } else {
-      co_await socket.send_text(seen);
     }
   }
 }
@@ -99,8 +80,9 @@ ar::websocket_route_settings with_subprotocols() {
 auto make_app() {
   return ar::app{ar::routes(
       ar::websocket<"/echo">([](ar::websocket_connection& socket) -> ar::task<void> { co_await echo(socket); }),
-      ar::websocket<"/idle">(
-          [](ar::websocket_connection& socket) -> ar::task<void> { co_await report_idle_buffer(socket); }),
+      ar::websocket<"/idle">([](ar::websocket_connection& socket) -> ar::task<void> {
+        co_await ar::testing::report_idle_read_buffer(socket);
+      }),
       ar::websocket<"/limited">([](ar::websocket_connection& socket) -> ar::task<void> { co_await echo(socket); },
                                 limited()),
       ar::websocket<"/origin">([](ar::websocket_connection& socket) -> ar::task<void> { co_await echo(socket); },
