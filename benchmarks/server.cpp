@@ -8,6 +8,14 @@
 //                                            plain TCP); 404 without --file
 //   GET  /stream                             1,000 pieces of 64 bytes written by stream(), chunked
 //   GET  /ws                                 a WebSocket that echoes each message (with OpenSSL)
+//   GET  /fanout/ws                          a WebSocket subscribed to the hub's one topic: each
+//                                            message published is sent to it (with OpenSSL)
+//   GET  /fanout/events                      an event stream subscribed to the same topic
+//   POST /fanout/publish                     publishes the body to the topic's subscribers
+//   GET  /fanout/stats                       "subscribers S rss R heap H": the hub's open
+//                                            subscriptions, the process's VmRSS and heap in use
+//                                            (glibc's mallinfo2), in bytes; the fan-out benchmark
+//                                            reads it (websocket/fanout.cpp)
 //
 //   benchmark_server [port] [threads] [--file PATH] [--tls CERTIFICATE KEY]
 //     port 0: the kernel picks one; the port is printed. --tls: HTTPS only, with the PEM
@@ -16,8 +24,18 @@
 
 #include <asyncrest/server.hpp>
 
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/this_coro.hpp>
+
+#include <sys/resource.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +48,51 @@ namespace {
 constexpr std::string_view stream_piece = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_\n";
 static_assert(stream_piece.size() == 64);
 constexpr int stream_pieces = 1000;
+
+// What the fan-out topic carries: the published body, and the same bytes as a WebSocket text
+// frame, encoded once for every subscriber.
+struct fanout_message {
+  explicit fanout_message(std::string body)
+      : data(std::move(body))
+#if defined(ASYNCREST_WITH_OPENSSL) && ASYNCREST_WITH_OPENSSL
+        ,
+        frame(ar::websocket_frame::text(data))
+#endif
+  {
+  }
+  std::string data;
+#if defined(ASYNCREST_WITH_OPENSSL) && ASYNCREST_WITH_OPENSSL
+  ar::websocket_frame frame;
+#endif
+};
+
+constexpr std::string_view fanout_topic = "fanout";
+
+std::size_t resident_bytes() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with("VmRSS:")) return std::strtoull(line.c_str() + 6, nullptr, 10) * 1024;
+  }
+  return 0;
+}
+
+std::size_t heap_in_use() {
+#if defined(__GLIBC__)
+  return mallinfo2().uordblks;
+#else
+  return 0;
+#endif
+}
+
+// 10,000 subscribers need as many descriptors: the soft limit is raised to the hard one.
+void raise_descriptor_limit() {
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);
+  }
+}
 
 [[noreturn]] void usage() {
   std::fprintf(stderr, "usage: benchmark_server [port] [threads] [--file PATH] [--tls CERTIFICATE KEY]\n");
@@ -59,48 +122,83 @@ int main(int argc, char** argv) {
   }
   const auto port = static_cast<std::uint16_t>(positional.size() > 0 ? std::atoi(positional[0].data()) : 8080);
   const auto threads = static_cast<unsigned>(positional.size() > 1 ? std::atoi(positional[1].data()) : 1);
+  raise_descriptor_limit();
+
+  ar::hub<fanout_message> fanout;
 
   ar::app app {
-    benchmark_routes::github_routes(ar::get<"/plaintext">([](ar::request&) { return ar::text("Hello, World!"); }),
-                                    ar::get<"/json">([](ar::request&) {
-                                      return ar::json({{"message", "Hello, World!"}});
-                                    }),
-                                    ar::post<"/echo">([](ar::request& req) { return ar::json(req.json()); }),
-                                    ar::get<"/file">([file_path](ar::request&) {
-                                      if (file_path.empty())
-                                        throw ar::http_error(ar::status::not_found, "no --file given");
-                                      return ar::file(file_path, "application/octet-stream");
-                                    }),
-                                    ar::get<"/stream">([](ar::request&) {
-                                      return ar::stream(
-                                          [](ar::body_writer& out) -> ar::task<void> {
-                                            for (int piece = 0; piece < stream_pieces; ++piece)
-                                              co_await out.write(stream_piece);
-                                          },
-                                          "text/plain");
-                                    })
+    benchmark_routes::github_routes(
+        ar::get<"/plaintext">([](ar::request&) { return ar::text("Hello, World!"); }),
+        ar::get<"/json">([](ar::request&) {
+          return ar::json({{"message", "Hello, World!"}});
+        }),
+        ar::post<"/echo">([](ar::request& req) { return ar::json(req.json()); }),
+        ar::get<"/file">([file_path](ar::request&) {
+          if (file_path.empty()) throw ar::http_error(ar::status::not_found, "no --file given");
+          return ar::file(file_path, "application/octet-stream");
+        }),
+        ar::get<"/stream">([](ar::request&) {
+          return ar::stream(
+              [](ar::body_writer& out) -> ar::task<void> {
+                for (int piece = 0; piece < stream_pieces; ++piece) co_await out.write(stream_piece);
+              },
+              "text/plain");
+        }),
+        ar::get<"/fanout/events">([&fanout](ar::request&) {
+          return ar::event_stream([&fanout](ar::event_sink& events) -> ar::task<void> {
+            auto subscription = fanout.subscribe(std::string(fanout_topic), co_await asio::this_coro::executor);
+            while (auto message = co_await subscription.next()) co_await events.send({.data = message->data});
+          });
+        }),
+        ar::post<"/fanout/publish">([&fanout](ar::request& req) {
+          fanout.publish(std::string(fanout_topic), std::make_shared<const fanout_message>(std::string(req.body())));
+          return ar::empty(ar::status::no_content);
+        }),
+        ar::get<"/fanout/stats">([&fanout](ar::request&) {
+          return ar::text("subscribers " + std::to_string(fanout.statistics().subscribers) + " rss " +
+                          std::to_string(resident_bytes()) + " heap " + std::to_string(heap_in_use()));
+        })
 #if defined(ASYNCREST_WITH_OPENSSL) && ASYNCREST_WITH_OPENSSL
-                                        ,
-                                    ar::websocket<"/ws">([](ar::websocket_connection& socket) -> ar::task<void> {
-                                      for (;;) {
-                                        const ar::websocket_message message = co_await socket.receive();
-                                        if (message.closed()) break;
-                                        if (message.is_text() ? !co_await socket.send_text(message.data)
-                                                              : !co_await socket.send_binary(message.data))
-                                          break;
-                                      }
-                                    })
+            ,
+        ar::websocket<"/ws">([](ar::websocket_connection& socket) -> ar::task<void> {
+          for (;;) {
+            const ar::websocket_message message = co_await socket.receive();
+            if (message.closed()) break;
+            if (message.is_text() ? !co_await socket.send_text(message.data)
+                                  : !co_await socket.send_binary(message.data))
+              break;
+          }
+        }),
+        // As a chat member's: one loop reads the client (its close, its
+        // pings), the other forwards what the topic gets; each ends the other.
+        ar::websocket<"/fanout/ws">([&fanout](ar::websocket_connection& socket) -> ar::task<void> {
+          using namespace asio::experimental::awaitable_operators;
+          auto subscription = fanout.subscribe(std::string(fanout_topic), socket.get_executor());
+          auto from_client = [&]() -> ar::task<void> {
+            while (!(co_await socket.receive()).closed()) {
+            }
+            subscription.close();
+          };
+          auto to_client = [&]() -> ar::task<void> {
+            while (auto message = co_await subscription.next()) {
+              if (!co_await socket.send(message->frame)) break;
+            }
+          };
+          co_await (from_client() && to_client());
+        })
 #endif
     )
   };
   std::uint16_t listening = 0;
   try {
-    listening = app.listen({.host = "127.0.0.1", .port = port, .threads = threads, .tls = tls});
+    listening =
+        app.listen({.host = "127.0.0.1", .port = port, .threads = threads, .max_connections = 50000, .tls = tls});
   } catch (const std::exception& error) {
     std::fprintf(stderr, "benchmark_server: %s\n", error.what());
     return 1;
   }
   std::printf("listening on port %u%s\n", static_cast<unsigned>(listening), tls.enabled() ? " (https)" : "");
   std::fflush(stdout);
+  app.attach(fanout);
   app.run();
 }

@@ -59,6 +59,11 @@ class upgraded_connection {
   /// write a goodbye and read the reply until the drain deadline).
   task<std::size_t> read_some(std::span<char> into);
 
+  /// Waits until `read_some` has something to return (bytes, the connection's end, or the
+  /// server's stop) without a buffer: a session that is idle for long can give its buffer back
+  /// while it waits and take one again to read.
+  task<void> wait_readable();
+
   /// Writes all of `bytes`; completes when the socket has taken them. Returns false when the
   /// connection has failed.
   task<bool> write(std::string_view bytes);
@@ -140,6 +145,12 @@ inline task<std::size_t> upgraded_connection::read_some(std::span<char> into) {
   const std::size_t received = co_await io_.read_some(io_.stream, into, error);
   if (error && state_.stop_requested) stop_reported_ = true;
   co_return error ? 0 : received;
+}
+
+inline task<void> upgraded_connection::wait_readable() {
+  if (received_used_ < received_.size()) co_return;
+  if (state_.stop_requested && !stop_reported_) co_return;  // read_some returns 0 at once
+  co_await io_.wait_readable(io_.stream);
 }
 
 inline task<bool> upgraded_connection::write(std::string_view bytes) {

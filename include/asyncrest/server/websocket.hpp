@@ -218,6 +218,7 @@ inline websocket_transport server_transport(upgraded_connection& peer) {
   transport.stop_requested = [](const void* stream) noexcept {
     return static_cast<const upgraded_connection*>(stream)->stop_requested();
   };
+  transport.wait_readable = [](void* stream) { return static_cast<upgraded_connection*>(stream)->wait_readable(); };
   transport.executor = peer.get_executor();
   return transport;
 }

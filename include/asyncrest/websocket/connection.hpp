@@ -146,9 +146,12 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
         role(chosen_role),
         settings(chosen_settings),
         gate(transport.executor),
-        read_buffer(std::make_unique<char[]>(read_buffer_size)),
         timer(transport.executor),
-        timer_exited(transport.executor, asio::steady_timer::time_point::max()) {}
+        timer_exited(transport.executor, asio::steady_timer::time_point::max()) {
+    // A transport that cannot wait without a buffer (the client's) keeps one from the start; the
+    // client puts the bytes that came behind the 101 in it.
+    if (transport.wait_readable == nullptr) read_buffer = take_read_buffer();
+  }
 
   static constexpr std::size_t read_buffer_size = 16 * 1024;
   using clock = std::chrono::steady_clock;
@@ -160,7 +163,8 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
   write_gate gate;
   std::string write_buffer;  // used under the gate
 
-  // Reading.
+  // Reading. The buffer is held only while something is buffered or a read is pending: an idle
+  // server connection waits for readability without one (see fill()).
   std::unique_ptr<char[]> read_buffer;
   std::size_t read_begin = 0;
   std::size_t read_end = 0;
@@ -210,7 +214,34 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
   std::size_t random_used = random_pool.size();
 
   [[nodiscard]] std::string_view buffered() const noexcept {
+    if (read_begin == read_end) return {};
     return {read_buffer.get() + read_begin, read_end - read_begin};
+  }
+
+  /// Read buffers given back by idle connections, kept for the next read on the same thread
+  /// (up to 16, 256 KiB): a connection that reads often does not allocate each time.
+  struct idle_read_buffers {
+    static constexpr std::size_t kept = 16;
+    std::array<std::unique_ptr<char[]>, kept> buffers;
+    std::size_t count = 0;
+  };
+  static idle_read_buffers& thread_read_buffers() noexcept {
+    thread_local idle_read_buffers pool;
+    return pool;
+  }
+  static std::unique_ptr<char[]> take_read_buffer() {
+    idle_read_buffers& pool = thread_read_buffers();
+    if (pool.count > 0) return std::move(pool.buffers[--pool.count]);
+    return std::make_unique_for_overwrite<char[]>(read_buffer_size);
+  }
+  void give_back_read_buffer() noexcept {
+    if (!read_buffer) return;
+    idle_read_buffers& pool = thread_read_buffers();
+    if (pool.count < idle_read_buffers::kept) {
+      pool.buffers[pool.count++] = std::move(read_buffer);
+    } else {
+      read_buffer.reset();
+    }
   }
 
   /// Reads more into the buffer; false when the connection ended. The server's drain wakes a
@@ -220,11 +251,19 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
     for (;;) {
       if (read_begin == read_end) {
         read_begin = read_end = 0;
+        // Nothing buffered: the buffer goes back to the thread while the connection waits, which
+        // for a subscriber that only listens is most of its life. The wait ends with bytes, the
+        // connection's end or the server's stop, and the read that follows reports which.
+        if (transport.wait_readable != nullptr) {
+          give_back_read_buffer();
+          co_await transport.wait_readable(transport.stream);
+        }
       } else if (read_begin > 0 && read_end == read_buffer_size) {
         std::memmove(read_buffer.get(), read_buffer.get() + read_begin, read_end - read_begin);
         read_end -= read_begin;
         read_begin = 0;
       }
+      if (!read_buffer) read_buffer = take_read_buffer();
       const std::size_t received = co_await transport.read_some(
           transport.stream, std::span<char>(read_buffer.get() + read_end, read_buffer_size - read_end));
       read_end += received;

@@ -5,11 +5,16 @@
 
 #include <doctest/doctest.h>
 #include <support/client_runner.hpp>
+#include <support/idle_read_buffer.hpp>
 #include <support/python_script.hpp>
 #include <support/scripted_server.hpp>
 #include <support/test_certificates.hpp>
 #include <support/test_server.hpp>
 #include <support/websocket_frames.hpp>
+
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
 
 #include <chrono>
 #include <string>
@@ -32,6 +37,9 @@ auto make_app() {
   return ar::app{ar::routes(
       ar::websocket<"/echo">(
           [](ar::websocket_connection& socket) -> ar::task<void> { co_await ar::testing::websocket_echo(socket); }),
+      ar::websocket<"/idle">([](ar::websocket_connection& socket) -> ar::task<void> {
+        co_await ar::testing::report_idle_read_buffer(socket);
+      }),
       ar::websocket<"/greet/{name}">([](ar::websocket_connection& socket, std::string_view name) -> ar::task<void> {
         co_await socket.send_text(ar::testing::joined("hello ", name));  // may arrive with the 101
         co_await socket.send_binary(std::string(3, '\0'));
@@ -287,5 +295,16 @@ TEST_CASE("wss:// to this project's TLS server") {
     CHECK((co_await socket.receive()).data == large);
     co_await socket.close();
     CHECK(co_await until_closed(socket) == ar::websocket_close_code::normal);
+
+    // Over TLS too, an idle server connection waits without its read buffer.
+    ar::websocket_connection idle =
+        co_await http.websocket(ar::testing::joined("wss://localhost:", std::to_string(server.port())) + "/idle");
+    CHECK(co_await idle.send_text("check"));
+    asio::steady_timer pause(co_await asio::this_coro::executor, 100ms);
+    co_await pause.async_wait(asio::use_awaitable);
+    CHECK(co_await idle.send_text("report"));
+    CHECK((co_await idle.receive()).data == "none");
+    co_await idle.close();
+    CHECK(co_await until_closed(idle) == ar::websocket_close_code::normal);
   });
 }

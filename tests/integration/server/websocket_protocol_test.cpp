@@ -5,6 +5,7 @@
 #include <asyncrest/asyncrest.hpp>
 
 #include <doctest/doctest.h>
+#include <support/idle_read_buffer.hpp>
 #include <support/raw_client.hpp>
 #include <support/test_server.hpp>
 #include <support/websocket_frames.hpp>
@@ -14,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 namespace ar = asyncrest;
@@ -66,6 +68,9 @@ auto make_app() {
   return ar::app{ar::routes(
       ar::websocket<"/echo">(
           [](ar::websocket_connection& socket) -> ar::task<void> { co_await ar::testing::websocket_echo(socket); }),
+      ar::websocket<"/idle">([](ar::websocket_connection& socket) -> ar::task<void> {
+        co_await ar::testing::report_idle_read_buffer(socket);
+      }),
       ar::websocket<"/limited">(
           [](ar::websocket_connection& socket) -> ar::task<void> { co_await ar::testing::websocket_echo(socket); },
           limited()),
@@ -139,6 +144,21 @@ TEST_CASE("framing: a frame split at every byte boundary") {
     ar::testing::send_split(client, frame, at);
     expect_echo(client, 0x1, payload);
   }
+}
+
+TEST_CASE("an idle connection holds no read buffer while it waits, and reads on after") {
+  test_server server(make_app);
+  raw_client client(server.port());
+  open_websocket(client, "/idle");
+  client.send(text_frame("check"));
+  std::this_thread::sleep_for(100ms);  // the check runs while the server waits for the next message
+  client.send(text_frame("report"));
+  expect_echo(client, 0x1, "none");
+  // A frame split in two: the first part is buffered while the server waits for the rest.
+  ar::testing::send_split(client, text_frame("report again"), 3);
+  expect_echo(client, 0x1, "none");
+  client.send(client_frame(0x88, close_payload(1000)));
+  expect_close(client, 1000);
 }
 
 TEST_CASE("pings") {

@@ -8,6 +8,7 @@
 #include <asio/buffer.hpp>
 #include <asio/error_code.hpp>
 #include <asio/redirect_error.hpp>
+#include <asio/socket_base.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
@@ -28,6 +29,8 @@ struct upgraded_io {
   void* stream = nullptr;
   task<std::size_t> (*read_some)(void* stream, std::span<char> into, asio::error_code& error) = nullptr;
   task<asio::error_code> (*write)(void* stream, std::string_view bytes) = nullptr;
+  /// Until a read would find something (or the connection ended), holding no buffer.
+  task<void> (*wait_readable)(void* stream) = nullptr;
 };
 
 template <class Stream>
@@ -44,10 +47,26 @@ task<asio::error_code> write_to(void* stream, std::string_view bytes) {
   co_return error;
 }
 
+/// Waits for the socket to be readable. A TLS stream may hold bytes already (read with the last
+/// record), which no readiness of the socket would announce: then it does not wait. An error
+/// (the drain's cancel, a closed socket) ends the wait too; the read that follows reports it.
+template <class Stream>
+task<void> wait_readable_on(void* stream) {
+  Stream& from = *static_cast<Stream*>(stream);
+  asio::error_code ignored;
+  if constexpr (requires { from.has_pending(); }) {
+    if (from.has_pending()) co_return;
+    co_await from.next_layer().async_wait(asio::socket_base::wait_read,
+                                          asio::redirect_error(asio::use_awaitable, ignored));
+  } else {
+    co_await from.async_wait(asio::socket_base::wait_read, asio::redirect_error(asio::use_awaitable, ignored));
+  }
+}
+
 /// The I/O functions for a connection whose stream is a `Stream`.
 template <class Stream>
 upgraded_io upgraded_io_for(Stream& stream) noexcept {
-  return {&stream, &read_some_from<Stream>, &write_to<Stream>};
+  return {&stream, &read_some_from<Stream>, &write_to<Stream>, &wait_readable_on<Stream>};
 }
 
 struct takeover_state : body_source_state {

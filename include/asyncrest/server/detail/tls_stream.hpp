@@ -47,6 +47,8 @@ class tls_stream {
 
   [[nodiscard]] executor_type get_executor() noexcept { return socket_.get_executor(); }
   [[nodiscard]] SSL* native_handle() noexcept { return ssl_; }
+  /// The socket, for a wait on its readiness.
+  [[nodiscard]] asio::ip::tcp::socket& next_layer() noexcept { return socket_; }
 
   /// Whether OpenSSL holds bytes read from the socket, decrypted or not: then the socket may have
   /// nothing more to signal, and the next read must not wait for it.

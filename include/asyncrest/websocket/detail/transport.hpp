@@ -28,6 +28,9 @@ struct websocket_transport {
   void (*shut_down)(void* stream) noexcept = nullptr;
   /// True once the server drains (always false for a client).
   bool (*stop_requested)(const void* stream) noexcept = nullptr;
+  /// Waits, holding no buffer, until a read would not wait; null where the stream cannot (the
+  /// client's), and the connection then keeps its read buffer.
+  task<void> (*wait_readable)(void* stream) = nullptr;
   asio::any_io_executor executor;
   /// Keeps the stream alive when the connection owns it (the client's).
   std::shared_ptr<void> owner;
