@@ -75,10 +75,11 @@ task<std::size_t> websocket_client_read(void* stream, std::span<char> into) {
 }
 
 template <class Stream>
-task<bool> websocket_client_write(void* stream, std::string_view bytes) {
+task<bool> websocket_client_write(void* stream, std::string_view head, std::string_view body) {
   asio::error_code error;
-  co_await asio::async_write(*static_cast<Stream*>(stream), asio::buffer(bytes.data(), bytes.size()),
-                             asio::redirect_error(asio::use_awaitable, error));
+  const std::array<asio::const_buffer, 2> pieces{asio::buffer(head.data(), head.size()),
+                                                 asio::buffer(body.data(), body.size())};
+  co_await asio::async_write(*static_cast<Stream*>(stream), pieces, asio::redirect_error(asio::use_awaitable, error));
   co_return !error;
 }
 

@@ -64,9 +64,17 @@ class upgraded_connection {
   /// while it waits and take one again to read.
   task<void> wait_readable();
 
+  /// What `read_some` would return at once, or 0 when it would wait (or it would report the
+  /// connection's end or the server's stop, which only `read_some` does). Never waits: a session
+  /// that reads often takes its next bytes without suspending.
+  [[nodiscard]] std::size_t read_available(std::span<char> into) noexcept;
+
   /// Writes all of `bytes`; completes when the socket has taken them. Returns false when the
   /// connection has failed.
   task<bool> write(std::string_view bytes);
+  /// Writes `head` then `body` in one gathered write (a frame's header and its payload, without
+  /// copying the payload behind the header).
+  task<bool> write(std::string_view head, std::string_view body);
 
   /// Ends the connection at once, without a goodbye: a pending read returns 0 and later writes
   /// fail. For a session whose peer stopped answering, or that failed its protocol.
@@ -147,14 +155,38 @@ inline task<std::size_t> upgraded_connection::read_some(std::span<char> into) {
   co_return error ? 0 : received;
 }
 
+namespace detail {
+inline task<void> ready_now() { co_return; }
+}  // namespace detail
+
+// Not a coroutine: an idle session's wait is the stream's own, with no frame of this function
+// held for as long as it lasts.
 inline task<void> upgraded_connection::wait_readable() {
-  if (received_used_ < received_.size()) co_return;
-  if (state_.stop_requested && !stop_reported_) co_return;  // read_some returns 0 at once
-  co_await io_.wait_readable(io_.stream);
+  if (received_used_ < received_.size()) return detail::ready_now();
+  if (state_.stop_requested && !stop_reported_) return detail::ready_now();  // read_some returns 0 at once
+  return io_.wait_readable(io_.stream);
+}
+
+inline std::size_t upgraded_connection::read_available(std::span<char> into) noexcept {
+  if (into.empty()) return 0;
+  if (received_used_ < received_.size()) {
+    const std::size_t taken = std::min(into.size(), received_.size() - received_used_);
+    std::memcpy(into.data(), received_.data() + received_used_, taken);
+    received_used_ += taken;
+    if (received_used_ == received_.size()) std::string().swap(received_);
+    return taken;
+  }
+  if ((state_.stop_requested && !stop_reported_) || io_.read_available == nullptr) return 0;
+  return io_.read_available(io_.stream, into);
 }
 
 inline task<bool> upgraded_connection::write(std::string_view bytes) {
-  const asio::error_code error = co_await io_.write(io_.stream, bytes);
+  const asio::error_code error = co_await io_.write(io_.stream, bytes, {});
+  co_return !error;
+}
+
+inline task<bool> upgraded_connection::write(std::string_view head, std::string_view body) {
+  const asio::error_code error = co_await io_.write(io_.stream, head, body);
   co_return !error;
 }
 

@@ -211,14 +211,17 @@ inline websocket_transport server_transport(upgraded_connection& peer) {
   transport.read_some = [](void* stream, std::span<char> into) {
     return static_cast<upgraded_connection*>(stream)->read_some(into);
   };
-  transport.write = [](void* stream, std::string_view bytes) {
-    return static_cast<upgraded_connection*>(stream)->write(bytes);
+  transport.write = [](void* stream, std::string_view head, std::string_view body) {
+    return static_cast<upgraded_connection*>(stream)->write(head, body);
   };
   transport.shut_down = [](void* stream) noexcept { static_cast<upgraded_connection*>(stream)->shut_down(); };
   transport.stop_requested = [](const void* stream) noexcept {
     return static_cast<const upgraded_connection*>(stream)->stop_requested();
   };
   transport.wait_readable = [](void* stream) { return static_cast<upgraded_connection*>(stream)->wait_readable(); };
+  transport.read_available = [](void* stream, std::span<char> into) noexcept {
+    return static_cast<upgraded_connection*>(stream)->read_available(into);
+  };
   transport.executor = peer.get_executor();
   return transport;
 }

@@ -142,18 +142,14 @@ inline void check_websocket_settings(const websocket_settings& settings) {
 /// coroutine, so that neither outlives what it uses.
 struct websocket_state : std::enable_shared_from_this<websocket_state> {
   websocket_state(websocket_transport chosen, websocket_role chosen_role, const websocket_settings& chosen_settings)
-      : transport(std::move(chosen)),
-        role(chosen_role),
-        settings(chosen_settings),
-        gate(transport.executor),
-        timer(transport.executor),
-        timer_exited(transport.executor, asio::steady_timer::time_point::max()) {
+      : transport(std::move(chosen)), role(chosen_role), settings(chosen_settings), gate(transport.executor) {
     // A transport that cannot wait without a buffer (the client's) keeps one from the start; the
     // client puts the bytes that came behind the 101 in it.
     if (transport.wait_readable == nullptr) read_buffer = take_read_buffer();
   }
 
-  static constexpr std::size_t read_buffer_size = 16 * 1024;
+  // 16 KiB and room for a frame header: a 16 KiB message arrives in one read, not two.
+  static constexpr std::size_t read_buffer_size = 16 * 1024 + max_frame_header_size;
   using clock = std::chrono::steady_clock;
 
   websocket_transport transport;
@@ -172,7 +168,8 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
   std::string control;
   utf8_validator utf8;
   bool receiving = false;
-  bool stop_noticed = false;  // the server's drain has woken a read
+  bool stop_noticed = false;     // the server's drain has woken a read
+  bool may_be_readable = false;  // the last read filled its space, or a wait for bytes ended
 
   // Closing.
   bool close_sent = false;
@@ -182,10 +179,25 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
   std::string end_reason;
 
   // The timer coroutine: keep-alive pings, the pong deadline, the close deadline.
-  asio::steady_timer timer;
-  asio::steady_timer timer_exited;
+  // Made when first needed (the first keep-alive ping, a close), so that a connection without
+  // keep-alive pings holds none while it is idle.
+  struct timers_type {
+    explicit timers_type(const asio::any_io_executor& executor)
+        : deadline(executor), exited(executor, asio::steady_timer::time_point::max()) {}
+    asio::steady_timer deadline;  // the next ping, the pong deadline or the close deadline
+    asio::steady_timer exited;    // cancelled when the timer coroutine or a detached write ends
+  };
+  std::unique_ptr<timers_type> timers;
+  timers_type& made_timers() {
+    if (!timers) timers = std::make_unique<timers_type>(transport.executor);
+    return *timers;
+  }
+  /// Wakes `stop_timer()`, if it waits.
+  void notify_exited() noexcept {
+    if (timers) timers->exited.cancel();
+  }
   bool timer_running = false;
-  unsigned pings_in_flight = 0;
+  unsigned detached_writes = 0;  // pings, and sends of a relay: each holds the stream until it ends
   clock::time_point next_ping = clock::time_point::max();
   clock::time_point pong_deadline = clock::time_point::max();
   clock::time_point close_deadline = clock::time_point::max();
@@ -209,9 +221,11 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
 #endif
   }
 
-  // Masks for the client's frames, drawn from OpenSSL's generator a batch at a time.
-  std::array<unsigned char, 256> random_pool{};
-  std::size_t random_used = random_pool.size();
+  // Masks for the client's frames, drawn from OpenSSL's generator a batch at a time; made at
+  // the first masked frame, so that a server's connections do not carry it.
+  static constexpr std::size_t random_pool_size = 256;
+  std::unique_ptr<unsigned char[]> random_pool;
+  std::size_t random_used = random_pool_size;
 
   [[nodiscard]] std::string_view buffered() const noexcept {
     if (read_begin == read_end) return {};
@@ -251,22 +265,30 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
     for (;;) {
       if (read_begin == read_end) {
         read_begin = read_end = 0;
-        // Nothing buffered: the buffer goes back to the thread while the connection waits, which
-        // for a subscriber that only listens is most of its life. The wait ends with bytes, the
-        // connection's end or the server's stop, and the read that follows reports which.
-        if (transport.wait_readable != nullptr) {
-          give_back_read_buffer();
-          co_await transport.wait_readable(transport.stream);
-        }
       } else if (read_begin > 0 && read_end == read_buffer_size) {
         std::memmove(read_buffer.get(), read_buffer.get() + read_begin, read_end - read_begin);
         read_end -= read_begin;
         read_begin = 0;
       }
+      // After a read that filled its space, or a wait that has just ended, bytes are likely
+      // there: read them, and do not wait (again) first.
+      const bool read_first = may_be_readable;
+      may_be_readable = false;
+      if (read_first && read_available_now()) co_return true;
+      if (!read_first && read_begin == read_end && transport.wait_readable != nullptr) {
+        // Nothing buffered: the buffer goes back to the thread while the connection waits. The
+        // wait ends with bytes, the connection's end or the server's stop; the read that
+        // follows takes the bytes at once, or reports which.
+        give_back_read_buffer();
+        co_await transport.wait_readable(transport.stream);
+        if (read_available_now()) co_return true;
+      }
       if (!read_buffer) read_buffer = take_read_buffer();
-      const std::size_t received = co_await transport.read_some(
-          transport.stream, std::span<char>(read_buffer.get() + read_end, read_buffer_size - read_end));
+      const std::size_t space = read_buffer_size - read_end;
+      const std::size_t received =
+          co_await transport.read_some(transport.stream, std::span<char>(read_buffer.get() + read_end, space));
       read_end += received;
+      may_be_readable = received == space;
       if (received > 0) co_return true;
       if (ended || stop_noticed || !transport.stop_requested(transport.stream)) co_return false;
       stop_noticed = true;
@@ -278,12 +300,38 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
     }
   }
 
+  /// Takes what has arrived without waiting (where the transport can); false when nothing has.
+  /// A read that fills its space may have left more behind: the next one is tried this way too.
+  bool read_available_now() {
+    if (transport.read_available == nullptr) return false;
+    if (!read_buffer) read_buffer = take_read_buffer();
+    const std::size_t space = read_buffer_size - read_end;
+    const std::size_t received =
+        transport.read_available(transport.stream, std::span<char>(read_buffer.get() + read_end, space));
+    read_end += received;
+    may_be_readable = received == space;
+    return received > 0;
+  }
+
+  /// Between messages, when nothing is buffered and nothing is known to be waiting: the wait for
+  /// the next bytes, without a buffer. Returns the transport's own wait, so that an idle
+  /// connection holds no frame of the receiving machinery while it lasts.
+  [[nodiscard]] bool should_wait_idle() const noexcept {
+    return read_begin == read_end && !may_be_readable && !ended && transport.wait_readable != nullptr;
+  }
+  task<void> wait_idle() {
+    give_back_read_buffer();
+    may_be_readable = true;  // what ends the wait is read at once
+    return transport.wait_readable(transport.stream);
+  }
+
   void next_mask(unsigned char* out) {
-    if (random_used + 4 > random_pool.size()) {
-      random_bytes(random_pool.data(), random_pool.size());
+    if (random_used + 4 > random_pool_size) {
+      if (!random_pool) random_pool = std::make_unique_for_overwrite<unsigned char[]>(random_pool_size);
+      random_bytes(random_pool.get(), random_pool_size);
       random_used = 0;
     }
-    std::memcpy(out, random_pool.data() + random_used, 4);
+    std::memcpy(out, random_pool.get() + random_used, 4);
     random_used += 4;
   }
 
@@ -308,20 +356,18 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
     const std::size_t header_size =
         write_frame_header(header, true, rsv1, code, payload.size(), masked ? mask : nullptr);
     bool written = false;
-    // A large unmasked payload goes out from where it is; the rest is copied behind its header.
-    if (!masked && payload.size() > 64 * 1024) {
+    if (!masked) {
+      // The payload goes out from where it is, gathered behind its header: no copy.
       const std::string_view head(reinterpret_cast<const char*>(header), header_size);
-      written = co_await transport.write(transport.stream, head);
-      if (written) written = co_await transport.write(transport.stream, payload);
+      written = co_await transport.write(transport.stream, head, payload);
     } else {
+      // A client's payload is masked, so it is copied (the caller's bytes stay as they are).
       write_buffer.assign(reinterpret_cast<const char*>(header), header_size);
       write_buffer.append(payload);
-      if (masked) {
-        std::array<unsigned char, 4> key{};
-        std::memcpy(key.data(), mask, 4);
-        apply_mask(write_buffer.data() + header_size, payload.size(), key, 0);
-      }
-      written = co_await transport.write(transport.stream, write_buffer);
+      std::array<unsigned char, 4> key{};
+      std::memcpy(key.data(), mask, 4);
+      apply_mask(write_buffer.data() + header_size, payload.size(), key, 0);
+      written = co_await transport.write(transport.stream, write_buffer, {});
       if (write_buffer.capacity() > 256 * 1024) std::string().swap(write_buffer);
     }
 #if defined(ASYNCREST_WITH_ZLIB) && ASYNCREST_WITH_ZLIB
@@ -339,7 +385,7 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
     gate_hold hold(gate);
     if (ended) co_return false;
     const std::shared_ptr<const std::string> bytes = frame.bytes_;  // kept for the write
-    const bool written = co_await transport.write(transport.stream, *bytes);
+    const bool written = co_await transport.write(transport.stream, *bytes, {});
     if (!written) end_now(websocket_close_code::abnormal, {});
     co_return written;
   }
@@ -371,7 +417,7 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
     } catch (...) {
     }
     transport.shut_down(transport.stream);
-    timer.cancel();
+    if (timers) timers->deadline.cancel();
   }
 
   [[nodiscard]] websocket_message ended_message() const noexcept {
@@ -395,12 +441,13 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
   void start_timer_if_needed() {
     if (timer_running || ended) return;
     if (next_ping == clock::time_point::max() && close_deadline == clock::time_point::max()) return;
+    made_timers();
     timer_running = true;
     asio::co_spawn(transport.executor, run_timer(shared_from_this()), asio::detached);
   }
   void reschedule() {
     if (timer_running) {
-      timer.cancel();
+      timers->deadline.cancel();
     } else {
       start_timer_if_needed();
     }
@@ -410,9 +457,9 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
     while (!self->ended) {
       const clock::time_point due = std::min({self->next_ping, self->pong_deadline, self->close_deadline});
       if (due == clock::time_point::max()) break;
-      self->timer.expires_at(due);
+      self->timers->deadline.expires_at(due);
       asio::error_code ignored;
-      co_await self->timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+      co_await self->timers->deadline.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
       if (self->ended) break;
       const clock::time_point now = clock::now();
       if (now >= self->close_deadline) {
@@ -428,12 +475,12 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
         self->pong_deadline = now + self->settings.pong_timeout;
         // Written by a coroutine of its own: a peer that stops reading holds the write, and this
         // one must still see the pong deadline pass.
-        ++self->pings_in_flight;
+        ++self->detached_writes;
         asio::co_spawn(self->transport.executor, send_ping(self), asio::detached);
       }
     }
     self->timer_running = false;
-    self->timer_exited.cancel();
+    self->notify_exited();
   }
 
   static task<void> send_ping(std::shared_ptr<websocket_state> self) {
@@ -442,8 +489,8 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
     } catch (...) {
       // A write that could not start: the deadline ends the connection.
     }
-    --self->pings_in_flight;
-    self->timer_exited.cancel();
+    --self->detached_writes;
+    self->notify_exited();
   }
 
   void pong_received() {
@@ -464,13 +511,15 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
     reschedule();
   }
 
-  /// Stops the timer coroutine and waits until it and its pings have let go of the stream.
+  /// Stops the timer coroutine and waits until it, its pings and any relayed send have let go
+  /// of the stream.
   task<void> stop_timer() {
     end_now(end_code, end_reason);
-    while (timer_running || pings_in_flight > 0) {
-      timer_exited.expires_at(asio::steady_timer::time_point::max());
+    while (timer_running || detached_writes > 0) {
+      asio::steady_timer& exited = made_timers().exited;
+      exited.expires_at(asio::steady_timer::time_point::max());
       asio::error_code ignored;
-      co_await timer_exited.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+      co_await exited.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
     }
   }
 
@@ -699,6 +748,9 @@ struct websocket_access {
     return websocket_connection(std::move(state));
   }
   static websocket_state& state(websocket_connection& connection) noexcept { return *connection.state_; }
+  static std::shared_ptr<websocket_state> shared_state(const websocket_connection& connection) noexcept {
+    return connection.state_;
+  }
 };
 
 }  // namespace asyncrest::detail
@@ -742,6 +794,9 @@ inline task<websocket_message> websocket_connection::receive() {
   if (state.receiving) throw std::logic_error("asyncrest: websocket_connection::receive() is already in progress");
   state.receiving = true;
   const detail::receiving_flag guard{state.receiving};
+  // An idle connection waits here, in this small frame, rather than deep in the receiving
+  // machinery, whose frames then exist only while a message is read.
+  if (state.should_wait_idle()) co_await state.wait_idle();
   co_return co_await state.receive();
 }
 

@@ -21,6 +21,8 @@ enum class websocket_close_code : std::uint16_t {
   message_too_big = 1009,
   mandatory_extension = 1010,
   internal_error = 1011,
+  service_restart = 1012,
+  try_again_later = 1013,  // overloaded, or a subscriber too far behind: reconnect later
 };
 
 /// Whether `code` may travel in a close frame (1000-1003, 1007-1014, 3000-4999).

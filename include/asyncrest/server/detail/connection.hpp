@@ -275,10 +275,17 @@ class basic_connection {
         self.begin_ = self.parsed_;  // the next request, if pipelined, starts here
 
         // A small response is copied into the write buffer without a coroutine frame of its own;
-        // only a large body is written from the response, at once, and a file, a stream or an
-        // upgrade from there. (One co_await here for all three: each costs the frame of every
-        // idle connection room for its awaiter.)
-        if (!self.queue(answer, framing) && !co_await self.write_with_body(reply.value, framing)) co_return;
+        // only a large body is written from the response, at once, and a file or a stream from
+        // there. (One co_await here for these: each costs the frame of every idle connection
+        // room for its awaiter.) An upgrade is taken over from here, so that a session that
+        // lasts for hours holds no frames of the response machinery.
+        if (!self.queue(answer, framing)) {
+          if (self.is_takeover(answer)) [[unlikely]] {
+            co_await self.take_over(reply.value);
+            co_return;
+          }
+          if (!co_await self.write_with_body(reply.value, framing)) co_return;
+        }
         if (!keep_alive) {
           if (co_await self.flush()) co_await self.close_gracefully();
           co_return;
@@ -877,6 +884,10 @@ class basic_connection {
       case body_source_state::kind::takeover: co_await take_over(answer); co_return false;
     }
     co_return false;
+  }
+
+  [[nodiscard]] static bool is_takeover(const response& answer) noexcept {
+    return answer.source && body_source_access::state(answer.source)->what == body_source_state::kind::takeover;
   }
 
   /// After a response has been written whole: on to the next request, or close.

@@ -12,6 +12,7 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
+#include <array>
 #include <cstddef>
 #include <span>
 #include <string_view>
@@ -28,9 +29,13 @@ namespace asyncrest::detail {
 struct upgraded_io {
   void* stream = nullptr;
   task<std::size_t> (*read_some)(void* stream, std::span<char> into, asio::error_code& error) = nullptr;
-  task<asio::error_code> (*write)(void* stream, std::string_view bytes) = nullptr;
+  /// `head` then `body`, in one gathered write.
+  task<asio::error_code> (*write)(void* stream, std::string_view head, std::string_view body) = nullptr;
   /// Until a read would find something (or the connection ended), holding no buffer.
   task<void> (*wait_readable)(void* stream) = nullptr;
+  /// What can be read without waiting, or 0 (nothing there, the connection's end, an error: the
+  /// asynchronous read reports which). Null for a TLS stream, which always reads asynchronously.
+  std::size_t (*read_available)(void* stream, std::span<char> into) noexcept = nullptr;
 };
 
 template <class Stream>
@@ -40,10 +45,11 @@ task<std::size_t> read_some_from(void* stream, std::span<char> into, asio::error
 }
 
 template <class Stream>
-task<asio::error_code> write_to(void* stream, std::string_view bytes) {
+task<asio::error_code> write_to(void* stream, std::string_view head, std::string_view body) {
   asio::error_code error;
-  co_await asio::async_write(*static_cast<Stream*>(stream), asio::buffer(bytes.data(), bytes.size()),
-                             asio::redirect_error(asio::use_awaitable, error));
+  const std::array<asio::const_buffer, 2> pieces{asio::buffer(head.data(), head.size()),
+                                                 asio::buffer(body.data(), body.size())};
+  co_await asio::async_write(*static_cast<Stream*>(stream), pieces, asio::redirect_error(asio::use_awaitable, error));
   co_return error;
 }
 
@@ -63,10 +69,30 @@ task<void> wait_readable_on(void* stream) {
   }
 }
 
+/// A read that does not wait, on a plain socket: a session that is busy reads the next bytes
+/// without a coroutine or a trip through the event loop. The socket is switched to report
+/// would_block instead of waiting for it; its asynchronous operations are not affected.
+template <class Stream>
+std::size_t read_available_from(void* stream, std::span<char> into) noexcept {
+  Stream& from = *static_cast<Stream*>(stream);
+  asio::error_code error;
+  if (!from.non_blocking()) {
+    from.non_blocking(true, error);
+    if (error) return 0;
+  }
+  const std::size_t received = from.read_some(asio::buffer(into.data(), into.size()), error);
+  return error ? 0 : received;
+}
+
 /// The I/O functions for a connection whose stream is a `Stream`.
 template <class Stream>
 upgraded_io upgraded_io_for(Stream& stream) noexcept {
-  return {&stream, &read_some_from<Stream>, &write_to<Stream>, &wait_readable_on<Stream>};
+  if constexpr (requires { stream.has_pending(); }) {
+    return {&stream, &read_some_from<Stream>, &write_to<Stream>, &wait_readable_on<Stream>, nullptr};
+  } else {
+    return {&stream, &read_some_from<Stream>, &write_to<Stream>, &wait_readable_on<Stream>,
+            &read_available_from<Stream>};
+  }
 }
 
 struct takeover_state : body_source_state {

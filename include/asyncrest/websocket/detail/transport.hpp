@@ -22,8 +22,9 @@ struct websocket_transport {
   void* stream = nullptr;
   /// What arrived, or 0 when the connection has ended (or the server is stopping).
   task<std::size_t> (*read_some)(void* stream, std::span<char> into) = nullptr;
-  /// All of `bytes`; false when the connection has failed.
-  task<bool> (*write)(void* stream, std::string_view bytes) = nullptr;
+  /// All of `head` then all of `body` (which may be empty), in one gathered write; false when
+  /// the connection has failed.
+  task<bool> (*write)(void* stream, std::string_view head, std::string_view body) = nullptr;
   /// Ends the connection at once: a pending read returns 0, later writes fail.
   void (*shut_down)(void* stream) noexcept = nullptr;
   /// True once the server drains (always false for a client).
@@ -31,6 +32,9 @@ struct websocket_transport {
   /// Waits, holding no buffer, until a read would not wait; null where the stream cannot (the
   /// client's), and the connection then keeps its read buffer.
   task<void> (*wait_readable)(void* stream) = nullptr;
+  /// What arrived already, read without waiting, or 0 (then `read_some` waits, or reports the
+  /// end). Null where the stream cannot (TLS, the client's).
+  std::size_t (*read_available)(void* stream, std::span<char> into) noexcept = nullptr;
   asio::any_io_executor executor;
   /// Keeps the stream alive when the connection owns it (the client's).
   std::shared_ptr<void> owner;
