@@ -24,7 +24,6 @@
 
 #include <asyncrest/server.hpp>
 
-#include <asio/experimental/awaitable_operators.hpp>
 #include <asio/this_coro.hpp>
 
 #include <sys/resource.h>
@@ -169,22 +168,14 @@ int main(int argc, char** argv) {
               break;
           }
         }),
-        // As a chat member's: one loop reads the client (its close, its
-        // pings), the other forwards what the topic gets; each ends the other.
+        // As a chat member's: the topic's messages relayed to the client while the handler
+        // reads it (its close, its pings).
         ar::websocket<"/fanout/ws">([&fanout](ar::websocket_connection& socket) -> ar::task<void> {
-          using namespace asio::experimental::awaitable_operators;
           auto subscription = fanout.subscribe(std::string(fanout_topic), socket.get_executor());
-          auto from_client = [&]() -> ar::task<void> {
-            while (!(co_await socket.receive()).closed()) {
-            }
-            subscription.close();
-          };
-          auto to_client = [&]() -> ar::task<void> {
-            while (auto message = co_await subscription.next()) {
-              if (!co_await socket.send(message->frame)) break;
-            }
-          };
-          co_await (from_client() && to_client());
+          ar::relay(subscription, socket,
+                    [](const fanout_message& message) -> const ar::websocket_frame& { return message.frame; });
+          while (!(co_await socket.receive()).closed()) {
+          }
         })
 #endif
     )

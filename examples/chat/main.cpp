@@ -14,7 +14,6 @@
 #include <asyncrest/server.hpp>
 
 #include <simdjson.h>
-#include <asio/experimental/awaitable_operators.hpp>
 #include <asio/this_coro.hpp>
 
 #include <charconv>
@@ -34,7 +33,6 @@
 
 namespace ar = asyncrest;
 using namespace std::chrono_literals;
-using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
@@ -157,36 +155,23 @@ void check_room(std::string_view room) {
   if (!is_good_name(room)) throw ar::http_error(ar::status::bad_request, "a room's name is 1 to 40 characters");
 }
 
-// A member's WebSocket: what it sends is posted to the room, what the room gets is sent to it.
-// Two loops on the connection's thread; each ends the other when it ends.
+// A member's WebSocket: what it sends is posted to the room, what the room gets is relayed to
+// it. A member too far behind is closed with 1013 (Try Again Later): its page reconnects and
+// reads the history again.
 ar::task<void> member(chat_rooms& rooms, std::string room, std::string name, ar::websocket_connection& socket) {
   auto subscription = rooms.hub.subscribe(room, socket.get_executor());
-
-  auto from_member = [&]() -> ar::task<void> {
-    for (;;) {
-      const ar::websocket_message message = co_await socket.receive();
-      if (message.closed()) break;
-      const std::optional<std::string> text = message.is_text() ? text_of(message.data) : std::nullopt;
-      if (!text || text->empty() || text->size() > longest_text) {
-        co_await socket.close(ar::websocket_close_code::unsupported_data, "send {\"text\": \"...\"}, 1 to 2000 bytes");
-        break;
-      }
-      rooms.post(room, name, *text);
+  ar::relay(subscription, socket,
+            [](const chat_message& message) -> const ar::websocket_frame& { return message.frame; });
+  for (;;) {
+    const ar::websocket_message message = co_await socket.receive();
+    if (message.closed()) break;
+    const std::optional<std::string> text = message.is_text() ? text_of(message.data) : std::nullopt;
+    if (!text || text->empty() || text->size() > longest_text) {
+      co_await socket.close(ar::websocket_close_code::unsupported_data, "send {\"text\": \"...\"}, 1 to 2000 bytes");
+      break;  // the route reads on, for the member's answer to the close
     }
-    subscription.close();  // ends the other loop
-  };
-
-  auto to_member = [&]() -> ar::task<void> {
-    while (auto message = co_await subscription.next()) {
-      if (!co_await socket.send(message->frame)) break;
-    }
-    // Fell behind, or the server is stopping (its drain also closes the socket with 1001).
-    if (subscription.end_reason() == ar::subscription_end::fell_behind) {
-      co_await socket.close(static_cast<ar::websocket_close_code>(1013), "too far behind; reconnect");
-    }
-  };
-
-  co_await (from_member() && to_member());
+    rooms.post(room, name, *text);
+  }
 }
 
 // The members' WebSockets: pages are pinged every 30 s, so that a connection a proxy or a NAT

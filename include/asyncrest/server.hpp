@@ -25,6 +25,7 @@
 #include <asyncrest/server/upgrade.hpp>
 // WebSocket needs OpenSSL's libcrypto (SHA-1 for the handshake, random masks): link asyncrest::tls.
 #if defined(ASYNCREST_WITH_OPENSSL) && ASYNCREST_WITH_OPENSSL
+#include <asyncrest/server/relay.hpp>
 #include <asyncrest/server/websocket.hpp>
 #include <asyncrest/websocket/connection.hpp>
 #include <asyncrest/websocket/message.hpp>

@@ -82,6 +82,7 @@ template <class Message>
 class hub_core;
 template <class Message>
 class subscriber;
+struct subscription_access;
 }  // namespace detail
 
 /// One subscriber of one topic, on the thread it was made on. Ends when closed, dropped for
@@ -127,6 +128,7 @@ class subscription {
  private:
   template <class>
   friend class hub;
+  friend struct detail::subscription_access;
   explicit subscription(std::shared_ptr<detail::subscriber<Message>> state) noexcept : state_(std::move(state)) {}
   std::shared_ptr<detail::subscriber<Message>> state_;
 };
