@@ -4,6 +4,10 @@ side with Boost.Beast's websocket and Python's websockets, in alternating rounds
 
     python3 benchmarks/websocket.py --build build-benchmarks [--rounds 3] [--seconds 5]
                                     [--connections 64] [--sizes 64,16384] [--peers asyncrest,beast,python]
+                                    [--servers NAME=PATH,...]
+
+--servers adds asyncrest benchmark_server binaries under names of their own (a build before a
+change and one after, say), run as peers in the same alternating rounds; --peers may name them.
 
 Each server runs on core 0 with one thread, the load (websocket_load, plain Asio) on core 1. CPU is
 the server's utime + stime over the run, from /proc. Prints a table of medians.
@@ -19,8 +23,10 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def peer_command(peer, build):
+def peer_command(peer, build, servers):
     binaries = os.path.join(build, "benchmarks")
+    if peer in servers:
+        return [servers[peer]], "/ws"
     if peer == "asyncrest":
         return [os.path.join(binaries, "benchmark_server")], "/ws"
     if peer == "beast":
@@ -46,8 +52,8 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def measure(build, peer, size, connections, seconds):
-    command, path = peer_command(peer, build)
+def measure(build, servers, peer, size, connections, seconds):
+    command, path = peer_command(peer, build, servers)
     server, port = start(command)
     try:
         load = os.path.join(build, "benchmarks", "websocket_load")
@@ -73,14 +79,18 @@ def main():
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--sizes", default="64,16384")
     parser.add_argument("--peers", default="asyncrest,beast,python")
+    parser.add_argument("--servers", default="")
     options = parser.parse_args()
     sizes = [int(size) for size in options.sizes.split(",")]
+    servers = dict(each.split("=", 1) for each in options.servers.split(",") if each)
     peers = options.peers.split(",")
+    peers += [name for name in servers if name not in peers]
     results = {}
     for round_number in range(1, options.rounds + 1):
         for size in sizes:
             for peer in peers:
-                rate, cpu_us, errors = measure(options.build, peer, size, options.connections, options.seconds)
+                rate, cpu_us, errors = measure(options.build, servers, peer, size, options.connections,
+                                               options.seconds)
                 results.setdefault((peer, size), []).append((rate, cpu_us, errors))
                 print(f"  round {round_number} {peer:9} {size:6} B  {rate:10.0f} msg/s  cpu {cpu_us:6.2f} us/msg"
                       f"  errors {errors}", file=sys.stderr)
