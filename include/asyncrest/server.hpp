@@ -1,5 +1,5 @@
 // The server: an app of routes and middleware, requests, responses and their bodies (event
-// streams among them), cookies, upgrades, the typed request context, the hub for fan-out
+// streams among them), cookies, CORS, upgrades, the typed request context, the hub for fan-out
 // across threads, and the settings; with the core types they use.
 #pragma once
 
@@ -15,6 +15,7 @@
 #include <asyncrest/server/body.hpp>
 #include <asyncrest/server/context.hpp>
 #include <asyncrest/server/cookies.hpp>
+#include <asyncrest/server/cors.hpp>
 #include <asyncrest/server/events.hpp>
 #include <asyncrest/server/hub.hpp>
 #include <asyncrest/server/middleware.hpp>
