@@ -187,6 +187,11 @@ TEST_CASE("actual requests: the exact origin with credentials, Vary always") {
     CHECK(reply.status == 200);  // the browser, not the server, withholds the answer
     CHECK_FALSE(has_cors_fields(reply));
     CHECK(field(reply, "Vary") == "Origin");
+    for (const std::string_view near_miss : {"https://app.example.evil.example", "https://app.example:8443",
+                                             "http://app.example", "https://app.exampl", "https://APP.EXAMPLE"}) {
+      CAPTURE(near_miss);
+      CHECK_FALSE(has_cors_fields(fetch(port, "GET", "/items", "Origin: " + std::string(near_miss) + "\r\n")));
+    }
   }
   SUBCASE("no Origin: no CORS field, and Vary, since the answer would differ with one") {
     const http_reply reply = fetch(port, "GET", "/items");
