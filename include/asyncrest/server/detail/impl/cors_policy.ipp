@@ -58,7 +58,7 @@ inline cors_policy::cors_policy(const cors_settings& settings, bool has_origin_r
       continue;
     }
     if (!is_token(method)) {
-      throw std::invalid_argument("asyncrest::cors: \"" + method + "\" in allowed_methods is not a method name");
+      throw std::invalid_argument(joined({"asyncrest::cors: \"", method, "\" in allowed_methods is not a method name"}));
     }
     methods_.push_back(normalize_method(method));
     append_list_item(methods_value_, methods_.back());
@@ -70,7 +70,7 @@ inline cors_policy::cors_policy(const cors_settings& settings, bool has_origin_r
       continue;
     }
     if (!is_token(name)) {
-      throw std::invalid_argument("asyncrest::cors: \"" + name + "\" in allowed_headers is not a header name");
+      throw std::invalid_argument(joined({"asyncrest::cors: \"", name, "\" in allowed_headers is not a header name"}));
     }
     headers_.push_back(to_lower_ascii(name));
   }
@@ -88,7 +88,7 @@ inline cors_policy::cors_policy(const cors_settings& settings, bool has_origin_r
           "list the headers to expose");
     }
     if (name != "*" && !is_token(name)) {
-      throw std::invalid_argument("asyncrest::cors: \"" + name + "\" in exposed_headers is not a header name");
+      throw std::invalid_argument(joined({"asyncrest::cors: \"", name, "\" in exposed_headers is not a header name"}));
     }
     append_list_item(exposed_value_, name);
   }
@@ -121,14 +121,14 @@ inline response cors_policy::preflight(const request& req, std::string_view orig
   if (!origin_allowed) {
     refused = "the origin is not allowed";
   } else if (!is_token(method) || !method_allowed(method)) {
-    refused = "the method " + method + " is not allowed";
+    refused = joined({"the method ", method, " is not allowed"});
   } else {
     for (const header_view& field : req.headers()) {
       if (!iequals(field.name, "Access-Control-Request-Headers")) continue;
       const bool refused_one = find_list_item(field.value, [&](std::string_view name) {
         std::string lowered = to_lower_ascii(name);
         if (!is_token(lowered) || !header_allowed(lowered)) {
-          refused = "the header " + lowered + " is not allowed";
+          refused = joined({"the header ", lowered, " is not allowed"});
           return true;
         }
         append_list_item(requested_headers, lowered);
@@ -139,7 +139,7 @@ inline response cors_policy::preflight(const request& req, std::string_view orig
   }
 
   if (!refused.empty()) {
-    response refusal = problem(status::forbidden, "CORS preflight refused: " + refused);
+    response refusal = problem(status::forbidden, joined({"CORS preflight refused: ", refused}));
     if (!any_origin_) add_vary(refusal.headers, "Origin");
     return refusal;
   }
