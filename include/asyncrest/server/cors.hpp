@@ -25,17 +25,18 @@
 //   400 for the same reason: a failure the developer can see in the network panel, rather than
 //   a 2xx the browser then rejects. 403 says what happened: the request was understood and the
 //   policy refused it.)
-// - Other requests from an allowed origin get Access-Control-Allow-Origin (the origin itself,
-//   or `*` when any origin is allowed), -Credentials and -Expose-Headers, errors included.
-//   Requests from other origins get none of them. `Vary: Origin` is added to every response
-//   whose fields depend on the origin, so a cache never hands one origin's answer to another.
+// - Other requests from an allowed origin get Access-Control-Allow-Origin (the origin itself),
+//   -Credentials and -Expose-Headers, errors included; requests from other origins get none of
+//   them; and every response gets `Vary: Origin`, so a cache never hands one origin's answer to
+//   another. With "*", every response gets `Access-Control-Allow-Origin: *` (and the exposed
+//   headers), with an Origin or without, and no Vary: the answer is the same for all.
 // - Origins are compared exactly, as browsers send them: scheme, host and port. The settings
 //   are normalised once ("https://Example.com:443" is "https://example.com"); a request's
 //   Origin that is not in a browser's form, or a request with two Origin fields, matches none.
 // - Methods are compared case-sensitively after the six the Fetch standard normalises (DELETE,
 //   GET, HEAD, OPTIONS, POST, PUT); header names without regard to case. GET, HEAD and POST,
 //   and the headers Accept, Accept-Language, Content-Language and Content-Type, are always
-//   allowed in a preflight, as Starlette does: browsers let a page use them without asking.
+//   allowed in a preflight, as in Starlette: the origin is what guards a preflight.
 //
 // Safe by default: credentials need explicit origins. `*` with `allow_credentials`, the origin
 // "null" (sent by sandboxed frames and local files, which any page can produce) with
