@@ -1,6 +1,6 @@
 // The server: an app of routes and middleware, requests, responses and their bodies (event
-// streams among them), upgrades, the typed request context, the hub for fan-out across threads,
-// and the settings; with the core types they use.
+// streams among them), cookies, CORS, upgrades, the typed request context, the hub for fan-out
+// across threads, and the settings; with the core types they use.
 #pragma once
 
 #include <asyncrest/core/headers.hpp>
@@ -14,6 +14,8 @@
 #include <asyncrest/server/app.hpp>
 #include <asyncrest/server/body.hpp>
 #include <asyncrest/server/context.hpp>
+#include <asyncrest/server/cookies.hpp>
+#include <asyncrest/server/cors.hpp>
 #include <asyncrest/server/events.hpp>
 #include <asyncrest/server/hub.hpp>
 #include <asyncrest/server/middleware.hpp>
@@ -23,9 +25,11 @@
 #include <asyncrest/server/router.hpp>
 #include <asyncrest/server/settings.hpp>
 #include <asyncrest/server/upgrade.hpp>
-// WebSocket needs OpenSSL's libcrypto (SHA-1 for the handshake, random masks): link asyncrest::tls.
+// WebSocket (SHA-1 for the handshake, random masks) and signed cookies (HMAC-SHA256) need
+// OpenSSL's libcrypto: link asyncrest::tls.
 #if defined(ASYNCREST_WITH_OPENSSL) && ASYNCREST_WITH_OPENSSL
 #include <asyncrest/server/relay.hpp>
+#include <asyncrest/server/signed_cookies.hpp>
 #include <asyncrest/server/websocket.hpp>
 #include <asyncrest/websocket/connection.hpp>
 #include <asyncrest/websocket/message.hpp>

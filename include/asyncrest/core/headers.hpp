@@ -29,6 +29,8 @@ struct header_view {
 /// A request's fields in the order received. The views stay valid while the request is handled.
 class request_headers {
  public:
+  using const_iterator = std::span<const header_view>::iterator;
+
   request_headers() = default;
   explicit request_headers(std::span<const header_view> fields) noexcept : fields_(fields) {}
 

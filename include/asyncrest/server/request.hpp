@@ -9,6 +9,7 @@
 #include <asyncrest/core/task.hpp>
 #include <asyncrest/core/url.hpp>
 #include <asyncrest/server/context.hpp>
+#include <asyncrest/server/cookies.hpp>
 #include <asyncrest/server/detail/workspace.hpp>
 
 #include <simdjson.h>
@@ -62,6 +63,13 @@ class request {
   [[nodiscard]] std::optional<std::string_view> header(std::string_view name) const noexcept {
     return headers_.get(name);
   }
+
+  /// The value of the cookie `name` (cookies.hpp), read from the Cookie field when asked for.
+  [[nodiscard]] std::optional<std::string_view> cookie(std::string_view name) const noexcept {
+    return request_cookies(headers_).get(name);
+  }
+  /// Every cookie the request carries, in the order sent.
+  [[nodiscard]] request_cookies cookies() const noexcept { return request_cookies(headers_); }
 
   /// Sets header `name` to `value` for the middleware and handler that run after this call,
   /// replacing any fields of that name (a proxy-header middleware, say).

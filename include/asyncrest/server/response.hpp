@@ -4,7 +4,9 @@
 #include <asyncrest/core/headers.hpp>
 #include <asyncrest/core/json.hpp>
 #include <asyncrest/core/status.hpp>
+#include <asyncrest/server/cookies.hpp>
 #include <asyncrest/server/detail/body_source.hpp>
+#include <asyncrest/server/detail/set_cookie.hpp>
 
 #include <simdjson.h>
 
@@ -52,6 +54,19 @@ struct response {
   std::string body;
   /// Set instead of `body` for a file, a stream or an upgrade.
   body_source source{};
+
+  /// Adds a Set-Cookie field (cookies.hpp). Throws std::invalid_argument for a name, value or
+  /// option that could break the field or that browsers would drop; nothing is added then.
+  response& set_cookie(std::string_view name, std::string_view value, const cookie_options& options = {}) {
+    headers.add("Set-Cookie", detail::set_cookie_value(name, value, options));
+    return *this;
+  }
+  /// Tells the browser to remove the cookie `name`. Give the path and domain it was set with:
+  /// a cookie is only replaced by one with the same name, path and domain.
+  response& delete_cookie(std::string_view name, const cookie_options& options = {}) {
+    headers.add("Set-Cookie", detail::deleted_cookie_value(name, options));
+    return *this;
+  }
 };
 
 /// `body` as text/plain; charset=utf-8.

@@ -50,13 +50,13 @@ class route {
       : chain_(detail::handler_call<Path, Handler>{std::move(handler)}, std::move(middleware)),
         body_settings_(body_settings) {
     [[maybe_unused]] constexpr const auto& checked = pattern;  // runs the route's checks even outside routes(...)
-    (detail::check_middleware<Middleware>(), ...);
+    (detail::check_route_middleware<Middleware>(), ...);
   }
 
   /// This route with `added` run after its other middleware, just before the handler.
   template <class Added>
   [[nodiscard]] route<Path, Method, Handler, Middleware..., Added> use(Added added) && {
-    detail::check_middleware<Added>();
+    detail::check_route_middleware<Added>();
     return route<Path, Method, Handler, Middleware..., Added>(
         std::move(chain_.final_step().handler),
         std::tuple_cat(std::move(chain_.middleware()), std::tuple<Added>(std::move(added))), body_settings_);

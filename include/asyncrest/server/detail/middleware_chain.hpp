@@ -142,6 +142,21 @@ constexpr void check_middleware() {
                 "const` (see asyncrest/server/middleware.hpp)");
 }
 
+/// A middleware that answers some requests before routing (CORS preflights) and so belongs to
+/// the app: as a route's, it would run after the router had answered them.
+template <class Middleware>
+concept answers_before_routing = requires {
+  requires Middleware::answers_before_routing;
+};
+
+template <class Middleware>
+constexpr void check_route_middleware() {
+  check_middleware<Middleware>();
+  static_assert(!answers_before_routing<Middleware>,
+                "asyncrest: this middleware answers requests before routing (CORS preflights, which the router "
+                "would answer itself) and must be given to the app, app{routes, cors{...}}, not to a route's .use()");
+}
+
 }  // namespace detail
 
 namespace detail {
