@@ -84,7 +84,8 @@ class body_writer {
 
 /// The shape of a stream's producer: called once with the writer, it returns a `task<void>`.
 /// It is moved into the response and may outlive the handler: capture by value. The request
-/// (taken by reference in a handler) stays valid until the body is sent.
+/// (taken by reference in a handler) stays valid until the body is sent (an event stream's
+/// does not: see events.hpp).
 template <class Producer>
 concept stream_producer = std::move_constructible<Producer> && requires(Producer& produce, body_writer& out) {
   { produce(out) } -> std::same_as<task<void>>;

@@ -23,6 +23,11 @@
 //   a last event then turns the throwing off (`co_await asio::this_coro::throw_if_cancelled(false)`)
 //   and checks `stop_requested()` itself; one that never ends is closed at the drain deadline.
 // Without heartbeats, a client that left is noticed only by the producer's next send.
+//
+// A stream may wait for hours, so once its head has left the server gives the request's memory
+// (its read buffer, parser and views) back to its pool: the request is not valid in the
+// producer. Copy what the producer needs into it in the handler (`[room = std::string(room)]`);
+// `event_sink::last_event_id()` is a copy of its own.
 #pragma once
 
 #include <asyncrest/core/task.hpp>
@@ -31,10 +36,15 @@
 #include <asyncrest/server/detail/event_stream.hpp>
 #include <asyncrest/server/response.hpp>
 
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
+#include <asio/co_spawn.hpp>
 #include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
 
 #include <chrono>
 #include <concepts>
+#include <exception>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -91,7 +101,8 @@ class event_sink {
   [[nodiscard]] task<void> comment(std::string_view text) { return core_.write(detail::frame_comment(text)); }
 
   /// The request's Last-Event-ID: the last id a reconnecting client received, to resume after
-  /// it; empty on a first connection. Valid while the producer runs.
+  /// it; empty on a first connection. A copy, valid while the producer runs (the request is
+  /// not).
   [[nodiscard]] std::string_view last_event_id() const noexcept { return core_.last_event_id(); }
   /// True once the server has begun to shut down (the producer is cancelled then, too).
   [[nodiscard]] bool stop_requested() const noexcept { return core_.stop_requested(); }
@@ -103,7 +114,9 @@ class event_sink {
 };
 
 /// The shape of an event stream's producer: called once with the sink, it returns a
-/// `task<void>`. It is moved into the response and outlives the handler: capture by value.
+/// `task<void>`. It is moved into the response and outlives the handler and the request:
+/// capture by value, and copy any of the request's text it keeps (a `string_view` of it
+/// dangles).
 template <class Producer>
 concept event_stream_producer = std::move_constructible<Producer> && requires(Producer& produce, event_sink& events) {
   { produce(events) } -> std::same_as<task<void>>;
@@ -131,25 +144,46 @@ struct event_sink_access {
   static event_sink make(event_stream_core& core) noexcept { return event_sink(core); }
 };
 
-/// The streamed body's producer: sends the head (and the retry delay) at once, then runs the
-/// user's producer under the event stream's machinery.
+/// What an event stream's response holds: the user's producer, its settings, and the signal on
+/// which the stream cancels the producer (it must outlive the spawned coroutine that uses its
+/// slot, so it lives here rather than in that coroutine's frame).
 template <class Producer>
-struct event_stream_runner {
+struct event_stream_state final : stream_body_state {
+  event_stream_state(Producer&& made, const event_stream_settings& chosen)
+      : stream_body_state(std::nullopt, &start, &destroy_this), producer(std::move(made)), settings(chosen) {}
+
+  /// Not a coroutine: the connection awaits the spawned stream itself, one frame fewer.
+  static task<void> start(stream_body_state& state, body_writer& out) {
+    auto& self = static_cast<event_stream_state&>(state);
+    return asio::co_spawn(stream_access::sender(out).executor(), run(self, out),
+                          asio::bind_cancellation_slot(self.producer_signal.slot(), asio::use_awaitable));
+  }
+
+  /// Sends the head (and the retry delay) at once, gives the request memory back, then runs the
+  /// user's producer under the event stream's machinery, in this one frame.
+  static task<void> run(event_stream_state& self, body_writer& out) {
+    event_stream_core core(out, self.producer_signal, self.settings.heartbeat);
+    co_await core.open(self.settings.retry);
+    event_sink events = event_sink_access::make(core);
+    core.start_keeper();
+    std::exception_ptr failure;
+    try {
+      co_await self.producer(events);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    // This coroutine shares the producer's cancellation: once cancelled, its own awaits must
+    // not throw.
+    co_await asio::this_coro::throw_if_cancelled(false);
+    co_await core.stop_keeper();
+    if (failure && !core.caused(failure)) std::rethrow_exception(failure);
+  }
+
+  static void destroy_this(body_source_state* state) noexcept { delete static_cast<event_stream_state*>(state); }
+
   Producer producer;
   event_stream_settings settings;
-
-  task<void> operator()(body_writer& out) {
-    event_stream_core core(out, co_await asio::this_coro::executor, settings.heartbeat);
-    // The head leaves before the first event: the client knows at once that the stream is open.
-    std::string opening;
-    if (settings.retry) {
-      append_retry_field(opening, *settings.retry);
-      opening.push_back('\n');
-    }
-    co_await out.write(opening);
-    event_sink events = event_sink_access::make(core);
-    co_await core.run(producer(events));
-  }
+  asio::cancellation_signal producer_signal;
 };
 
 }  // namespace asyncrest::detail
@@ -168,7 +202,10 @@ response event_stream(Producer produce, event_stream_settings settings) {
   if (settings.retry && settings.retry->count() < 0) {
     throw std::invalid_argument("asyncrest: an event stream's retry delay must not be negative");
   }
-  response result = stream(detail::event_stream_runner<Producer>{std::move(produce), settings}, "text/event-stream");
+  response result;
+  result.headers.set("Content-Type", "text/event-stream");
+  detail::body_source_access::adopt(result.source,
+                                    new detail::event_stream_state<Producer>(std::move(produce), settings));
   result.headers.set("Cache-Control", "no-cache");
   result.headers.set("X-Accel-Buffering", "no");
   return result;

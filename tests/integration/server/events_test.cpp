@@ -1,8 +1,10 @@
 // Server-Sent Events from the server, over real sockets: the framing of every kind of field and
-// line end, read as raw bytes; the head; Last-Event-ID; curl reading a live stream; heartbeats,
-// and that they never interleave with an event a slow reader holds up; a client that leaves
-// (found by a send, or by a heartbeat while the producer waits on a timer); and the drain.
+// line end, read as raw bytes; the head; Last-Event-ID, and the request memory a waiting stream
+// gives back; curl reading a live stream; heartbeats, and that they never interleave with an
+// event a slow reader holds up; a client that leaves (found by a send, or by a heartbeat while
+// the producer waits on a timer); and the drain.
 #include <asyncrest/asyncrest.hpp>
+#include <asyncrest/server/detail/request_memory.hpp>  // the pool a waiting stream gives back to
 
 #include <doctest/doctest.h>
 #include <support/raw_client.hpp>
@@ -45,7 +47,8 @@ struct probe {
   std::atomic<int> refused{0};       // sends refused with invalid_argument
   std::atomic<int> big_events_sent{0};
   std::atomic<int> huge_sending{0};  // a send of 8 MiB has begun
-  std::atomic<bool> release{false};  // lets /live send its last event
+  std::atomic<bool> release{false};  // lets /live and /memory send their last event
+  std::atomic<int> pooled{-1};       // request memories in the server thread's pool, seen by /memory
 };
 
 struct table_row {
@@ -87,6 +90,15 @@ ar::task<void> wait_long(probe& p, ar::event_sink& events) {
     }
     throw;
   }
+}
+
+/// While it streams, looks at the server thread's pool of request memory (empty before this
+/// connection's request took one); then, once the test says so, sends its Last-Event-ID.
+ar::task<void> report_request_memory(probe& p, ar::event_sink& events) {
+  p.pooled = static_cast<int>(ar::detail::thread_request_memory_pool().free.size());
+  co_await events.send({.data = "waiting"});
+  while (!p.release) co_await pause(5ms);
+  co_await events.send({.data = std::string(events.last_event_id())});
 }
 
 auto make_app(probe& state) {
@@ -145,6 +157,10 @@ auto make_app(probe& state) {
                          co_await events.send({.data = last});
                        },
                        {.heartbeat = 0ms});
+                 }),
+                 ar::get<"/memory">([p](ar::request&) {
+                   return ar::event_stream([p](ar::event_sink& events) { return report_request_memory(*p, events); },
+                                           {.heartbeat = 0ms});
                  }),
                  // One event, then another once the test says so: for curl, which must show the first
                  // before the stream ends.
@@ -324,6 +340,36 @@ TEST_CASE("the producer reads the request's Last-Event-ID") {
   server_type server(app_factory{&state});
   CHECK(ar::testing::exchange(server.port(), get("/resume", "Last-Event-ID: 17\r\n")).body == "data: 17\n\n");
   CHECK(ar::testing::exchange(server.port(), get("/resume")).body == "data: \n\n");
+}
+
+TEST_CASE("a waiting stream holds no request memory, and its Last-Event-ID outlives that memory's reuse") {
+  probe state;
+  server_type server(app_factory{&state});
+  raw_client stream(server.port());
+  REQUIRE(stream.send(get("/memory", "Last-Event-ID: first-id-0123456789\r\n")));
+  REQUIRE(read_head(stream) == 200);
+  CHECK(read_chunk(stream) == "data: waiting\n\n");
+  CHECK(state.pooled == 1);  // the stream's request memory, given back
+  // Another connection's request, of the same length, takes that memory and fills its buffer.
+  CHECK(ar::testing::exchange(server.port(), get("/resume", "Last-Event-ID: other-id-9876543210\r\n")).body ==
+        "data: other-id-9876543210\n\n");
+  state.release = true;
+  CHECK(read_chunk(stream) == "data: first-id-0123456789\n\n");
+  CHECK(read_chunk(stream).empty());  // the last chunk
+}
+
+TEST_CASE("a request pipelined behind an event stream is answered after the stream's last chunk") {
+  probe state;
+  server_type server(app_factory{&state});
+  raw_client client(server.port());
+  // Both requests in one write: the second waits in the read buffer while the stream runs.
+  REQUIRE(client.send(get("/table/0") + get("/resume", "Last-Event-ID: 5\r\n")));
+  REQUIRE(read_head(client) == 200);
+  CHECK(read_chunk(client) == "data: hello\n\n");
+  CHECK(read_chunk(client).empty());
+  REQUIRE(read_head(client) == 200);
+  CHECK(read_chunk(client) == "data: 5\n\n");
+  CHECK(read_chunk(client).empty());
 }
 
 TEST_CASE("curl -N receives an event while the stream is still open") {

@@ -275,17 +275,12 @@ class basic_connection {
         self.begin_ = self.parsed_;  // the next request, if pipelined, starts here
 
         // A small response is copied into the write buffer without a coroutine frame of its own;
-        // only a large body is written from the response, at once, and a file or a stream from
-        // there. (One co_await here for these: each costs the frame of every idle connection
-        // room for its awaiter.) An upgrade is taken over from here, so that a session that
-        // lasts for hours holds no frames of the response machinery.
-        if (!self.queue(answer, framing)) {
-          if (self.is_takeover(answer)) [[unlikely]] {
-            co_await self.take_over(reply.value);
-            co_return;
-          }
-          if (!co_await self.write_with_body(reply.value, framing)) co_return;
-        }
+        // only a large body is written from the response, at once, and a file, a stream or an
+        // upgrade from there. (One co_await here for all three: each costs the frame of every
+        // idle connection room for its awaiter. The functions between here and the one that does
+        // the work return its task rather than await it, so a session of hours holds no frames
+        // of theirs.)
+        if (!self.queue(answer, framing) && !co_await self.write_with_body(reply.value, framing)) co_return;
         if (!keep_alive) {
           if (co_await self.flush()) co_await self.close_gracefully();
           co_return;
@@ -837,8 +832,14 @@ class basic_connection {
 
   /// Writes the queued bytes and the body of `answer` in one gathered write; or sends a
   /// response with a body source (see send_source). Returns whether the connection goes on.
+  /// Not a coroutine itself, nor is send_source: each returns the task that does the work, so a
+  /// stream that waits for hours keeps no frame for these steps.
   task<bool> write_with_body(response& answer, const response_framing& framing) {
-    if (answer.source) co_return co_await send_source(answer, framing);
+    if (answer.source) return send_source(answer, framing);
+    return write_gathered(answer);
+  }
+
+  task<bool> write_gathered(const response& answer) {
     std::string& out = space().write_buffer;
     state_.current = connection_state::phase::writing;
     state_.expire_at(clock::now() + settings().timeouts.write, connection_state::expiry::write);
@@ -866,28 +867,25 @@ class basic_connection {
 
   /// Sends a response whose body is a file or a stream, or hands the connection to an upgrade's
   /// session. Returns whether the connection goes on to the next request.
-  task<bool> send_source(response& answer, response_framing framing) {
+  task<bool> send_source(response& answer, const response_framing& framing) {
     body_source_state& source = *body_source_access::state(answer.source);
-    switch (source.what) {
-      case body_source_state::kind::file: {
-        const auto& body = static_cast<const file_body_state&>(source);
-        framing.body = body_framing::content_length;
-        append_response_head(space().write_buffer, answer, framing, body.length);
-        if (const bool written = co_await flush(); !written) co_return false;
-        if (!framing.head_request && !status_forbids_body(answer.status)) {
-          if (const bool sent = co_await send_file(body); !sent) co_return false;
-        }
-        co_return co_await finish_response(framing.keep_alive);
-      }
-      case body_source_state::kind::stream:
-        co_return co_await send_stream(answer, static_cast<stream_body_state&>(source), framing);
-      case body_source_state::kind::takeover: co_await take_over(answer); co_return false;
+    if (source.what == body_source_state::kind::file) {
+      return send_file_response(answer, static_cast<const file_body_state&>(source), framing);
     }
-    co_return false;
+    if (source.what == body_source_state::kind::stream) {
+      return send_stream(answer, static_cast<stream_body_state&>(source), framing);
+    }
+    return take_over(answer);
   }
 
-  [[nodiscard]] static bool is_takeover(const response& answer) noexcept {
-    return answer.source && body_source_access::state(answer.source)->what == body_source_state::kind::takeover;
+  task<bool> send_file_response(const response& answer, const file_body_state& body, response_framing framing) {
+    framing.body = body_framing::content_length;
+    append_response_head(space().write_buffer, answer, framing, body.length);
+    if (const bool written = co_await flush(); !written) co_return false;
+    if (!framing.head_request && !status_forbids_body(answer.status)) {
+      if (const bool sent = co_await send_file(body); !sent) co_return false;
+    }
+    co_return co_await finish_response(framing.keep_alive);
   }
 
   /// After a response has been written whole: on to the next request, or close.
@@ -981,8 +979,12 @@ class basic_connection {
       co_return co_await finish_response(framing.keep_alive);
     }
 
+    // The stream holds its producer from here: the response lives in the request memory, which
+    // a stream may give back while it runs (see give_back_request_memory).
+    const body_source producing = std::move(answer.source);
     stream_sender sender(state_, message(), &stream(), &write_buffers_to<std::remove_reference_t<decltype(stream())>>,
-                         out, settings().timeouts.write, worker_.draining, framing.body, declared_length);
+                         out, settings().timeouts.write, worker_.draining, framing.body, declared_length,
+                         {this, &give_back_request_memory});
     body_writer writer = stream_access::writer(sender);
     state_.current = connection_state::phase::streaming;
     std::exception_ptr failure;
@@ -991,6 +993,8 @@ class basic_connection {
     } catch (...) {
       failure = std::current_exception();
     }
+    // The loop goes on with request memory (to write, to close, or to give it back while idle).
+    if (sender.request_given_back()) memory_ = acquire_request_memory(settings().limits, remote_);
     if (failure) {
       if (sender.started()) {
         // The head has left: the body can only be cut short, which closing tells the client.
@@ -998,18 +1002,16 @@ class basic_connection {
           std::rethrow_exception(failure);
         } catch (const stream_closed&) {
         } catch (const std::exception& error) {
-          log_unhandled(message(), error.what());
+          log_stream_failure(sender, error.what());
         } catch (...) {
-          log_unhandled(message(), "an exception that is not a std::exception, from a stream");
+          log_stream_failure(sender, "an exception that is not a std::exception, from a stream");
         }
         co_return false;
       }
-      // Nothing has left: the client gets the error instead of the stream's head.
-      out.resize(before_head);
-      const response replacement = response_from_exception(failure, message());
+      // Nothing has left (so the request memory was not given back): the client gets the error
+      // instead of the stream's head.
       framing.body = body_framing::in_memory;
-      append_response_head(out, replacement, framing);
-      out.append(replacement.body);
+      queue_in_place_of_head(before_head, failure, framing);
       if (const bool written = co_await flush(); !written) co_return false;
       co_return co_await finish_response(framing.keep_alive);
     }
@@ -1017,21 +1019,52 @@ class basic_connection {
     co_return co_await finish_response(framing.keep_alive);
   }
 
+  /// Replaces the head queued from `head_start` on with the error response for `failure`. (Not
+  /// in send_stream itself: the response would take room in the frame of every stream.)
+  void queue_in_place_of_head(std::size_t head_start, const std::exception_ptr& failure,
+                              const response_framing& framing) {
+    std::string& out = space().write_buffer;
+    out.resize(head_start);
+    const response replacement = response_from_exception(failure, message());
+    append_response_head(out, replacement, framing);
+    out.append(replacement.body);
+  }
+
+  void log_stream_failure(const stream_sender& sender, std::string_view what) {
+    if (sender.request_given_back()) {
+      log_unhandled(sender.request_line(), what);
+    } else {
+      log_unhandled(message(), what);
+    }
+  }
+
+  /// A stream that will wait long (an event stream) gives the request memory back once its head
+  /// has left, keeping only the request line, for the log. Refused while bytes of a pipelined
+  /// request wait in the read buffer.
+  static bool give_back_request_memory(void* connection, std::string& request_line) {
+    auto& self = *static_cast<basic_connection*>(connection);
+    if (self.parsed_ != self.end_ || !self.space().write_buffer.empty()) return false;
+    request_line.assign(self.message().method_name()).append(" ").append(self.message().path());
+    release_request_memory(std::move(self.memory_));
+    self.begin_ = self.parsed_ = self.end_ = 0;
+    return true;
+  }
+
   /// Writes the 101 and gives the connection to the upgrade's session, with the bytes that
   /// arrived after the request. The request's memory goes back to the pool first: the session
-  /// may run for hours.
-  task<void> take_over(response& answer) {
+  /// may run for hours. Returns false: the connection ends with the session.
+  task<bool> take_over(response& answer) {
     if (message().version_minor() == 0) {
       co_await fail(status::bad_request, "an HTTP/1.0 request cannot switch protocols");
-      co_return;
+      co_return false;
     }
     if (!message().header("Upgrade")) {
       log_unhandled(message(), "a handler answered 101 to a request that did not ask to upgrade");
       co_await fail(status::internal_server_error, "the server could not complete the request");
-      co_return;
+      co_return false;
     }
     append_response_head(space().write_buffer, answer, {true, false, false, body_framing::upgrade});
-    if (const bool written = co_await flush(); !written) co_return;
+    if (const bool written = co_await flush(); !written) co_return false;
     std::string already_received(buffer() + parsed_, end_ - parsed_);
     body_source session = std::move(answer.source);
     auto& state = static_cast<takeover_state&>(*body_source_access::state(session));
@@ -1049,6 +1082,7 @@ class basic_connection {
     } catch (...) {
       std::fprintf(stderr, "asyncrest: an upgraded connection's session failed\n");
     }
+    co_return false;
   }
 
   /// Answers an error that leaves the connection unusable, then closes it.

@@ -15,11 +15,19 @@
 
 namespace asyncrest::detail {
 
-inline void log_unhandled(const request& req, std::string_view what) noexcept {
+/// `request_line`: the method and the path, as "GET /path".
+inline void log_unhandled(std::string_view request_line, std::string_view what) noexcept {
   try {
     std::string line = "asyncrest: unhandled exception in ";
-    line.append(req.method_name()).append(" ").append(req.path()).append(": ").append(what).append("\n");
+    line.append(request_line).append(": ").append(what).append("\n");
     std::fwrite(line.data(), 1, line.size(), stderr);  // one write, so threads do not interleave
+  } catch (...) {
+  }
+}
+
+inline void log_unhandled(const request& req, std::string_view what) noexcept {
+  try {
+    log_unhandled(std::string(req.method_name()).append(" ").append(req.path()), what);
   } catch (...) {
   }
 }

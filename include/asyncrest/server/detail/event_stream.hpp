@@ -1,17 +1,17 @@
 // The machinery of an event stream, on a streamed body: one writer at a time between the
 // producer's events and the heartbeats; the heartbeat timer, which also wakes at the drain; and
-// the producer run with a cancellation slot of its own, on which the stream emits terminal
-// cancellation when a heartbeat finds the client gone or the server begins to drain.
+// the terminal cancellation the stream emits on the producer's slot when a heartbeat finds the
+// client gone or the server begins to drain.
 #pragma once
 
 #include <asyncrest/core/task.hpp>
 #include <asyncrest/server/body.hpp>
+#include <asyncrest/server/detail/event_framing.hpp>
+#include <asyncrest/server/detail/exact_allocator.hpp>
 #include <asyncrest/server/detail/stream_sender.hpp>
 #include <asyncrest/server/detail/worker.hpp>
 #include <asyncrest/server/request.hpp>
 
-#include <asio/any_io_executor.hpp>
-#include <asio/bind_cancellation_slot.hpp>
 #include <asio/cancellation_signal.hpp>
 #include <asio/cancellation_type.hpp>
 #include <asio/co_spawn.hpp>
@@ -23,6 +23,8 @@
 
 #include <chrono>
 #include <exception>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -38,29 +40,25 @@ struct event_write_turn {
   ~event_write_turn();
 };
 
-/// Runs a producer and keeps its exception, so that the spawned coroutine itself never fails.
-inline task<void> run_keeping_failure(task<void> producer, std::exception_ptr& failure) {
-  try {
-    co_await std::move(producer);
-  } catch (...) {
-    failure = std::current_exception();
-  }
-}
-
+/// Lives in the frame of the coroutine that runs the stream (see `run_event_stream` in
+/// events.hpp), which is spawned with a cancellation slot of the stream's: the user's producer
+/// runs in it, awaited directly, so that the cancellation this core emits reaches what the
+/// producer waits on.
 class event_stream_core : private drain_listener {
  public:
   /// The comment a heartbeat sends: a line every reader skips.
   static constexpr std::string_view heartbeat_text = ":\n\n";
 
-  event_stream_core(body_writer& out, const asio::any_io_executor& executor, std::chrono::milliseconds heartbeat)
+  /// Copies the request's Last-Event-ID: the request memory is given back before the producer
+  /// runs.
+  event_stream_core(body_writer& out, asio::cancellation_signal& producer_signal, std::chrono::milliseconds heartbeat)
       : drain_listener{&on_drain},
         out_(out),
         sender_(stream_access::sender(out)),
-        executor_(executor),
+        producer_signal_(producer_signal),
         heartbeat_(heartbeat),
-        keeper_timer_(executor),
-        turn_(executor, asio::steady_timer::time_point::max()),
-        keeper_done_(executor, asio::steady_timer::time_point::max()) {}
+        keeper_timer_(sender_.executor()),
+        last_event_id_(sender_.answered().header("Last-Event-ID").value_or(std::string_view())) {}
   event_stream_core(const event_stream_core&) = delete;
   event_stream_core& operator=(const event_stream_core&) = delete;
 
@@ -69,70 +67,115 @@ class event_stream_core : private drain_listener {
   task<void> write(std::string framed) {
     while (writing_) {
       asio::error_code ignored;  // woken by the writer before it, or cancelled: look again
-      co_await turn_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+      co_await waker().async_wait(asio::redirect_error(asio::use_awaitable, ignored));
     }
     writing_ = true;
     const event_write_turn turn{*this};
     co_await out_.write(framed);
   }
 
-  /// Runs `producer` to its end, with the heartbeat beside it. Returns when both have ended;
-  /// rethrows the producer's failure, but not the cancellation this stream caused.
-  task<void> run(task<void> producer) {
-    last_write_ = asio::steady_timer::clock_type::now();
-    sender_.watch_drain(this);
-    keeper_running_ = true;
-    asio::co_spawn(executor_, keep(), [this](const std::exception_ptr&) {
-      keeper_running_ = false;
-      keeper_done_.cancel();
-    });
-    std::exception_ptr failure;
-    co_await asio::co_spawn(executor_, run_keeping_failure(std::move(producer), failure),
-                            asio::bind_cancellation_slot(producer_signal_.slot(), asio::use_awaitable));
-    producer_done_ = true;
-    keeper_timer_.cancel();
-    while (keeper_running_) {
-      asio::error_code ignored;
-      co_await keeper_done_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  /// Sends the head (with the retry delay, if set) and gives the request memory back: nothing of
+  /// the request is used past this point but the Last-Event-ID copied. The head leaves before
+  /// the first event, so the client knows at once that the stream is open.
+  task<void> open(std::optional<std::chrono::milliseconds> retry) {
+    std::string opening;
+    if (retry) {
+      append_retry_field(opening, *retry);
+      opening.push_back('\n');
     }
-    sender_.watch_drain(nullptr);
-    if (failure && !(cancelled_ && is_cancellation(failure))) std::rethrow_exception(failure);
+    co_await out_.write(opening);
+    sender_.give_back_request();
   }
 
-  [[nodiscard]] std::string_view last_event_id() const noexcept {
-    return sender_.answered().header("Last-Event-ID").value_or(std::string_view());
+  /// Starts the heartbeat, beside the producer. While the stream waits, the heartbeat is one
+  /// timer wait with a plain handler: no coroutine frame.
+  void start_keeper() {
+    last_write_ = asio::steady_timer::clock_type::now();
+    sender_.watch_drain(this);
+    keeper_busy_ = true;
+    arm_keeper();
   }
+
+  /// Stops the heartbeat once the producer has ended, and waits until nothing of it refers to
+  /// this core.
+  task<void> stop_keeper() {
+    producer_done_ = true;
+    keeper_timer_.cancel();
+    while (keeper_busy_) {
+      asio::error_code ignored;
+      co_await waker().async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    }
+    sender_.watch_drain(nullptr);
+  }
+
+  /// Whether `failure`, the producer's, is only the cancellation this stream caused: not a
+  /// failure then.
+  [[nodiscard]] bool caused(const std::exception_ptr& failure) const { return cancelled_ && is_cancellation(failure); }
+
+  [[nodiscard]] std::string_view last_event_id() const noexcept { return last_event_id_; }
   [[nodiscard]] bool stop_requested() const noexcept { return sender_.stop_requested(); }
 
  private:
   friend struct event_write_turn;
 
+  /// The heartbeat timer's handler: a plain function object, so the wait costs Asio's small
+  /// operation alone and no coroutine frame.
+  struct keeper_wakeup {
+    using allocator_type = exact_allocator<void>;
+    event_stream_core* core;
+    [[nodiscard]] allocator_type get_allocator() const noexcept { return {}; }
+    void operator()(const asio::error_code& /*cancelled or expired: looked at the same way*/) const {
+      core->on_keeper_timer();
+    }
+  };
+
   void end_turn() noexcept {
     writing_ = false;
     last_write_ = asio::steady_timer::clock_type::now();
-    turn_.cancel_one();
+    if (wake_) wake_->cancel_one();
   }
 
-  /// Sends heartbeats when nothing else was sent for the interval; wakes at the drain. Either
-  /// way, once the stream cannot go on, it cancels the producer and ends.
-  task<void> keep() {
-    for (;;) {
-      auto due = heartbeat_.count() > 0 ? last_write_ + heartbeat_ : asio::steady_timer::time_point::max();
-      if (sender_.stop_requested()) due = asio::steady_timer::clock_type::now();  // a drain begun before the start
-      keeper_timer_.expires_at(due);
-      asio::error_code ignored;
-      co_await keeper_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-      if (producer_done_) co_return;
-      if (sender_.stop_requested() || sender_.failure() != nullptr) break;
-      if (heartbeat_.count() == 0 || writing_ || asio::steady_timer::clock_type::now() < last_write_ + heartbeat_) {
-        continue;  // something was sent meanwhile, or is being sent
-      }
-      writing_ = true;
-      const char* failure = co_await sender_.send(heartbeat_text);
-      end_turn();
-      if (failure != nullptr) break;
+  /// Made when something first has to wait: most streams never contend, and an idle one holds
+  /// no second timer.
+  asio::steady_timer& waker() {
+    if (!wake_) wake_ = std::make_unique<asio::steady_timer>(sender_.executor(), asio::steady_timer::time_point::max());
+    return *wake_;
+  }
+
+  void arm_keeper() {
+    auto due = heartbeat_.count() > 0 ? last_write_ + heartbeat_ : asio::steady_timer::time_point::max();
+    if (sender_.stop_requested()) due = asio::steady_timer::clock_type::now();  // a drain begun before the start
+    keeper_timer_.expires_at(due);
+    keeper_timer_.async_wait(keeper_wakeup{this});
+  }
+
+  /// Sends a heartbeat when nothing else was sent for the interval; wakes at the drain too.
+  /// Either way, once the stream cannot go on, it cancels the producer and the keeper ends.
+  void on_keeper_timer() {
+    if (producer_done_) return keeper_ended();
+    if (sender_.stop_requested() || sender_.failure() != nullptr) {
+      cancel_producer();
+      return keeper_ended();
     }
-    cancel_producer();
+    if (heartbeat_.count() == 0 || writing_ || asio::steady_timer::clock_type::now() < last_write_ + heartbeat_) {
+      return arm_keeper();  // something was sent meanwhile, or is being sent
+    }
+    writing_ = true;
+    asio::co_spawn(sender_.executor(), sender_.send(heartbeat_text),
+                   [this](const std::exception_ptr& error, const char* failure) {
+                     end_turn();
+                     if (error || failure != nullptr) {
+                       cancel_producer();
+                       return keeper_ended();
+                     }
+                     if (producer_done_) return keeper_ended();
+                     arm_keeper();
+                   });
+  }
+
+  void keeper_ended() noexcept {
+    keeper_busy_ = false;
+    if (wake_) wake_->cancel();
   }
 
   void cancel_producer() {
@@ -158,16 +201,17 @@ class event_stream_core : private drain_listener {
 
   body_writer& out_;
   stream_sender& sender_;
-  asio::any_io_executor executor_;
+  asio::cancellation_signal& producer_signal_;
   std::chrono::milliseconds heartbeat_;
   asio::steady_timer keeper_timer_;  // the next heartbeat; cancelled at the drain and at the end
-  asio::steady_timer turn_;          // never expires: cancelling one wait wakes the next writer
-  asio::steady_timer keeper_done_;   // never expires: cancelled when the keeper has ended
-  asio::cancellation_signal producer_signal_;
+  // Never expires: cancelling one wait wakes the next writer; cancelling all, the end once the
+  // keeper has stopped.
+  std::unique_ptr<asio::steady_timer> wake_;
+  std::string last_event_id_;
   asio::steady_timer::time_point last_write_{};
   bool writing_ = false;
   bool producer_done_ = false;
-  bool keeper_running_ = false;
+  bool keeper_busy_ = false;  // a keeper's wait or heartbeat is outstanding and refers to this core
   bool cancelled_ = false;
 };
 

@@ -5,9 +5,12 @@
 
 #include <asyncrest/core/task.hpp>
 #include <asyncrest/server/detail/dispatcher.hpp>
+#include <asyncrest/server/detail/exact_allocator.hpp>
 #include <asyncrest/server/detail/response_writer.hpp>
 #include <asyncrest/server/detail/worker.hpp>
 
+#include <asio/any_io_executor.hpp>
+#include <asio/bind_allocator.hpp>
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/buffer.hpp>
 #include <asio/cancellation_signal.hpp>
@@ -33,36 +36,48 @@ using buffers_writer = task<asio::error_code> (*)(void* stream, std::span<const 
 
 /// The write is bound to no cancellation slot: a producer run with a slot of its own (an event
 /// stream's) is cancelled between pieces, never in the middle of one, which would break the
-/// framing. The write timeout and the drain deadline still end it, through the socket.
+/// framing. The write timeout and the drain deadline still end it, through the socket. Its
+/// operation is allocated at its size and freed after: left in Asio's per-thread cache, a
+/// stream's first write would become the block that its waits hold while it idles.
 template <class Stream>
 task<asio::error_code> write_buffers_to(void* stream, std::span<const asio::const_buffer> buffers) {
   asio::error_code error;
   co_await asio::async_write(
       *static_cast<Stream*>(stream), buffers,
-      asio::bind_cancellation_slot(asio::cancellation_slot(), asio::redirect_error(asio::use_awaitable, error)));
+      asio::bind_allocator(
+          exact_allocator<void>(),
+          asio::bind_cancellation_slot(asio::cancellation_slot(), asio::redirect_error(asio::use_awaitable, error))));
   co_return error;
 }
+
+/// How a stream gives its connection's request memory back: `give_back(connection, request_line)`
+/// returns whether it did, and keeps the request's method and path in `request_line`.
+struct request_memory_lender {
+  void* connection;
+  bool (*give_back)(void* connection, std::string& request_line);
+};
 
 class stream_sender {
  public:
   stream_sender(connection_state& state, const request& answered, void* stream, buffers_writer writer,
                 std::string& pending, clock::duration write_timeout, const bool& server_draining, body_framing framing,
-                std::uint64_t declared_length) noexcept
+                std::uint64_t declared_length, request_memory_lender lender) noexcept
       : state_(state),
-        answered_(answered),
+        answered_(&answered),
         stream_(stream),
         write_(writer),
-        pending_(pending),
+        pending_(&pending),
         write_timeout_(write_timeout),
         draining_(server_draining),
         framing_(framing),
-        declared_length_(declared_length) {}
+        declared_length_(declared_length),
+        lender_(lender) {}
 
   /// Sends `piece` framed, after the head if that is still pending. Returns why it could not,
   /// or nullptr. An empty piece sends only the head, if it has not left yet.
   task<const char*> send(std::string_view piece) {
     if (failure_ != nullptr) co_return failure_;
-    if (piece.empty() && pending_.empty()) co_return nullptr;
+    if (piece.empty() && pending_bytes().size() == 0) co_return nullptr;
     if (framing_ == body_framing::content_length && piece.size() > declared_length_ - written_) {
       failure_ = "the stream wrote more bytes than the length it declared";
       co_return failure_;
@@ -76,8 +91,7 @@ class stream_sender {
       chunk_head[chunk_head_size++] = '\r';
       chunk_head[chunk_head_size++] = '\n';
     }
-    const std::array<asio::const_buffer, 4> buffers{asio::buffer(pending_),
-                                                    asio::buffer(chunk_head.data(), chunk_head_size),
+    const std::array<asio::const_buffer, 4> buffers{pending_bytes(), asio::buffer(chunk_head.data(), chunk_head_size),
                                                     asio::buffer(piece), asio::buffer("\r\n", chunk ? 2 : 0)};
     co_return co_await write(buffers, piece.size());
   }
@@ -90,9 +104,9 @@ class stream_sender {
       failure_ = "the stream ended before the length it declared";
       co_return failure_;
     }
-    if (framing_ == body_framing::chunked) pending_.append("0\r\n\r\n");
-    if (pending_.empty()) co_return nullptr;
-    const std::array<asio::const_buffer, 1> buffers{asio::buffer(pending_)};
+    const std::string_view last_chunk = framing_ == body_framing::chunked ? "0\r\n\r\n" : "";
+    if (last_chunk.empty() && pending_bytes().size() == 0) co_return nullptr;
+    const std::array<asio::const_buffer, 2> buffers{pending_bytes(), asio::buffer(last_chunk)};
     co_return co_await write(buffers, 0);
   }
 
@@ -101,8 +115,25 @@ class stream_sender {
   /// Whether anything (the head first) has left: after that, a failure can only close.
   [[nodiscard]] bool started() const noexcept { return started_; }
   [[nodiscard]] const char* failure() const noexcept { return failure_; }
-  /// The request the stream answers: it stays valid until the body is sent.
-  [[nodiscard]] const request& answered() const noexcept { return answered_; }
+  /// The request the stream answers: valid until the body is sent, or until the request memory
+  /// is given back.
+  [[nodiscard]] const request& answered() const noexcept { return *answered_; }
+  [[nodiscard]] asio::any_io_executor executor() const { return state_.socket.get_executor(); }
+
+  /// Gives the connection's request memory (its buffers, parser and request) back to the
+  /// thread's pool while the stream goes on, once the head has left; the connection takes
+  /// memory again when the stream ends. Returns whether it did (not while a pipelined request
+  /// waits in the buffer). `answered()` is not valid after that.
+  bool give_back_request() {
+    if (request_given_back()) return true;
+    if (!pending_->empty() || !lender_.give_back(lender_.connection, request_line_)) return false;
+    pending_ = nullptr;
+    answered_ = nullptr;
+    return true;
+  }
+  [[nodiscard]] bool request_given_back() const noexcept { return pending_ == nullptr; }
+  /// The request's method and path, once the request memory has been given back.
+  [[nodiscard]] std::string_view request_line() const noexcept { return request_line_; }
   /// `listener` is told when the server begins to drain, until this is called with nullptr.
   void watch_drain(drain_listener* listener) noexcept { state_.on_drain = listener; }
 
@@ -117,7 +148,7 @@ class stream_sender {
     const auto expired = state_.expired;
     state_.no_deadline();
     state_.current = previous;
-    pending_.clear();
+    if (pending_ != nullptr) pending_->clear();
     if (error) {
       if (expired == connection_state::expiry::write) {
         failure_ = "the client did not take the stream within the write timeout";
@@ -132,15 +163,23 @@ class stream_sender {
     co_return nullptr;
   }
 
+  [[nodiscard]] asio::const_buffer pending_bytes() const noexcept {
+    return pending_ != nullptr ? asio::buffer(*pending_) : asio::const_buffer();
+  }
+
   connection_state& state_;
-  const request& answered_;
+  const request* answered_;  // null once the request memory is given back
   void* stream_;
   buffers_writer write_;
-  std::string& pending_;  // the head, after any earlier pipelined responses, until it is written
+  // The head, after any earlier pipelined responses, until it is written; in the request
+  // memory, so null once that is given back (the head has left then).
+  std::string* pending_;
   clock::duration write_timeout_;
   const bool& draining_;
   body_framing framing_;
   std::uint64_t declared_length_;
+  request_memory_lender lender_;
+  std::string request_line_;
   std::uint64_t written_ = 0;
   bool started_ = false;
   const char* failure_ = nullptr;
