@@ -99,7 +99,8 @@ class upgraded_connection {
   detail::upgraded_io io_;
   std::string received_;  // read with the request, not yet given to the session
   std::size_t received_used_ = 0;
-  bool stop_reported_ = false;  // a read has returned 0 for the server's stop
+  bool stop_reported_ = false;   // a read has returned 0 for the server's stop
+  asio::error_code wait_error_;  // where a wait's error goes: the read after it reports the cause
   asio::ip::tcp::endpoint remote_;
 };
 
@@ -155,16 +156,12 @@ inline task<std::size_t> upgraded_connection::read_some(std::span<char> into) {
   co_return error ? 0 : received;
 }
 
-namespace detail {
-inline task<void> ready_now() { co_return; }
-}  // namespace detail
-
 // Not a coroutine: an idle session's wait is the stream's own, with no frame of this function
 // held for as long as it lasts.
 inline task<void> upgraded_connection::wait_readable() {
   if (received_used_ < received_.size()) return detail::ready_now();
   if (state_.stop_requested && !stop_reported_) return detail::ready_now();  // read_some returns 0 at once
-  return io_.wait_readable(io_.stream);
+  return io_.wait_readable(io_.stream, wait_error_);
 }
 
 inline std::size_t upgraded_connection::read_available(std::span<char> into) noexcept {

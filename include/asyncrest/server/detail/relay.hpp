@@ -3,10 +3,10 @@
 #pragma once
 
 #include <asyncrest/core/task.hpp>
+#include <asyncrest/server/detail/exact_allocator.hpp>
 #include <asyncrest/server/hub.hpp>
 #include <asyncrest/websocket/connection.hpp>
 
-#include <asio/async_result.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 
@@ -61,26 +61,49 @@ class websocket_relay {
       : from_(std::move(from)), to_(std::move(to)), encode_(std::move(encode)) {}
 
   /// The wait's completion handler: all that exists of the relay while nothing is published.
-  struct next_handler {
+  /// It waits on the subscriber's wake timer itself, as `next()` does, with no composed
+  /// operation around it, and its operation is allocated at its size.
+  struct wake_handler {
+    using allocator_type = exact_allocator<void>;
     websocket_relay relay;
-    void operator()(std::error_code error, message_ptr message) {
-      arrived(std::move(relay), error, std::move(message));
+    [[nodiscard]] allocator_type get_allocator() const noexcept { return {}; }
+    void operator()(const std::error_code& /*woken: a delivery or an end cancels the wait*/) {
+      subscriber<Message>& from = *relay.from_;
+      from.waiting = false;
+      from.busy = false;
+      take(std::move(relay));
     }
   };
 
+  /// Waits for the next message, holding the subscription as a `next()` would (a second reader
+  /// is refused), or takes one that is queued already.
   static void wait(websocket_relay self) {
-    std::shared_ptr<subscriber<Message>> from = self.from_;
-    asio::steady_timer& wake = from->wake;
-    next_handler handler{std::move(self)};  // moved into the operation
-    asio::async_compose<next_handler, void(std::error_code, message_ptr)>(next_operation<Message>(std::move(from)),
-                                                                          handler, wake);
+    subscriber<Message>& from = *self.from_;
+    if (from.busy) return;  // another reader of the subscription: the relay ends
+    if (!from.queue.empty() || !from.open()) {
+      take(std::move(self));
+      return;
+    }
+    from.busy = true;
+    from.waiting = true;
+    from.wake.async_wait(wake_handler{std::move(self)});
   }
 
-  static void arrived(websocket_relay self, std::error_code error, message_ptr message) {
+  /// The next message, the subscription's end, or another wait when woken with nothing.
+  static void take(websocket_relay self) {
+    subscriber<Message>& from = *self.from_;
+    if (message_ptr message = from.queue.pop()) {
+      arrived(std::move(self), std::move(message));
+    } else if (!from.open()) {
+      arrived(std::move(self), nullptr);
+    } else {
+      wait(std::move(self));
+    }
+  }
+
+  static void arrived(websocket_relay self, message_ptr message) {
     websocket_state& to = *self.to_;
-    // A cancelled or refused wait (a second reader of the subscription), or a connection that
-    // is closing: the relay ends.
-    if (error || to.ended || to.close_sent) return;
+    if (to.ended || to.close_sent) return;  // the connection is closing: the relay ends
     if (message == nullptr) {
       subscription_ended(std::move(self));
       return;

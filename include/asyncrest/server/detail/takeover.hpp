@@ -4,7 +4,9 @@
 
 #include <asyncrest/core/task.hpp>
 #include <asyncrest/server/detail/body_source.hpp>
+#include <asyncrest/server/detail/exact_allocator.hpp>
 
+#include <asio/bind_allocator.hpp>
 #include <asio/buffer.hpp>
 #include <asio/error_code.hpp>
 #include <asio/redirect_error.hpp>
@@ -31,8 +33,9 @@ struct upgraded_io {
   task<std::size_t> (*read_some)(void* stream, std::span<char> into, asio::error_code& error) = nullptr;
   /// `head` then `body`, in one gathered write.
   task<asio::error_code> (*write)(void* stream, std::string_view head, std::string_view body) = nullptr;
-  /// Until a read would find something (or the connection ended), holding no buffer.
-  task<void> (*wait_readable)(void* stream) = nullptr;
+  /// Until a read would find something (or the connection ended), holding no buffer. The
+  /// operation's own awaitable, with no coroutine around it; its error goes to `error`.
+  task<void> (*wait_readable)(void* stream, asio::error_code& error) = nullptr;
   /// What can be read without waiting, or 0 (nothing there, the connection's end, an error: the
   /// asynchronous read reports which). Null for a TLS stream, which always reads asynchronously.
   std::size_t (*read_available)(void* stream, std::span<char> into) noexcept = nullptr;
@@ -53,19 +56,22 @@ task<asio::error_code> write_to(void* stream, std::string_view head, std::string
   co_return error;
 }
 
+inline task<void> ready_now() { co_return; }
+
 /// Waits for the socket to be readable. A TLS stream may hold bytes already (read with the last
 /// record), which no readiness of the socket would announce: then it does not wait. An error
 /// (the drain's cancel, a closed socket) ends the wait too; the read that follows reports it.
+/// Not a coroutine, so that an idle connection holds no frame of it; the operation is allocated
+/// at its size, not in a larger block of Asio's per-thread cache that it would hold meanwhile.
 template <class Stream>
-task<void> wait_readable_on(void* stream) {
+task<void> wait_readable_on(void* stream, asio::error_code& error) {
   Stream& from = *static_cast<Stream*>(stream);
-  asio::error_code ignored;
+  auto token = asio::bind_allocator(exact_allocator<void>(), asio::redirect_error(asio::use_awaitable, error));
   if constexpr (requires { from.has_pending(); }) {
-    if (from.has_pending()) co_return;
-    co_await from.next_layer().async_wait(asio::socket_base::wait_read,
-                                          asio::redirect_error(asio::use_awaitable, ignored));
+    if (from.has_pending()) return ready_now();
+    return from.next_layer().async_wait(asio::socket_base::wait_read, std::move(token));
   } else {
-    co_await from.async_wait(asio::socket_base::wait_read, asio::redirect_error(asio::use_awaitable, ignored));
+    return from.async_wait(asio::socket_base::wait_read, std::move(token));
   }
 }
 
