@@ -1,7 +1,7 @@
 // Relaying a hub's messages to a WebSocket: what a chat member, a live feed or a dashboard does
 // with its subscription, without a coroutine of its own waiting for the next message.
 //
-//     app.websocket<"/rooms/{room}/ws">([&](websocket_connection& socket, std::string_view room) -> task<void> {
+//     websocket<"/rooms/{room}/ws">([&rooms](websocket_connection& socket, std::string room) -> task<void> {
 //       auto subscription = rooms.subscribe(room, socket.get_executor());
 //       relay(subscription, socket);                       // the room's messages go out as they come
 //       for (;;) {                                         // while this loop reads the member
@@ -15,7 +15,9 @@
 // frame, no buffer. A message starts a short-lived sender that writes it and whatever queued
 // behind it, then waits again. A receiver slower than the topic falls behind by the hub's
 // policy (`overflow_policy`): under `drop_subscriber` the relay closes the WebSocket with 1013
-// (Try Again Later); when the hub closes (the server's drain), with 1001 (Going Away).
+// (Try Again Later); when the hub closes (the server's drain), with 1001 (Going Away). A peer
+// that stops reading altogether holds the write under way, which has no deadline of its own:
+// set keep-alive pings (`websocket_settings::ping_interval`), whose pong deadline ends it.
 #pragma once
 
 #include <asyncrest/server/hub.hpp>
@@ -30,14 +32,15 @@ namespace asyncrest {
 /// How a relay turns a published `Message` into the frame it sends: a callable taking
 /// `const Message&` and returning a `websocket_frame` (or a reference to one).
 template <class Encode, class Message>
-concept websocket_frame_encoder = std::invocable<const Encode&, const Message&> &&
-                                  std::convertible_to < std::invoke_result_t<const Encode&, const Message&>,
-const websocket_frame& > ;
+concept websocket_frame_encoder = requires(const Encode& encode, const Message& message) {
+  { encode(message) } -> std::convertible_to<const websocket_frame&>;
+};
 
 /// Sends every message of `subscription` to `socket`, in order, as it arrives, until the
 /// subscription or the connection ends. Call it on the connection's thread, with a subscription
 /// made there; the handler keeps the subscription (destroying or closing it ends the relay) and
-/// keeps receiving, so that the peer's close and pings are read. One relay per subscription.
+/// keeps receiving, so that the peer's close and pings are read. The relay is the subscription's
+/// one reader: no `next()` or `try_next()` on it meanwhile, and one relay per subscription.
 template <class Message, class Encode>
 void relay(subscription<Message>& subscription, websocket_connection& socket, Encode encode);
 

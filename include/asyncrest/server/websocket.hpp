@@ -248,16 +248,19 @@ task<void> run_websocket_session(upgraded_connection& peer, const websocket_rout
     std::fprintf(stderr, "asyncrest: a WebSocket handler failed\n");
     failed = true;
   }
-  if (!state->ended) {
-    if (!state->close_sent) {
+  try {
+    if (!state->ended && !state->close_sent) {
       co_await state->send_close(failed ? websocket_close_code::internal_error : websocket_close_code::normal, {});
-      state->arm_close_deadline();
     }
     while (!state->ended) {
       const websocket_message discarded = co_await state->receive();
       (void)discarded;
     }
+  } catch (const std::exception&) {
+    state->end_now(websocket_close_code::abnormal, {});  // the close could not be sent or read
   }
+  // Always: the keep-alive timer, pings and a relay's sends use the stream, which goes with
+  // this session.
   co_await state->stop_timer();
 }
 

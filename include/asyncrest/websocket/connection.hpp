@@ -294,7 +294,6 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
       stop_noticed = true;
       if (!close_sent) {
         co_await send_close(websocket_close_code::going_away, "the server is shutting down");
-        arm_close_deadline();
       }
       if (ended) co_return false;
     }
@@ -390,10 +389,12 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
     co_return written;
   }
 
-  /// Sends a close frame once.
+  /// Sends a close frame once. The close deadline starts before the frame is written: a peer
+  /// that stopped reading holds the write, and the deadline then ends the connection.
   task<bool> send_close(websocket_close_code code, std::string_view reason) {
     if (close_sent || ended) co_return false;
     close_sent = true;
+    arm_close_deadline();
     std::array<char, 125> payload{};
     std::size_t size = 0;
     if (code != websocket_close_code::no_status) {
@@ -829,9 +830,7 @@ inline task<bool> websocket_connection::close(websocket_close_code code, std::st
   }
   if (reason.size() > 123) throw std::invalid_argument("asyncrest: a close reason is at most 123 bytes");
   if (!detail::utf8_validator::valid(reason)) throw std::invalid_argument("asyncrest: a close reason must be UTF-8");
-  const bool sent = co_await state_->send_close(code, reason);
-  if (sent) state_->arm_close_deadline();
-  co_return sent;
+  co_return co_await state_->send_close(code, reason);
 }
 
 inline bool websocket_connection::is_open() const noexcept {

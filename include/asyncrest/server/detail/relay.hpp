@@ -71,7 +71,12 @@ class websocket_relay {
       subscriber<Message>& from = *relay.from_;
       from.waiting = false;
       from.busy = false;
-      take(std::move(relay));
+      try {
+        take(std::move(relay));
+      } catch (const std::exception&) {
+        // Out of memory for the sender: the relay ends rather than the thread's event loop,
+        // and the subscription stays usable.
+      }
     }
   };
 
@@ -84,9 +89,9 @@ class websocket_relay {
       take(std::move(self));
       return;
     }
-    from.busy = true;
-    from.waiting = true;
     from.wake.async_wait(wake_handler{std::move(self)});
+    from.busy = true;  // once the wait is under way: a wait that could not start leaves it free
+    from.waiting = true;
   }
 
   /// The next message, the subscription's end, or another wait when woken with nothing.
@@ -145,10 +150,9 @@ class websocket_relay {
     websocket_state& to = counted.state();
     const bool behind = why == subscription_end::fell_behind;
     try {
-      const bool sent = co_await to.send_close(
+      co_await to.send_close(
           behind ? websocket_close_code::try_again_later : websocket_close_code::going_away,
           behind ? std::string_view("too far behind; reconnect") : std::string_view("the topic has closed"));
-      if (sent) to.arm_close_deadline();
     } catch (const std::exception&) {
       // The close could not be written: the connection is going anyway.
     }

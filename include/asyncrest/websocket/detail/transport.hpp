@@ -51,7 +51,7 @@ class write_gate {
       busy_ = true;
       co_return;
     }
-    waiter self(executor_);
+    waiter self(*this, executor_);
     (last_ != nullptr ? last_->next : first_) = &self;
     last_ = &self;
     asio::error_code ignored;
@@ -75,7 +75,16 @@ class write_gate {
 
  private:
   struct waiter {
-    explicit waiter(const asio::any_io_executor& executor) : timer(executor, asio::steady_timer::time_point::max()) {}
+    waiter(write_gate& gate, const asio::any_io_executor& executor)
+        : owner(&gate), timer(executor, asio::steady_timer::time_point::max()) {}
+    waiter(const waiter&) = delete;
+    waiter& operator=(const waiter&) = delete;
+    // A waiting coroutine destroyed without being resumed (its io_context destroyed at a forced
+    // stop) leaves the queue, so that the writer before it never hands the gate to freed memory.
+    ~waiter() {
+      if (!handed) owner->unlink(*this);
+    }
+    write_gate* owner;
     asio::steady_timer timer;
     waiter* next = nullptr;
     bool handed = false;
