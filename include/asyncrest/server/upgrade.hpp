@@ -69,6 +69,12 @@ class upgraded_connection {
   /// that reads often takes its next bytes without suspending.
   [[nodiscard]] std::size_t read_available(std::span<char> into) noexcept;
 
+  /// Writes what the socket takes at once of `head` then `body`, without waiting, and returns
+  /// how many bytes that was (0 where the stream cannot: TLS); `write` sends the rest.
+  [[nodiscard]] std::size_t write_available(std::string_view head, std::string_view body) noexcept {
+    return io_.write_available != nullptr ? io_.write_available(io_.stream, head, body) : 0;
+  }
+
   /// Writes all of `bytes`; completes when the socket has taken them. Returns false when the
   /// connection has failed.
   task<bool> write(std::string_view bytes);

@@ -222,6 +222,9 @@ inline websocket_transport server_transport(upgraded_connection& peer) {
   transport.read_available = [](void* stream, std::span<char> into) noexcept {
     return static_cast<upgraded_connection*>(stream)->read_available(into);
   };
+  transport.write_available = [](void* stream, std::string_view head, std::string_view body) noexcept {
+    return static_cast<upgraded_connection*>(stream)->write_available(head, body);
+  };
   transport.executor = peer.get_executor();
   return transport;
 }

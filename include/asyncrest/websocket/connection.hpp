@@ -357,8 +357,9 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
     bool written = false;
     if (!masked) {
       // The payload goes out from where it is, gathered behind its header: no copy.
-      const std::string_view head(reinterpret_cast<const char*>(header), header_size);
-      written = co_await transport.write(transport.stream, head, payload);
+      std::string_view head(reinterpret_cast<const char*>(header), header_size);
+      written = write_now(head, payload);
+      if (!written) written = co_await transport.write(transport.stream, head, payload);
     } else {
       // A client's payload is masked, so it is copied (the caller's bytes stay as they are).
       write_buffer.assign(reinterpret_cast<const char*>(header), header_size);
@@ -376,6 +377,22 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
     co_return written;
   }
 
+  /// Writes what the socket takes at once of `head` then `body`, under the gate, without
+  /// waiting: true when that was all (a small frame, as a rule), else the views are left on the
+  /// rest, for the asynchronous write.
+  bool write_now(std::string_view& head, std::string_view& body) noexcept {
+    if (transport.write_available == nullptr) return false;
+    const std::size_t sent = transport.write_available(transport.stream, head, body);
+    if (sent == head.size() + body.size()) return true;
+    if (sent >= head.size()) {
+      body.remove_prefix(sent - head.size());
+      head = {};
+    } else {
+      head.remove_prefix(sent);
+    }
+    return false;
+  }
+
   task<bool> write_prepared(const websocket_frame& frame) {
     if (role == websocket_role::client) {
       co_return co_await write_frame(frame.code_, frame.payload());
@@ -384,7 +401,10 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
     gate_hold hold(gate);
     if (ended) co_return false;
     const std::shared_ptr<const std::string> bytes = frame.bytes_;  // kept for the write
-    const bool written = co_await transport.write(transport.stream, *bytes, {});
+    std::string_view head = *bytes;
+    std::string_view body;
+    bool written = write_now(head, body);
+    if (!written) written = co_await transport.write(transport.stream, head, body);
     if (!written) end_now(websocket_close_code::abnormal, {});
     co_return written;
   }

@@ -39,6 +39,9 @@ struct upgraded_io {
   /// What can be read without waiting, or 0 (nothing there, the connection's end, an error: the
   /// asynchronous read reports which). Null for a TLS stream, which always reads asynchronously.
   std::size_t (*read_available)(void* stream, std::span<char> into) noexcept = nullptr;
+  /// What of `head` then `body` the socket takes at once, without waiting (0 on an error: the
+  /// asynchronous write that follows reports it). Null for a TLS stream.
+  std::size_t (*write_available)(void* stream, std::string_view head, std::string_view body) noexcept = nullptr;
 };
 
 template <class Stream>
@@ -90,14 +93,34 @@ std::size_t read_available_from(void* stream, std::span<char> into) noexcept {
   return error ? 0 : received;
 }
 
+/// A gathered write that does not wait, on a plain socket: a small frame that the socket takes
+/// at once costs one system call, not an asynchronous operation whose completion is posted.
+template <class Stream>
+std::size_t write_available_to(void* stream, std::string_view head, std::string_view body) noexcept {
+  Stream& to = *static_cast<Stream*>(stream);
+  asio::error_code error;
+  if (!to.non_blocking()) {
+    to.non_blocking(true, error);
+    if (error) return 0;
+  }
+  const std::array<asio::const_buffer, 2> pieces{asio::buffer(head.data(), head.size()),
+                                                 asio::buffer(body.data(), body.size())};
+  const std::size_t sent = to.write_some(pieces, error);
+  return error ? 0 : sent;
+}
+
 /// The I/O functions for a connection whose stream is a `Stream`.
 template <class Stream>
 upgraded_io upgraded_io_for(Stream& stream) noexcept {
   if constexpr (requires { stream.has_pending(); }) {
-    return {&stream, &read_some_from<Stream>, &write_to<Stream>, &wait_readable_on<Stream>, nullptr};
+    return {&stream, &read_some_from<Stream>, &write_to<Stream>, &wait_readable_on<Stream>, nullptr, nullptr};
   } else {
-    return {&stream, &read_some_from<Stream>, &write_to<Stream>, &wait_readable_on<Stream>,
-            &read_available_from<Stream>};
+    return {&stream,
+            &read_some_from<Stream>,
+            &write_to<Stream>,
+            &wait_readable_on<Stream>,
+            &read_available_from<Stream>,
+            &write_available_to<Stream>};
   }
 }
 

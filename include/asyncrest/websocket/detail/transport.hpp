@@ -35,6 +35,9 @@ struct websocket_transport {
   /// What arrived already, read without waiting, or 0 (then `read_some` waits, or reports the
   /// end). Null where the stream cannot (TLS, the client's).
   std::size_t (*read_available)(void* stream, std::span<char> into) noexcept = nullptr;
+  /// What of `head` then `body` was written without waiting; `write` sends the rest. Null where
+  /// the stream cannot.
+  std::size_t (*write_available)(void* stream, std::string_view head, std::string_view body) noexcept = nullptr;
   asio::any_io_executor executor;
   /// Keeps the stream alive when the connection owns it (the client's).
   std::shared_ptr<void> owner;
