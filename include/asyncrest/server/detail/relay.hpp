@@ -5,6 +5,7 @@
 #include <asyncrest/core/task.hpp>
 #include <asyncrest/server/detail/exact_allocator.hpp>
 #include <asyncrest/server/hub.hpp>
+#include <asyncrest/server/relay.hpp>
 #include <asyncrest/websocket/connection.hpp>
 
 #include <asio/co_spawn.hpp>
