@@ -422,7 +422,7 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
       payload[0] = static_cast<char>(number >> 8);
       payload[1] = static_cast<char>(number & 0xFF);
       reason = reason.substr(0, 123);
-      std::memcpy(payload.data() + 2, reason.data(), reason.size());
+      if (!reason.empty()) std::memcpy(payload.data() + 2, reason.data(), reason.size());
       size = 2 + reason.size();
     }
     co_return co_await write_frame(opcode::close, std::string_view(payload.data(), size));

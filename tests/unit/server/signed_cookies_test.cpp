@@ -16,6 +16,7 @@
 namespace {
 
 namespace ar = asyncrest;
+using namespace std::string_view_literals;
 
 const std::string old_key(32, 'o');
 const std::string new_key = "0123456789abcdef0123456789ABCDEF-new";
@@ -45,7 +46,7 @@ TEST_CASE("a signed value comes back, and is a valid cookie value") {
   const ar::cookie_signer signer{{new_key}};
   for (const std::string_view value :
        {std::string_view("42"), std::string_view(""),
-        std::string_view("spaces; semicolons, \"quotes\"\r\n and \0 bytes", 44), std::string_view("caf\xc3\xa9")}) {
+        "spaces; semicolons, \"quotes\"\r\n and \0 bytes"sv, std::string_view("caf\xc3\xa9")}) {
     const std::string signed_value = signer.sign("user", value);
     CHECK(ar::detail::is_cookie_value(signed_value));
     CHECK(signer.verify("user", signed_value) == std::optional<std::string>(std::string(value)));
