@@ -12,7 +12,7 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 status=0
 for target in fuzz_connection fuzz_request_differential fuzz_route_tree fuzz_client_response fuzz_json_escape \
-  fuzz_permessage_deflate; do
+  fuzz_permessage_deflate fuzz_websocket; do
   if [ ! -x "$build/tests/fuzz/$target" ]; then
     echo "=== $target: not built (it needs zlib: bash cmake/install-dependencies.sh)" >&2
     status=1

@@ -318,10 +318,9 @@ struct websocket_endpoint<Handler, Result, std::tuple<Parameters...>> {
                     "asyncrest: a WebSocket handler taking `websocket_connection&` returns task<void>");
       if (auto refused = check_websocket_handshake(req, *settings, handshake)) return std::move(*refused);
       return websocket_upgrade_response(
-          handshake,
-          simple_session<std::tuple<stored_parameter<Parameters>...>>{
-              handler, settings, handshake,
-              std::tuple<stored_parameter<Parameters>...>(std::forward<Parameters>(parameters)...)});
+          handshake, simple_session<std::tuple<stored_parameter<Parameters>...>>{
+                         handler, settings, handshake,
+                         std::tuple<stored_parameter<Parameters>...>(std::forward<Parameters>(parameters)...)});
     } else if constexpr (is_acceptance<typename traits::result>) {
       if (auto refused = check_websocket_handshake(req, *settings, handshake)) return std::move(*refused);
       auto accepted = (*handler)(req, std::forward<Parameters>(parameters)...);

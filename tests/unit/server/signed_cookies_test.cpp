@@ -45,8 +45,8 @@ TEST_CASE("base64url is written without padding and read strictly") {
 TEST_CASE("a signed value comes back, and is a valid cookie value") {
   const ar::cookie_signer signer{{new_key}};
   for (const std::string_view value :
-       {std::string_view("42"), std::string_view(""),
-        "spaces; semicolons, \"quotes\"\r\n and \0 bytes"sv, std::string_view("caf\xc3\xa9")}) {
+       {std::string_view("42"), std::string_view(""), "spaces; semicolons, \"quotes\"\r\n and \0 bytes"sv,
+        std::string_view("caf\xc3\xa9")}) {
     const std::string signed_value = signer.sign("user", value);
     CHECK(ar::detail::is_cookie_value(signed_value));
     CHECK(signer.verify("user", signed_value) == std::optional<std::string>(std::string(value)));
