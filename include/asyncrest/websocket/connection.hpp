@@ -201,6 +201,7 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
   clock::time_point next_ping = clock::time_point::max();
   clock::time_point pong_deadline = clock::time_point::max();
   clock::time_point close_deadline = clock::time_point::max();
+  clock::time_point send_deadline = clock::time_point::max();  // of the frame being written, if it waits
 
 #if defined(ASYNCREST_WITH_ZLIB) && ASYNCREST_WITH_ZLIB
   // permessage-deflate, when both sides agreed to it.
@@ -359,7 +360,7 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
       // The payload goes out from where it is, gathered behind its header: no copy.
       std::string_view head(reinterpret_cast<const char*>(header), header_size);
       written = write_now(head, payload);
-      if (!written) written = co_await transport.write(transport.stream, head, payload);
+      if (!written) written = co_await write_waiting(head, payload);
     } else {
       // A client's payload is masked, so it is copied (the caller's bytes stay as they are).
       write_buffer.assign(reinterpret_cast<const char*>(header), header_size);
@@ -367,7 +368,7 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
       std::array<unsigned char, 4> key{};
       std::memcpy(key.data(), mask, 4);
       apply_mask(write_buffer.data() + header_size, payload.size(), key, 0);
-      written = co_await transport.write(transport.stream, write_buffer, {});
+      written = co_await write_waiting(write_buffer, {});
       if (write_buffer.capacity() > 256 * 1024) std::string().swap(write_buffer);
     }
 #if defined(ASYNCREST_WITH_ZLIB) && ASYNCREST_WITH_ZLIB
@@ -404,8 +405,20 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
     std::string_view head = *bytes;
     std::string_view body;
     bool written = write_now(head, body);
-    if (!written) written = co_await transport.write(transport.stream, head, body);
+    if (!written) written = co_await write_waiting(head, body);
     if (!written) end_now(websocket_close_code::abnormal, {});
+    co_return written;
+  }
+
+  /// The asynchronous write, under the gate, bounded by the send deadline: the timer coroutine
+  /// ends the connection when it passes, which fails the write.
+  task<bool> write_waiting(std::string_view head, std::string_view body) {
+    if (settings.send_timeout.count() > 0) {
+      send_deadline = clock::now() + settings.send_timeout;
+      reschedule();
+    }
+    const bool written = co_await transport.write(transport.stream, head, body);
+    send_deadline = clock::time_point::max();  // the timer, if it waits for it, wakes and looks again
     co_return written;
   }
 
@@ -461,7 +474,10 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
 
   void start_timer_if_needed() {
     if (timer_running || ended) return;
-    if (next_ping == clock::time_point::max() && close_deadline == clock::time_point::max()) return;
+    if (next_ping == clock::time_point::max() && close_deadline == clock::time_point::max() &&
+        send_deadline == clock::time_point::max()) {
+      return;
+    }
     made_timers();
     timer_running = true;
     asio::co_spawn(transport.executor, run_timer(shared_from_this()), asio::detached);
@@ -476,7 +492,8 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
 
   static task<void> run_timer(std::shared_ptr<websocket_state> self) {
     while (!self->ended) {
-      const clock::time_point due = std::min({self->next_ping, self->pong_deadline, self->close_deadline});
+      const clock::time_point due =
+          std::min({self->next_ping, self->pong_deadline, self->close_deadline, self->send_deadline});
       if (due == clock::time_point::max()) break;
       self->timers->deadline.expires_at(due);
       asio::error_code ignored;
@@ -485,6 +502,10 @@ struct websocket_state : std::enable_shared_from_this<websocket_state> {
       const clock::time_point now = clock::now();
       if (now >= self->close_deadline) {
         self->end_now(self->close_received ? self->end_code : websocket_close_code::abnormal, {});
+        break;
+      }
+      if (now >= self->send_deadline) {  // the peer stopped reading
+        self->end_now(websocket_close_code::abnormal, "a frame was not taken within the send deadline");
         break;
       }
       if (now >= self->pong_deadline) {  // the peer stopped answering

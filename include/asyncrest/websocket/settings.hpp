@@ -21,6 +21,10 @@ struct websocket_settings {
   /// How long to wait for the peer's close frame after sending ours, before closing the TCP
   /// connection anyway.
   std::chrono::milliseconds close_timeout{std::chrono::seconds(5)};
+  /// The longest a frame may take to leave once the socket's buffers are full: a peer that
+  /// stopped reading would otherwise hold every sender (and a relay's member) for ever. Past
+  /// it the connection ends (1006) and the send returns false. Zero: no deadline.
+  std::chrono::milliseconds send_timeout{std::chrono::seconds(30)};
   /// Compression (permessage-deflate), off unless `deflate.enabled`; needs asyncrest::zlib. A
   /// server accepts a client's offer, a client offers it (see deflate.hpp for the costs).
   deflate_settings deflate;

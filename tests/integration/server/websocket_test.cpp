@@ -9,6 +9,7 @@
 #include <support/raw_client.hpp>
 #include <support/test_certificates.hpp>
 #include <support/test_server.hpp>
+#include <support/wait_until.hpp>
 #include <support/websocket_frames.hpp>
 
 #include <atomic>
@@ -53,6 +54,13 @@ ar::websocket_route_settings keep_alive() {
 }
 
 std::atomic<int> sessions_ended{0};
+std::atomic<int> stuck_sends_failed{0};
+
+ar::websocket_route_settings short_send_deadline() {
+  ar::websocket_route_settings settings;
+  settings.connection.send_timeout = 200ms;
+  return settings;
+}
 
 auto make_app() {
   return ar::app{ar::routes(
@@ -69,6 +77,18 @@ auto make_app() {
         co_await socket.send(shared);
         co_await ar::testing::websocket_echo(socket);
       }),
+      ar::websocket<"/stuck">(
+          [](ar::websocket_connection& socket) -> ar::task<void> {
+            // Sends until a send fails: the client reads nothing, so the socket's buffers fill.
+            const std::string padding(64 * 1024, '.');
+            for (int sent = 0; sent < 100000; ++sent) {
+              if (!co_await socket.send_text(padding)) {
+                ++stuck_sends_failed;
+                co_return;
+              }
+            }
+          },
+          short_send_deadline()),
       ar::websocket<"/alive">(
           [](ar::websocket_connection& socket) -> ar::task<void> { co_await ar::testing::websocket_echo(socket); },
           keep_alive()))};
@@ -151,6 +171,19 @@ TEST_CASE("keep-alive pings: answered, the connection lives; missed, it is close
     REQUIRE(frame.opcode() == 0x9);
     CHECK(client.closed_by_server(10s));  // no pong: the server gives up after pong_timeout
   }
+}
+
+TEST_CASE("a peer that stops reading: the send deadline ends the connection and the send returns false") {
+  test_server server(make_app);
+  raw_client client(server.port());
+  open_websocket(client, "/stuck");
+  // Nothing is read: the server's writes stop when the buffers are full, and after the deadline
+  // the send gives up instead of waiting for ever.
+  REQUIRE(ar::testing::wait_until([] { return stuck_sends_failed.load() == 1; }));
+  // What the kernel had buffered arrives, then the end: the server shut the connection, with
+  // no close frame (it could not have been written).
+  const std::string rest = client.read_until_closed();
+  CHECK(rest.size() > 64 * 1024);
 }
 
 TEST_CASE("a drain sends 1001 Going Away to every open WebSocket before run() returns") {
