@@ -3,11 +3,12 @@
 //
 // Everything here runs on the client's executor, so nothing takes a lock. A request in flight
 // registers a `pending_operation` (in its coroutine frame) holding its deadlines and what it is
-// waiting on; the sweep timer, ticking every `timeouts.resolution` while requests are in flight
-// (and only then),
-// cancels whatever a request past its deadline waits on and marks why, and the request turns
-// the cancellation into a `timeout_error`. Setting a deadline is therefore a store, not a timer
-// operation.
+// waiting on; the sweep timer, running while requests are in flight (and only then), wakes at
+// the earliest of their deadlines (no sooner than `timeouts.resolution` after its last wake, no
+// later than a second), cancels whatever a request past its deadline waits on and marks why, and
+// the request turns the cancellation into a `timeout_error`. Setting a deadline is therefore a
+// store and a comparison; the timer is moved only for a deadline nearer than its next wake, which
+// a limit of a second or more never is. A long download or event stream costs one wake a second.
 #pragma once
 
 #include <asyncrest/client/detail/url.hpp>
@@ -100,6 +101,8 @@ struct client_connection {
 
 enum class timeout_kind : unsigned char { none, connect, read, total };
 
+class client_state;
+
 /// A request in flight, as the sweep timer sees it.
 struct pending_operation {
   client_clock::time_point total_deadline = client_clock::time_point::max();
@@ -115,6 +118,7 @@ struct pending_operation {
   asio::ip::tcp::resolver* resolver = nullptr;
   pending_operation* previous = nullptr;
   pending_operation* next = nullptr;
+  client_state* owner = nullptr;  // whose sweep watches the deadlines
 
   void interrupt() noexcept {
     std::error_code ignored;
@@ -129,7 +133,10 @@ struct pending_operation {
     step_kind = kind;
     step_limit = limit;
     step_deadline = limit.count() > 0 ? client_clock::now() + limit : client_clock::time_point::max();
+    deadline_set(step_deadline);
   }
+  /// Wakes the sweep earlier when `deadline` comes before its next wake.
+  void deadline_set(client_clock::time_point deadline) noexcept;
   void end_step() noexcept { step_deadline = client_clock::time_point::max(); }
 
   void throw_if_expired() const {
@@ -313,7 +320,15 @@ class client_state : public std::enable_shared_from_this<client_state> {
     operation.next = first_pending_;
     if (first_pending_ != nullptr) first_pending_->previous = &operation;
     first_pending_ = &operation;
+    operation.owner = this;
     ensure_sweeping();
+    operation.deadline_set(operation.total_deadline);
+  }
+  /// A deadline nearer than the sweep's next wake moves the wake (see the top of this file).
+  void deadline_set(client_clock::time_point deadline) noexcept {
+    if (!sweeping_ || deadline >= sweep_due_) return;
+    sweep_due_ = deadline;
+    sweep_timer_.cancel();  // the loop wakes, sweeps and sleeps again until the nearest deadline
   }
   void unregister_pending(pending_operation& operation) noexcept {
     (operation.previous != nullptr ? operation.previous->next : first_pending_) = operation.next;
@@ -412,13 +427,29 @@ class client_state : public std::enable_shared_from_this<client_state> {
   // connections past their time are closed by a sweep or when the pool next looks at them.
   static asio::awaitable<void> sweep_loop(std::shared_ptr<client_state> self) {
     while (self->first_pending_ != nullptr) {
-      self->sweep_timer_.expires_after(
-          std::max<std::chrono::milliseconds>(self->settings.timeouts.resolution, std::chrono::milliseconds(1)));
+      self->sweep_due_ = self->next_sweep(client_clock::now());
+      self->sweep_timer_.expires_at(self->sweep_due_);
       std::error_code ignored;
       co_await self->sweep_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
       self->sweep(client_clock::now());
     }
     self->sweeping_ = false;
+    self->sweep_due_ = client_clock::time_point::max();
+  }
+
+  /// The nearest deadline of a request in flight, kept between `timeouts.resolution` from now
+  /// (deadlines close together are swept together) and a second from now (idle connections
+  /// past their time are closed within a second, and a missed wake costs no more).
+  [[nodiscard]] client_clock::time_point next_sweep(client_clock::time_point now) const noexcept {
+    static constexpr std::chrono::seconds longest_pause{1};
+    client_clock::time_point nearest = now + longest_pause;
+    for (const pending_operation* operation = first_pending_; operation != nullptr; operation = operation->next) {
+      if (operation->expired != timeout_kind::none) continue;
+      nearest = std::min({nearest, operation->total_deadline, operation->step_deadline});
+    }
+    const auto soonest = now + std::max<std::chrono::milliseconds>(settings.timeouts.resolution,
+                                                                   std::chrono::milliseconds(1));
+    return std::max(nearest, soonest);
   }
 
   void sweep(client_clock::time_point now) {
@@ -453,12 +484,17 @@ class client_state : public std::enable_shared_from_this<client_state> {
   std::size_t idle_count_ = 0;
   pending_operation* first_pending_ = nullptr;
   asio::steady_timer sweep_timer_;
+  client_clock::time_point sweep_due_ = client_clock::time_point::max();  // the sweep's next wake
   bool sweeping_ = false;
   bool shut_ = false;
 #if defined(ASYNCREST_WITH_OPENSSL) && ASYNCREST_WITH_OPENSSL
   std::unique_ptr<asio::ssl::context> tls_context_;
 #endif
 };
+
+inline void pending_operation::deadline_set(client_clock::time_point deadline) noexcept {
+  if (owner != nullptr) owner->deadline_set(deadline);
+}
 
 /// Registers a request with the sweep for as long as it lives.
 class pending_registration {
