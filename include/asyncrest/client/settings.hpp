@@ -22,8 +22,10 @@ struct client_timeouts {
   /// The whole call: waiting for a pooled connection, every attempt and redirect, the backoff
   /// between retries and reading the body.
   std::chrono::milliseconds total{std::chrono::minutes(5)};
-  /// How often timeouts are checked. A timeout fires up to this much late; checking with one
-  /// timer per client instead of one per request keeps timer system calls off every request.
+  /// The shortest pause of the client's one timeout timer, which wakes at the nearest deadline:
+  /// deadlines closer together than this are handled by one wake, so a timeout may fire up to
+  /// this much late. One timer per client instead of one per request keeps timer system calls
+  /// off every request.
   std::chrono::milliseconds resolution{std::chrono::milliseconds(10)};
 };
 
