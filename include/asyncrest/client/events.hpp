@@ -10,8 +10,10 @@
 // - Reconnecting: when the server ends the stream or the connection breaks (or cannot be made),
 //   the source waits the reconnection delay (`retry`, or what the server asked for with `retry:`,
 //   at most `max_retry`) and connects again, sending Last-Event-ID with the last id it received,
-//   so the server can resume after it. Events in flight are not lost; an event the server had not
-//   finished is dropped.
+//   so the server can resume after it. Attempts that fail in a row wait longer each time
+//   (`backoff`, up to `max_retry`), and every wait is lengthened by a random part (`jitter`), so
+//   that the clients of a server that restarts do not all come back in the same instant. Events in flight are not lost;
+//   an event the server had not finished is dropped.
 // - Stopping: a 204 No Content ends the source (`next()` returns no event). A status other than
 //   200 fails with `http_status_error`, a Content-Type other than text/event-stream with
 //   `protocol_error` (`client_errc::not_event_stream`), as does a line or an event longer than
@@ -52,10 +54,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <exception>
 #include <memory>
 #include <optional>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -76,8 +80,14 @@ struct received_event {
 struct event_source_settings {
   /// The wait before reconnecting, until the server sends its own with `retry:`.
   std::chrono::milliseconds retry{std::chrono::seconds(3)};
-  /// The longest wait a server's `retry:` can ask for.
+  /// The longest wait a server's `retry:` can ask for, and the longest wait of the backoff.
   std::chrono::milliseconds max_retry{std::chrono::minutes(1)};
+  /// After the k-th failed attempt in a row (refused, broken before a stream opened, timed out),
+  /// the wait is the delay times `backoff` to the power k-1, at most `max_retry`. 1: a fixed wait.
+  double backoff = 2.0;
+  /// Each wait is lengthened by a random part of up to `jitter` of it (the server's `retry:` is
+  /// a least wait, never shortened). 0: exact waits.
+  double jitter = 0.25;
   /// The longest silence of a connected stream before it counts as broken and is reconnected.
   /// Zero: none. A few of the server's heartbeat intervals notices a connection that died
   /// without a word.
@@ -91,7 +101,23 @@ struct event_source_settings {
 
 namespace detail {
 class event_source_state;
+
+/// The wait before the next connection attempt: `delay` after a stream that opened, growing by
+/// `backoff` with each of `failures` failed attempts in a row, at most `max_retry`, then
+/// lengthened by `random_share` (in [0, 1)) of `jitter` of it.
+[[nodiscard]] inline std::chrono::milliseconds reconnect_wait(std::chrono::milliseconds delay, unsigned failures,
+                                                              const event_source_settings& settings,
+                                                              double random_share) noexcept {
+  double wait = static_cast<double>(delay.count());
+  const double ceiling = static_cast<double>(std::max(settings.max_retry, delay).count());
+  if (settings.backoff > 1.0) {
+    for (unsigned failure = 1; failure < failures && wait < ceiling; ++failure) wait *= settings.backoff;
+  }
+  wait = std::min(wait, ceiling);
+  wait *= 1.0 + std::clamp(settings.jitter, 0.0, 1.0) * std::clamp(random_share, 0.0, 1.0);
+  return std::chrono::milliseconds(static_cast<std::int64_t>(wait));
 }
+}  // namespace detail
 
 /// A stream of server-sent events that reconnects; made by `client::events`.
 class event_source {
@@ -227,7 +253,8 @@ class event_source_state {
 
   task<void> connect() {
     if (attempted_) {
-      asio::steady_timer timer(client_->executor, retry_);
+      std::uniform_real_distribution<double> share(0.0, 1.0);
+      asio::steady_timer timer(client_->executor, reconnect_wait(retry_, failures_, settings_, share(client_->random)));
       asio::error_code error;
       co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, error));
       if (error)

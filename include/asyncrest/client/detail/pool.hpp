@@ -447,8 +447,8 @@ class client_state : public std::enable_shared_from_this<client_state> {
       if (operation->expired != timeout_kind::none) continue;
       nearest = std::min({nearest, operation->total_deadline, operation->step_deadline});
     }
-    const auto soonest = now + std::max<std::chrono::milliseconds>(settings.timeouts.resolution,
-                                                                   std::chrono::milliseconds(1));
+    const auto soonest =
+        now + std::max<std::chrono::milliseconds>(settings.timeouts.resolution, std::chrono::milliseconds(1));
     return std::max(nearest, soonest);
   }
 
