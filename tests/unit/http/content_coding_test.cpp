@@ -153,3 +153,28 @@ TEST_CASE("a bomb stops at the limit, holding no more than the limit") {
     CHECK(out.size() == zeros.size());
   }
 }
+
+TEST_CASE("a decoder asked for at most some bytes per call keeps the rest for the next call") {
+  for (const content_coding coding : available_codings()) {
+    CAPTURE(asyncrest::detail::coding_name(coding));
+    const std::string text = sample_text(1 << 20);
+    const std::string compressed = asyncrest::detail::encode_whole(coding, 5, text);
+    content_decoder decoder(coding, 2 << 20);
+    std::string decoded;
+    std::string piece;
+    content_decoder::outcome result = decoder.write(compressed, piece, 64 * 1024);
+    int calls = 1;
+    for (;;) {
+      CHECK(piece.size() <= 64 * 1024 + 16 * 1024);
+      decoded += piece;
+      piece.clear();
+      if (result != content_decoder::outcome::more) break;
+      REQUIRE(decoder.has_more());
+      result = decoder.write({}, piece, 64 * 1024);
+      ++calls;
+    }
+    CHECK(result == content_decoder::outcome::done);
+    CHECK(calls >= 12);
+    CHECK(decoded == text);
+  }
+}

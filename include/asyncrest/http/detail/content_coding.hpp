@@ -340,56 +340,29 @@ class content_decoder {
   }
 
   /// Appends what `input` decodes to to `out`, in steps of a few KiB, each checked against the
-  /// limit before it is appended.
-  outcome write(std::string_view input, std::string& out) {
-    if (finished_) return input.empty() ? outcome::done : outcome::corrupt;
-    std::array<char, 16 * 1024> step{};
-#if defined(ASYNCREST_WITH_ZLIB) && ASYNCREST_WITH_ZLIB
-    if (coding_ == content_coding::gzip || coding_ == content_coding::deflate) {
-      zlib_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(input.data()));
-      zlib_.avail_in = static_cast<uInt>(input.size());
-      for (;;) {
-        zlib_.next_out = reinterpret_cast<Bytef*>(step.data());
-        zlib_.avail_out = static_cast<uInt>(step.size());
-        const int status = inflate(&zlib_, Z_NO_FLUSH);
-        if (status != Z_OK && status != Z_STREAM_END && status != Z_BUF_ERROR) return outcome::corrupt;
-        if (const outcome kept = keep(step.data(), step.size() - zlib_.avail_out, out); kept != outcome::more) {
-          return kept;
-        }
-        if (status == Z_STREAM_END) {
-          finished_ = true;
-          return zlib_.avail_in == 0 ? outcome::done : outcome::corrupt;
-        }
-        if (zlib_.avail_in == 0 && zlib_.avail_out != 0) return outcome::more;
-        if (status == Z_BUF_ERROR && zlib_.avail_in == 0) return outcome::more;
-      }
+  /// limit before it is appended. With `most`, stops once this call has appended that many bytes
+  /// (a step at most beyond), keeping the input it has not decoded yet: `has_more()` then says
+  /// to call again, with more input or none. A piece of a stream that expands a thousandfold then
+  /// costs `most` bytes at a time, not a thousand times its size.
+  outcome write(std::string_view input, std::string& out, std::size_t most = std::string_view::npos) {
+    if (finished_) return input.empty() && held_.empty() ? outcome::done : outcome::corrupt;
+    if (!held_.empty()) {
+      held_.append(input);
+      input = held_;
     }
-#endif
-#if defined(ASYNCREST_WITH_BROTLI) && ASYNCREST_WITH_BROTLI
-    if (coding_ == content_coding::br) {
-      std::size_t available_in = input.size();
-      const auto* next_in = reinterpret_cast<const std::uint8_t*>(input.data());
-      for (;;) {
-        std::size_t available_out = step.size();
-        auto* next_out = reinterpret_cast<std::uint8_t*>(step.data());
-        const BrotliDecoderResult result =
-            BrotliDecoderDecompressStream(brotli_, &available_in, &next_in, &available_out, &next_out, nullptr);
-        if (result == BROTLI_DECODER_RESULT_ERROR) return outcome::corrupt;
-        if (const outcome kept = keep(step.data(), step.size() - available_out, out); kept != outcome::more) {
-          return kept;
-        }
-        if (result == BROTLI_DECODER_RESULT_SUCCESS) {
-          finished_ = true;
-          return available_in == 0 ? outcome::done : outcome::corrupt;
-        }
-        if (result == BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT) return outcome::more;
-      }
+    std::size_t consumed = 0;
+    stopped_early_ = false;
+    const outcome result = run(input, out, most, consumed);
+    if (result == outcome::more && consumed < input.size()) {
+      held_ = std::string(input.substr(consumed));  // a copy first: `input` may view held_
+    } else {
+      held_.clear();
     }
-#endif
-    (void)input;
-    (void)out;
-    return outcome::corrupt;
+    return result;
   }
+
+  /// Whether the last write stopped at its `most` with output or input still to decode.
+  [[nodiscard]] bool has_more() const noexcept { return stopped_early_ || !held_.empty(); }
 
   /// Whether the stream has ended: input that stops before is cut short, which is `corrupt`.
   [[nodiscard]] bool finished() const noexcept { return finished_; }
@@ -405,10 +378,74 @@ class content_decoder {
     return outcome::more;
   }
 
+  outcome run(std::string_view input, std::string& out, std::size_t most, std::size_t& consumed) {
+    std::array<char, 16 * 1024> step{};
+    const std::size_t start = out.size();
+#if defined(ASYNCREST_WITH_ZLIB) && ASYNCREST_WITH_ZLIB
+    if (coding_ == content_coding::gzip || coding_ == content_coding::deflate) {
+      zlib_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(input.data()));
+      zlib_.avail_in = static_cast<uInt>(input.size());
+      for (;;) {
+        zlib_.next_out = reinterpret_cast<Bytef*>(step.data());
+        zlib_.avail_out = static_cast<uInt>(step.size());
+        const int status = inflate(&zlib_, Z_NO_FLUSH);
+        consumed = input.size() - zlib_.avail_in;
+        if (status != Z_OK && status != Z_STREAM_END && status != Z_BUF_ERROR) return outcome::corrupt;
+        if (const outcome kept = keep(step.data(), step.size() - zlib_.avail_out, out); kept != outcome::more) {
+          return kept;
+        }
+        if (status == Z_STREAM_END) {
+          finished_ = true;
+          return zlib_.avail_in == 0 ? outcome::done : outcome::corrupt;
+        }
+        if (zlib_.avail_out != 0) return outcome::more;  // all input taken, all output given
+        if (out.size() - start >= most) {
+          stopped_early_ = true;
+          return outcome::more;
+        }
+      }
+    }
+#endif
+#if defined(ASYNCREST_WITH_BROTLI) && ASYNCREST_WITH_BROTLI
+    if (coding_ == content_coding::br) {
+      std::size_t available_in = input.size();
+      const auto* next_in = reinterpret_cast<const std::uint8_t*>(input.data());
+      for (;;) {
+        std::size_t available_out = step.size();
+        auto* next_out = reinterpret_cast<std::uint8_t*>(step.data());
+        const BrotliDecoderResult result =
+            BrotliDecoderDecompressStream(brotli_, &available_in, &next_in, &available_out, &next_out, nullptr);
+        consumed = input.size() - available_in;
+        if (result == BROTLI_DECODER_RESULT_ERROR) return outcome::corrupt;
+        if (const outcome kept = keep(step.data(), step.size() - available_out, out); kept != outcome::more) {
+          return kept;
+        }
+        if (result == BROTLI_DECODER_RESULT_SUCCESS) {
+          finished_ = true;
+          return available_in == 0 ? outcome::done : outcome::corrupt;
+        }
+        if (result == BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT) return outcome::more;
+        if (out.size() - start >= most) {
+          stopped_early_ = true;
+          return outcome::more;
+        }
+      }
+    }
+#endif
+    (void)input;
+    (void)out;
+    (void)most;
+    (void)consumed;
+    (void)start;
+    return outcome::corrupt;
+  }
+
   content_coding coding_;
   std::size_t limit_;
   std::size_t decoded_ = 0;
+  std::string held_;  // input not decoded yet, after a write that stopped at its `most`
   bool finished_ = false;
+  bool stopped_early_ = false;
 #if defined(ASYNCREST_WITH_ZLIB) && ASYNCREST_WITH_ZLIB
   z_stream zlib_{};
 #endif

@@ -157,20 +157,25 @@ struct decoding_body_reader {
   std::string piece{};
   bool ended = false;
 
+  // The most a piece may hold: a small compressed read may expand a thousandfold.
+  static constexpr std::size_t piece_limit = 64 * 1024;
+
   static task<std::string_view> next(void* self) {
     auto& reader = *static_cast<decoding_body_reader*>(self);
     reader.piece.clear();
-    for (;;) {
-      if (reader.ended) co_return std::string_view{};
-      const std::string_view raw = co_await reader.source.next(reader.source.source);
-      if (raw.empty()) {
-        reader.ended = true;
-        if (!reader.decoder.finished()) {
-          throw http_error(status::bad_request, "the request body ends before its compressed stream does");
+    while (!reader.ended) {
+      std::string_view raw;
+      if (!reader.decoder.has_more()) {
+        raw = co_await reader.source.next(reader.source.source);
+        if (raw.empty()) {
+          reader.ended = true;
+          if (!reader.decoder.finished()) {
+            throw http_error(status::bad_request, "the request body ends before its compressed stream does");
+          }
+          break;
         }
-        co_return std::string_view{};
       }
-      switch (reader.decoder.write(raw, reader.piece)) {
+      switch (reader.decoder.write(raw, reader.piece, piece_limit)) {
         case content_decoder::outcome::too_large:
           reader.ended = true;
           throw http_error(status::payload_too_large,
@@ -183,6 +188,7 @@ struct decoding_body_reader {
       }
       if (!reader.piece.empty()) co_return std::string_view(reader.piece);
     }
+    co_return std::string_view{};
   }
 };
 
