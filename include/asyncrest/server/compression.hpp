@@ -33,8 +33,8 @@
 //
 // Requests: a body with Content-Encoding gzip, deflate or br is decompressed before the handler
 // sees it, whole (`req.body()`) or as it arrives (`read_body()` on a route that streams its
-// body); Content-Encoding is removed and Content-Length, for a whole body, becomes the
-// decompressed length. The decompressed size is limited by the route's body limit
+// body, in pieces of at most about 64 KiB); Content-Encoding is removed, and Content-Length
+// becomes the decompressed length of a whole body and is removed for a streamed one. The decompressed size is limited by the route's body limit
 // (`.body({.max_bytes})`, else the server's `limits.max_body_bytes`), or by
 // `max_decompressed_request_bytes` when set: a body that expands past it (a "zip bomb") is refused
 // with 413 as soon as it does, having cost no more memory than the limit. An unknown coding is

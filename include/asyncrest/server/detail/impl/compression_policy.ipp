@@ -55,8 +55,10 @@ inline std::optional<response> compression_policy::decompress_request(request& r
   if (const body_reader streamed = request_access::streamed_body_reader(req); streamed.next != nullptr) {
     auto& reader = req.context().emplace<decoding_body_reader>(streamed, *coding, limit);
     request_access::set_body_reader(req, {&reader, &decoding_body_reader::next});
+    request_access::erase_header(req, "Content-Length");  // the decoded length is not known yet
     return std::nullopt;
   }
+  if (req.body().empty()) return std::nullopt;  // no body to decode (a GET that names a coding)
   std::string decoded;
   switch (decode_whole(*coding, req.body(), limit, decoded)) {
     case content_decoder::outcome::too_large:
