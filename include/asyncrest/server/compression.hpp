@@ -34,11 +34,12 @@
 // Requests: a body with Content-Encoding gzip, deflate or br is decompressed before the handler
 // sees it, whole (`req.body()`) or as it arrives (`read_body()` on a route that streams its
 // body, in pieces of at most about 64 KiB); Content-Encoding is removed, and Content-Length
-// becomes the decompressed length of a whole body and is removed for a streamed one. The decompressed size is limited by the route's body limit
-// (`.body({.max_bytes})`, else the server's `limits.max_body_bytes`), or by
-// `max_decompressed_request_bytes` when set: a body that expands past it (a "zip bomb") is refused
-// with 413 as soon as it does, having cost no more memory than the limit. An unknown coding is
-// 415 (with Accept-Encoding saying which are known), a corrupt or cut-short stream 400.
+// becomes the decompressed length of a whole body and is removed for a streamed one. The
+// decompressed size is limited by the route's body limit (`.body({.max_bytes})`, else the
+// server's `limits.max_body_bytes`), or by `max_decompressed_request_bytes` when set: a body that
+// expands past it (a "zip bomb") is refused with 413 as soon as it does, having cost no more
+// memory than the limit. An unknown coding is 415 (with Accept-Encoding saying which are known),
+// a corrupt or cut-short stream 400.
 //
 // Compression and secrets: compressing a response that holds a secret (a CSRF token) next to
 // text an attacker chooses lets the compressed sizes reveal the secret (BREACH). Leave such
@@ -65,8 +66,9 @@ namespace asyncrest {
 struct compression_settings {
   /// zlib's level for gzip, 1 (fastest) .. 9 (smallest). 6 is zlib's own default.
   int gzip_level = 6;
-  /// brotli's quality for br, 0 .. 11. 4 compresses smaller than gzip's 6, at about its cost;
-  /// 11 is for content compressed once and sent many times, not for each response.
+  /// brotli's quality for br, 0 .. 11. 4 costs less CPU than gzip's 6 for about the same size;
+  /// from 5 up br is smaller than gzip's 6, and slower. 11 is for content compressed
+  /// once and sent many times, never for each response.
   int brotli_quality = 4;
   /// Bodies shorter than this are sent as they are: a few hundred bytes gain little, and cost a
   /// compressor's setup.
