@@ -437,6 +437,7 @@ class content_decoder {
     (void)most;
     (void)consumed;
     (void)start;
+    (void)step;
     return outcome::corrupt;
   }
 
