@@ -8,6 +8,9 @@
 
 #include <support/raw_client.hpp>
 #include <support/test_server.hpp>
+#if defined(ASYNCREST_WITH_OPENSSL) && ASYNCREST_WITH_OPENSSL
+#include <support/websocket_frames.hpp>
+#endif
 
 #include <doctest/doctest.h>
 #include <asio/steady_timer.hpp>
@@ -326,6 +329,27 @@ TEST_CASE("an event stream is never compressed") {
   CHECK(head.find("Content-Encoding") == std::string::npos);
   CHECK(read_chunk(client) == "data: " + std::string(2000, 'e') + "\n\n");
 }
+
+#if defined(ASYNCREST_WITH_OPENSSL) && ASYNCREST_WITH_OPENSSL
+auto make_websocket_app() {
+  return ar::app{ar::routes(ar::websocket<"/echo">([](ar::websocket_connection& socket) -> ar::task<void> {
+                   co_await ar::testing::websocket_echo(socket);
+                 })),
+                 ar::compression{}};
+}
+
+TEST_CASE("a WebSocket upgrade asked for with Accept-Encoding goes through untouched") {
+  test_server<decltype(&make_websocket_app)> server(&make_websocket_app);
+  raw_client client(server.port());
+  REQUIRE(client.send(ar::testing::handshake_request("/echo", "Accept-Encoding: gzip, br\r\n")));
+  const http_reply reply = client.read_response(true);
+  CHECK(reply.status == 101);
+  CHECK(field(reply, "Content-Encoding") == "<absent>");
+  CHECK(field(reply, "Vary") == "<absent>");
+  REQUIRE(client.send(ar::testing::text_frame("hello through the compression middleware")));
+  CHECK(ar::testing::read_server_frame(client).payload == "hello through the compression middleware");
+}
+#endif
 
 TEST_CASE("request bodies: gzip and br decompressed, whole and streamed") {
   probe state;
