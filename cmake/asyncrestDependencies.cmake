@@ -5,7 +5,8 @@
 #   asyncrest::simdjson  simdjson
 #   asyncrest::doctest   doctest, only when ASYNCREST_NEED_DOCTEST is true
 #   asyncrest::tls       opt-in HTTPS for the client: OpenSSL, only when it is found
-#   asyncrest::zlib      opt-in compression (WebSocket permessage-deflate): zlib, only when it is found
+#   asyncrest::zlib      opt-in compression (WebSocket permessage-deflate, HTTP gzip): zlib, only when it is found
+#   asyncrest::brotli    opt-in HTTP compression with br: brotli, when it is found (or fetched)
 #
 # Each dependency is looked for in this order: an installed CMake package or
 # header, Debian's packaged sources, then a pinned, hash-checked upstream release
@@ -48,6 +49,12 @@ set(ASYNCREST_SIMDJSON_PIN_URL
     "https://github.com/simdjson/simdjson/archive/refs/tags/v3.12.2.tar.gz")
 set(ASYNCREST_SIMDJSON_PIN_SHA256
     8ac7c97073d5079f54ad66d04381ec75e1169c2e20bfe9b6500bc81304da3faf)
+# brotli 1.1.0 (only for asyncrest::brotli, which is optional)
+set(ASYNCREST_BROTLI_PIN_VERSION 1.1.0)
+set(ASYNCREST_BROTLI_PIN_URL
+    "https://github.com/google/brotli/archive/refs/tags/v1.1.0.tar.gz")
+set(ASYNCREST_BROTLI_PIN_SHA256
+    e720a6ca29428b803f4ad165371771f5398faba397edf6778837a18599ea13ff)
 # doctest 2.4.11
 set(ASYNCREST_DOCTEST_PIN_VERSION 2.4.11)
 set(ASYNCREST_DOCTEST_PIN_URL
@@ -560,11 +567,80 @@ function(_asyncrest_resolve_zlib)
   _asyncrest_report(zlib "${ZLIB_VERSION_STRING}" "installed package" "${ZLIB_INCLUDE_DIRS}")
 endfunction()
 
+# ---------------------------------------------------------------------------
+# asyncrest::brotli (opt-in: link it for br in HTTP compression, server and client)
+# ---------------------------------------------------------------------------
+
+# The encoder and decoder libraries, each with brotlicommon, from pkg-config or a plain search;
+# failing both, the pinned release built with its own CMake (its tools and tests left out).
+function(_asyncrest_resolve_brotli)
+  if(TARGET asyncrest::brotli)
+    return()
+  endif()
+  set(libraries "")
+  set(version "")
+  set(where "")
+  set(origin "installed package")
+  if(NOT ASYNCREST_FORCE_FETCH)
+    find_package(PkgConfig QUIET)
+    if(PkgConfig_FOUND)
+      pkg_check_modules(ASYNCREST_BROTLI QUIET IMPORTED_TARGET libbrotlienc libbrotlidec)
+      if(ASYNCREST_BROTLI_FOUND)
+        set(libraries PkgConfig::ASYNCREST_BROTLI)
+        set(version "${ASYNCREST_BROTLI_libbrotlienc_VERSION}")
+        set(where "pkg-config")
+      endif()
+    endif()
+    if(NOT libraries)
+      find_path(ASYNCREST_BROTLI_INCLUDE_DIR NAMES brotli/encode.h brotli/decode.h)
+      find_library(ASYNCREST_BROTLI_ENCODER_LIBRARY NAMES brotlienc)
+      find_library(ASYNCREST_BROTLI_DECODER_LIBRARY NAMES brotlidec)
+      find_library(ASYNCREST_BROTLI_COMMON_LIBRARY NAMES brotlicommon)
+      if(ASYNCREST_BROTLI_INCLUDE_DIR AND ASYNCREST_BROTLI_ENCODER_LIBRARY AND ASYNCREST_BROTLI_DECODER_LIBRARY
+         AND ASYNCREST_BROTLI_COMMON_LIBRARY)
+        add_library(asyncrest_brotli_found INTERFACE)
+        target_include_directories(asyncrest_brotli_found SYSTEM INTERFACE "${ASYNCREST_BROTLI_INCLUDE_DIR}")
+        target_link_libraries(asyncrest_brotli_found INTERFACE
+          "${ASYNCREST_BROTLI_ENCODER_LIBRARY}" "${ASYNCREST_BROTLI_DECODER_LIBRARY}"
+          "${ASYNCREST_BROTLI_COMMON_LIBRARY}")
+        set(libraries asyncrest_brotli_found)
+        set(where "${ASYNCREST_BROTLI_INCLUDE_DIR}")
+      endif()
+    endif()
+  endif()
+  if(NOT libraries AND ASYNCREST_FETCH_DEPS)
+    _asyncrest_announce_fetch(brotli ${ASYNCREST_BROTLI_PIN_VERSION} "${ASYNCREST_BROTLI_PIN_URL}"
+                              "apt-get install libbrotli-dev")
+    set(BROTLI_DISABLE_TESTS ON CACHE BOOL "" FORCE)
+    set(BROTLI_BUNDLED_MODE ON CACHE BOOL "" FORCE)  # no install rules, no tool
+    FetchContent_Declare(asyncrest_brotli
+      URL "${ASYNCREST_BROTLI_PIN_URL}"
+      URL_HASH SHA256=${ASYNCREST_BROTLI_PIN_SHA256}
+      DOWNLOAD_EXTRACT_TIMESTAMP TRUE)
+    FetchContent_MakeAvailable(asyncrest_brotli)
+    set(libraries brotlienc brotlidec brotlicommon)
+    set(version ${ASYNCREST_BROTLI_PIN_VERSION})
+    set(origin "pinned upstream release")
+    set(where "${ASYNCREST_BROTLI_PIN_URL}")
+  endif()
+  if(NOT libraries)
+    message(STATUS "asyncrest: brotli not found, so no asyncrest::brotli (HTTP compression then offers gzip "
+                   "only; on Debian/Ubuntu: apt-get install libbrotli-dev)")
+    return()
+  endif()
+  add_library(asyncrest_brotli INTERFACE)
+  add_library(asyncrest::brotli ALIAS asyncrest_brotli)
+  target_compile_definitions(asyncrest_brotli INTERFACE ASYNCREST_WITH_BROTLI=1)
+  target_link_libraries(asyncrest_brotli INTERFACE ${libraries})
+  _asyncrest_report(brotli "${version}" "${origin}" "${where}")
+endfunction()
+
 _asyncrest_resolve_asio()
 _asyncrest_resolve_llhttp()
 _asyncrest_resolve_simdjson()
 _asyncrest_resolve_tls()
 _asyncrest_resolve_zlib()
+_asyncrest_resolve_brotli()
 if(ASYNCREST_NEED_DOCTEST)
   _asyncrest_resolve_doctest()
 endif()

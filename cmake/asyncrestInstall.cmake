@@ -59,6 +59,13 @@ if(TARGET asyncrest_zlib)
 else()
   set(ASYNCREST_CONFIG_WITH_ZLIB OFF)
 endif()
+# brotli's target is not exported (pkg-config's imported target cannot be): asyncrestConfig.cmake
+# makes asyncrest::brotli again from the installed brotli.
+if(TARGET asyncrest_brotli)
+  set(ASYNCREST_CONFIG_WITH_BROTLI ON)
+else()
+  set(ASYNCREST_CONFIG_WITH_BROTLI OFF)
+endif()
 if(asyncrest_llhttp_origin STREQUAL "sources")
   list(APPEND asyncrest_installed_targets asyncrest_llhttp)
 endif()

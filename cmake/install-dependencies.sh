@@ -9,10 +9,10 @@
 set -euo pipefail
 
 # The library and its tests (OpenSSL and nginx for the client's HTTPS and third-party server
-# tests; zlib for WebSocket compression, checked against Python's), and the benchmark targets the
+# tests; zlib for WebSocket and HTTP compression, checked against Python's; brotli for HTTP's br), and the benchmark targets the
 # tests build: Google Benchmark for the microbenchmarks, Boost (Beast) and cpp-httplib for two of
 # the peers.
-packages=(cmake make g++ libasio-dev libsimdjson-dev doctest-dev node-llhttp libssl-dev openssl zlib1g-dev python3 nginx
+packages=(cmake make g++ libasio-dev libsimdjson-dev doctest-dev node-llhttp libssl-dev openssl zlib1g-dev libbrotli-dev python3 nginx
           libbenchmark-dev libboost-dev libcpp-httplib-dev)
 # The real-time tests' third-party peers: Python's websockets, curl for event streams, and
 # Chromium, driven by playwright-core from npm, for the examples in a browser.

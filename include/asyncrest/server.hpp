@@ -13,6 +13,7 @@
 #include <asyncrest/core/url.hpp>
 #include <asyncrest/server/app.hpp>
 #include <asyncrest/server/body.hpp>
+#include <asyncrest/server/compression.hpp>
 #include <asyncrest/server/context.hpp>
 #include <asyncrest/server/cookies.hpp>
 #include <asyncrest/server/cors.hpp>

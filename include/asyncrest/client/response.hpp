@@ -39,6 +39,8 @@ struct client_request {
   std::string body;
   /// Replaces the client's total timeout for this call (zero: no limit).
   std::optional<std::chrono::milliseconds> timeout;
+  /// Replaces the client's `decompress` for this call: false leaves the body as it was sent.
+  std::optional<bool> decompress;
 };
 
 /// A response read in full.

@@ -87,6 +87,12 @@ struct client_settings {
   std::size_t max_body_bytes = 64 * 1024 * 1024;
   /// Throw `http_status_error` for a 4xx or 5xx response (`try_` calls return it as an error).
   bool raise_for_status = false;
+  /// Asks for compressed responses (Accept-Encoding: br, gzip, those this build decodes: link
+  /// `asyncrest::brotli` and `asyncrest::zlib`) and decodes them, whole or streamed, so the body
+  /// is what the server meant to send; Content-Encoding and Content-Length are then removed.
+  /// The decoded body is held to `max_body_bytes`, a streamed one's pieces to 64 KiB each. Off
+  /// (or off for one request, `client_request::decompress`), a body is left as it was sent.
+  bool decompress = true;
   /// Sent as User-Agent unless a request sets its own.
   std::string user_agent = "asyncrest";
 };

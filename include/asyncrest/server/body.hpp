@@ -67,19 +67,24 @@ class body_writer {
   /// An empty piece sends the response's head if it has not left yet (and nothing else).
   /// Throws `stream_closed` when the body can no longer be sent.
   task<void> write(std::string_view piece) {
-    if (const char* failure = co_await sender_.send(piece)) throw stream_closed(failure);
+    const char* failure =
+        encoder_.send != nullptr ? co_await encoder_.send(encoder_.self, sender_, piece) : co_await sender_.send(piece);
+    if (failure != nullptr) throw stream_closed(failure);
   }
 
   /// True once the server has begun to shut down: a producer of an endless stream should end
   /// it. (At the drain deadline the connection is closed and the next write throws.)
   [[nodiscard]] bool stop_requested() const noexcept { return sender_.stop_requested(); }
-  /// The body's bytes sent so far (chunk framing not counted).
+  /// The body's bytes sent so far (chunk framing not counted; compressed, when compression.hpp
+  /// compresses the stream).
   [[nodiscard]] std::uint64_t bytes_written() const noexcept { return sender_.bytes_written(); }
 
  private:
   friend struct detail::stream_access;
-  explicit body_writer(detail::stream_sender& sender) noexcept : sender_(sender) {}
+  explicit body_writer(detail::stream_sender& sender, detail::piece_encoder encoder = {}) noexcept
+      : sender_(sender), encoder_(encoder) {}
   detail::stream_sender& sender_;
+  detail::piece_encoder encoder_;
 };
 
 /// The shape of a stream's producer: called once with the writer, it returns a `task<void>`.
@@ -112,6 +117,10 @@ namespace asyncrest::detail {
 
 struct stream_access {
   static body_writer writer(stream_sender& sender) noexcept { return body_writer(sender); }
+  /// A writer whose pieces go through `encoder` before they are sent (a compressed stream).
+  static body_writer writer(stream_sender& sender, piece_encoder encoder) noexcept {
+    return body_writer(sender, encoder);
+  }
   /// For bodies built on a stream (an event stream): the connection's side of the writer.
   static stream_sender& sender(body_writer& writer) noexcept { return writer.sender_; }
 };

@@ -132,6 +132,7 @@ class request {
   request_headers headers_;
   detail::body_reader body_reader_{};
   bool body_given_ = false;
+  std::size_t body_limit_ = 0;
   std::span<const asyncrest::path_parameter> parameters_;
   asio::ip::tcp::endpoint remote_;
   detail::workspace* workspace_ = nullptr;
@@ -153,6 +154,22 @@ struct detail::request_access {
     target.body_given_ = false;
   }
   static void set_body_reader(request& target, body_reader reader) noexcept { target.body_reader_ = reader; }
+  /// The reader of a body the route streams; none (null `next`) for a body read whole.
+  static body_reader streamed_body_reader(const request& target) noexcept { return target.body_reader_; }
+  /// Replaces the whole body (decompressed, say); the view must live as long as the request.
+  static void set_body(request& target, std::string_view body) noexcept {
+    target.body_ = body;
+    target.body_given_ = false;
+  }
+  /// The largest body the request's route accepts (its `.body({.max_bytes})` or the server's).
+  static void set_body_limit(request& target, std::size_t limit) noexcept { target.body_limit_ = limit; }
+  static std::size_t body_limit(const request& target) noexcept { return target.body_limit_; }
+  /// Removes every header field named `name`.
+  static void erase_header(request& target, std::string_view name) {
+    auto& fields = target.workspace_->headers;
+    std::erase_if(fields, [&](const header_view& field) { return iequals(field.name, name); });
+    target.headers_ = request_headers(fields);
+  }
   static request& fill(request& target, asyncrest::method verb, std::string_view verb_name,
                        std::string_view request_target, std::string_view decoded_path, std::string_view raw_path,
                        std::string_view query, std::string_view body, unsigned major, unsigned minor,

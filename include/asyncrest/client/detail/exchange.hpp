@@ -12,6 +12,7 @@
 #include <asyncrest/core/method.hpp>
 #include <asyncrest/core/result.hpp>
 #include <asyncrest/core/status.hpp>
+#include <asyncrest/http/detail/content_coding.hpp>
 
 #include <asio/buffer.hpp>
 #include <asio/connect.hpp>
@@ -189,7 +190,46 @@ struct prepared_request {
   parsed_url url;
   headers fields;
   std::string body;
+  bool decompress = true;  // ask for compressed responses, and decode them
 };
+
+/// The Accept-Encoding a decompressing client sends: the codings this build decodes.
+[[nodiscard]] constexpr std::string_view decodable_codings() noexcept {
+  if constexpr (brotli_available && gzip_available) return "br, gzip";
+  if constexpr (gzip_available) return "gzip";
+  if constexpr (brotli_available) return "br";
+  return "";
+}
+
+/// The coding of a response body this client should decode, if any: one Content-Encoding it
+/// knows, on a body that is there.
+[[nodiscard]] inline std::optional<content_coding> coding_to_decode(const client_response& response) {
+  const std::optional<std::string_view> encoding = response.headers.get("Content-Encoding");
+  if (!encoding) return std::nullopt;
+  const std::optional<content_coding> coding = parse_coding(*encoding);
+  if (!coding || *coding == content_coding::identity || !coding_available(*coding)) return std::nullopt;
+  return coding;
+}
+
+/// Decodes a whole response's body in place, held to `limit` bytes.
+inline void decode_response_body(client_response& response, std::size_t limit) {
+  const std::optional<content_coding> coding = coding_to_decode(response);
+  if (!coding || response.body.empty()) return;
+  std::string decoded;
+  switch (decode_whole(*coding, response.body, limit, decoded)) {
+    case content_decoder::outcome::too_large:
+      throw protocol_error(client_errc::response_too_large,
+                           "the response body from " + response.url + ", decompressed, is larger than max_body_bytes");
+    case content_decoder::outcome::corrupt:
+    case content_decoder::outcome::more:
+      throw protocol_error(client_errc::malformed_response,
+                           "the response body from " + response.url + " is not a valid stream of its Content-Encoding");
+    case content_decoder::outcome::done: break;
+  }
+  response.body = std::move(decoded);
+  response.headers.erase("Content-Encoding");
+  response.headers.erase("Content-Length");
+}
 
 inline void append_field(std::string& out, std::string_view name, std::string_view value) {
   out.append(name);
@@ -216,6 +256,9 @@ inline void append_field(std::string& out, std::string_view name, std::string_vi
   }
   if (!has_host) append_field(head, "Host", request.url.authority());
   if (!has_agent && !settings.user_agent.empty()) append_field(head, "User-Agent", settings.user_agent);
+  if (request.decompress && !decodable_codings().empty() && !request.fields.contains("Accept-Encoding")) {
+    append_field(head, "Accept-Encoding", decodable_codings());
+  }
   if (!request.body.empty() || request.verb == method::post || request.verb == method::put ||
       request.verb == method::patch) {
     std::array<char, 24> digits{};
@@ -530,8 +573,10 @@ inline asio::awaitable<client_response> perform(std::shared_ptr<client_state> st
   check_executor(*state, co_await asio::this_coro::executor);
   prepared_request prepared;
   prepare(request, prepared);
+  prepared.decompress = request.decompress.value_or(state->settings.decompress);
   pending_registration registration(*state, total_limit(*state, request));
   exchange_state outcome = co_await run_request(state, prepared, registration.operation, false, nullptr);
+  if (prepared.decompress) decode_response_body(outcome.response, state->settings.max_body_bytes);
   co_return std::move(outcome.response);
 }
 
@@ -551,6 +596,10 @@ struct stream_exchange {
   std::chrono::milliseconds read_timeout{state->settings.timeouts.read};  // for the body's reads
   bool finished = false;
   bool reused = false;
+  // Set when the body is decoded as it is read (client_settings::decompress).
+  std::unique_ptr<content_decoder> decoder;
+  std::string decoded;  // the decoded bytes of the last read
+  bool compressed_bytes_read = false;
 };
 
 inline asio::awaitable<std::unique_ptr<stream_exchange>> open_stream(std::shared_ptr<client_state> state,
@@ -558,10 +607,17 @@ inline asio::awaitable<std::unique_ptr<stream_exchange>> open_stream(std::shared
   check_executor(*state, co_await asio::this_coro::executor);
   prepared_request prepared;
   prepare(request, prepared);
+  prepared.decompress = request.decompress.value_or(state->settings.decompress);
   auto exchange = std::make_unique<stream_exchange>(state, total_limit(*state, request));
   exchange_state outcome =
       co_await run_request(state, prepared, exchange->registration->operation, true, &exchange->piece);
   exchange->head = std::move(outcome.response);
+  if (const std::optional<content_coding> coding = coding_to_decode(exchange->head);
+      prepared.decompress && coding && prepared.verb != method::head) {
+    exchange->decoder = std::make_unique<content_decoder>(*coding, std::numeric_limits<std::size_t>::max());
+    exchange->head.headers.erase("Content-Encoding");
+    exchange->head.headers.erase("Content-Length");
+  }
   exchange->piece_unread = !exchange->piece.empty();
   if (outcome.lease.get() == nullptr) {  // the whole message came with the head
     exchange->finished = true;
@@ -573,7 +629,38 @@ inline asio::awaitable<std::unique_ptr<stream_exchange>> open_stream(std::shared
   co_return exchange;
 }
 
+inline asio::awaitable<std::string_view> read_raw_body_piece(stream_exchange& exchange);
+
+/// The next piece of a streamed body, decoded when it is compressed. A decoded piece holds at
+/// most about this much: a small compressed read may expand a thousandfold.
+inline constexpr std::size_t decoded_piece_limit = 64 * 1024;
+
 inline asio::awaitable<std::string_view> read_body_piece(stream_exchange& exchange) {
+  if (!exchange.decoder) co_return co_await read_raw_body_piece(exchange);
+  content_decoder& decoder = *exchange.decoder;
+  exchange.decoded.clear();
+  for (;;) {
+    std::string_view raw;
+    if (!decoder.has_more()) {
+      raw = co_await read_raw_body_piece(exchange);
+      if (raw.empty()) {
+        if (!decoder.finished() && exchange.compressed_bytes_read) {
+          throw protocol_error(client_errc::malformed_response, "the response body from " + exchange.head.url +
+                                                                    " ends before its compressed stream does");
+        }
+        co_return std::string_view{};
+      }
+    }
+    exchange.compressed_bytes_read = exchange.compressed_bytes_read || !raw.empty();
+    if (decoder.write(raw, exchange.decoded, decoded_piece_limit) == content_decoder::outcome::corrupt) {
+      throw protocol_error(client_errc::malformed_response, "the response body from " + exchange.head.url +
+                                                                " is not a valid stream of its Content-Encoding");
+    }
+    if (!exchange.decoded.empty()) co_return std::string_view(exchange.decoded);
+  }
+}
+
+inline asio::awaitable<std::string_view> read_raw_body_piece(stream_exchange& exchange) {
   if (exchange.piece_unread) {
     exchange.piece_unread = false;
     co_return std::string_view(exchange.piece);

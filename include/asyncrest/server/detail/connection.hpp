@@ -716,6 +716,7 @@ class basic_connection {
     request_access::fill(message(), method_from_parser(parsed_method), llhttp_method_name(parsed_method), target, path,
                          raw_path, query, streamed_ ? std::string_view{} : parser().body(start),
                          parser().version_major(), parser().version_minor(), parser().keep_alive());
+    request_access::set_body_limit(message(), parser().body_limit());
     return path_is_valid;
   }
 

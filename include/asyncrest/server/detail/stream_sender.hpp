@@ -57,6 +57,16 @@ struct request_memory_lender {
   bool (*give_back)(void* connection, std::string& request_line);
 };
 
+class stream_sender;
+
+/// A change made to each piece a producer writes before it is framed and sent (compression,
+/// compression.hpp): `send(self, sender, piece)` sends what the piece becomes through `sender`,
+/// and returns why it could not, or nullptr. One function pointer; none for a plain stream.
+struct piece_encoder {
+  void* self = nullptr;
+  task<const char*> (*send)(void* self, stream_sender& sender, std::string_view piece) = nullptr;
+};
+
 class stream_sender {
  public:
   stream_sender(connection_state& state, const request& answered, void* stream, buffers_writer writer,
