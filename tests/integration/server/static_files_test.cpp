@@ -66,6 +66,8 @@ struct site {
     write_file(root / "hello.txt", "Hello, static world!\n");
     for (int index = 0; index < 100000; ++index) big.push_back(static_cast<char>('a' + (index * 7 + index / 26) % 26));
     write_file(root / "big.bin", big);
+    // An hour old: a date is a strong validator (for If-Range) only once its second has passed.
+    fs::last_write_time(root / "big.bin", fs::last_write_time(root / "big.bin") - std::chrono::hours(1));
     write_file(root / "index.html", "<h1>root index</h1>");
     write_file(root / "docs" / "index.html", "<h1>docs index</h1>");
     write_file(root / "app.js", "console.log('plain');");
@@ -364,6 +366,21 @@ TEST_CASE("ranges: one, several, unsatisfiable, malformed, If-Range and the limi
   const http_reply by_date = fetch(server.port(), "/static/big.bin",
                                    "Range: bytes=0-9\r\nIf-Range: " + field(first, "Last-Modified") + "\r\n");
   CHECK(by_date.status == 206);
+  // A file whose date is not yet past (changed within the current second, or, here, dated an
+  // hour ahead) has no strong date: If-Range by date gives it whole.
+  const fs::path fresh = the_site().root / "fresh.bin";
+  write_file(fresh, big.substr(0, 1000));
+  fs::last_write_time(fresh, fs::file_time_type::clock::now() + std::chrono::hours(1));
+  const http_reply fresh_reply = fetch(server.port(), "/static/fresh.bin");
+  const http_reply fresh_by_date =
+      fetch(server.port(), "/static/fresh.bin",
+            "Range: bytes=0-9\r\nIf-Range: " + field(fresh_reply, "Last-Modified") + "\r\n");
+  CHECK(fresh_by_date.status == 200);
+  CHECK(fresh_by_date.body == big.substr(0, 1000));
+  CHECK(
+      fetch(server.port(), "/static/fresh.bin", "Range: bytes=0-9\r\nIf-Range: " + field(fresh_reply, "ETag") + "\r\n")
+          .status == 206);
+  fs::remove(fresh);
   // HEAD has no ranges (RFC 9110 §14.2: GET only).
   CHECK(fetch(server.port(), "/static/big.bin", "Range: bytes=0-9\r\n", "HEAD").status == 200);
 }

@@ -111,4 +111,11 @@ TEST_CASE("If-Range: a strong tag or the exact date") {
   CHECK(holds({{"If-Range", "Sun, 06 Nov 1994 08:49:37 GMT"}}));
   CHECK_FALSE(holds({{"If-Range", "Sun, 06 Nov 1994 08:49:38 GMT"}}));
   CHECK_FALSE(holds({{"If-Range", "garbage"}}));
+
+  validators just_changed = current;
+  just_changed.last_modified_is_strong = false;  // modified within the current second
+  CHECK_FALSE(if_range_holds(
+      request_headers(std::vector<asyncrest::header_view>{{"If-Range", "Sun, 06 Nov 1994 08:49:37 GMT"}}),
+      just_changed));
+  CHECK(if_range_holds(request_headers(std::vector<asyncrest::header_view>{{"If-Range", "\"v1\""}}), just_changed));
 }

@@ -185,6 +185,9 @@ namespace http_date_syntax {
 struct validators {
   std::optional<entity_tag> tag{};
   std::optional<std::int64_t> last_modified{};  // seconds since 1970
+  /// Whether `last_modified` is a strong validator: a file changed within the second the
+  /// response is sent could change again within the same second (RFC 9110 §8.8.2.2).
+  bool last_modified_is_strong = true;
 };
 
 /// What the preconditions of a request say about the response (RFC 9110 §13.2.2).
@@ -222,7 +225,8 @@ enum class precondition_outcome {
 }
 
 /// Whether a Range may be honoured under the request's If-Range (RFC 9110 §13.1.5): when there
-/// is none, or it names the current representation: its strong tag, or exactly its date.
+/// is none, or it names the current representation: its strong tag, or exactly its date when
+/// that date is a strong validator.
 [[nodiscard]] inline bool if_range_holds(const request_headers& fields, const validators& current) {
   const std::optional<std::string_view> if_range = fields.get("If-Range");
   if (!if_range) return true;
@@ -233,7 +237,7 @@ enum class precondition_outcome {
     return tag && current.tag && tags_match(*tag, *current.tag, tag_comparison::strong);
   }
   const std::optional<std::int64_t> date = parse_http_date(text);
-  return date && current.last_modified && *date == *current.last_modified;
+  return date && current.last_modified && current.last_modified_is_strong && *date == *current.last_modified;
 }
 
 }  // namespace asyncrest::detail

@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <ctime>
 #include <memory>
 #include <optional>
 #include <string>
@@ -149,6 +150,7 @@ struct static_file_handler {
     validators current;
     current.tag = parse_entity_tag(tag);
     current.last_modified = static_cast<std::int64_t>(file.facts.st_mtim.tv_sec);
+    current.last_modified_is_strong = file.facts.st_mtim.tv_sec < std::time(nullptr);
 
     response answer;
     const auto add_validators = [&](response& out) {
