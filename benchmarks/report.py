@@ -95,7 +95,7 @@ for connections in connection_counts:
         check(f"https c={connections}: CPU µs/req <= nginx's", median(ours, "cpu_us_per_request"),
               median(nginx, "cpu_us_per_request"), True)
 
-# Bodies: the file against nginx's static file (reported, not a target), the stream per piece.
+# Bodies: the file and the static files against nginx's (reported, not targets), the stream per piece.
 lines = []
 for connections in connection_counts:
     ours = ("file", connections, "asyncrest")
@@ -108,6 +108,17 @@ for connections in connection_counts:
                      f"asyncrest/nginx: requests/s {median(ours, 'rps') / median(nginx, 'rps'):.2f}x, "
                      f"CPU per request {median(ours, 'cpu_us_per_request') / median(nginx, 'cpu_us_per_request'):.2f}x")
         lines.append(line)
+    for scenario, size in (("static4k", "4 KiB"), ("static1m", "1 MiB")):
+        ours = (scenario, connections, "asyncrest")
+        nginx = (scenario, connections, "nginx")
+        if ours in figures:
+            line = (f"  - static file of {size} c={connections}: asyncrest static_files {median(ours, 'rps'):,.0f} requests/s, "
+                    f"{median(ours, 'cpu_us_per_request'):,.1f} µs CPU per request")
+            if nginx in figures:
+                line += (f"; nginx {median(nginx, 'rps'):,.0f} requests/s, {median(nginx, 'cpu_us_per_request'):,.1f} µs; "
+                         f"asyncrest/nginx: requests/s {median(ours, 'rps') / median(nginx, 'rps'):.2f}x, CPU per request "
+                         f"{median(ours, 'cpu_us_per_request') / median(nginx, 'cpu_us_per_request'):.2f}x")
+            lines.append(line)
     ours = ("stream", connections, "asyncrest")
     if ours in figures:
         cpu = median(ours, "cpu_us_per_request")

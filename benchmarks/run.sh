@@ -8,7 +8,7 @@
 #   bash benchmarks/run.sh --quick     2 rounds of 2 s, for a first look
 #
 # Options: --rounds N, --duration SECONDS, --connections "64 1024", --peers "asyncrest floor ...",
-# --scenarios "plaintext json pipelined param echo file stream https" (default: all),
+# --scenarios "plaintext json pipelined param echo file stream https static4k static1m" (default: all),
 # --build-dir DIR (default: build-benchmarks in the tree), --no-extras (no memory/compile figures),
 # --results FILE (raw measurements, tab-separated; default: in the build directory).
 # Needs: cmake, g++, wrk, taskset, python3 (and openssl for https); peers need libboost-dev,
@@ -67,8 +67,11 @@ mkdir -p "$build_dir"
 cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DASYNCREST_BUILD_TESTS=OFF \
   -DASYNCREST_BUILD_EXAMPLES=ON -DASYNCREST_BUILD_BENCHMARKS=ON >"$build_dir/configure.log" 2>&1 ||
   { cat "$build_dir/configure.log" >&2; exit 1; }
-targets=(benchmark_server peer_floor)
+# Only the peers asked for: a run against nginx alone builds no Beast.
+targets=(benchmark_server)
+[[ " $peers " == *" floor "* ]] && targets+=(peer_floor)
 for optional in peer_beast peer_httplib peer_restinio; do
+  [[ " $peers " == *" ${optional#peer_} "* ]] || continue
   grep -q "^$optional:" <(cmake --build "$build_dir" --target help 2>/dev/null | sed 's/^\.\.\. //; s/ .*//; s/$/:/') &&
     targets+=("$optional")
 done
@@ -195,6 +198,7 @@ for round in $(seq 1 "$rounds"); do
         scheme=http
         arguments=()
         [[ " ${plain[*]} " == *" file "* ]] && arguments=(--file "$data/file-1MiB.bin")
+        [[ " ${plain[*]} " == *" static"* ]] && arguments+=(--static "$data/static")
       else
         scenarios=("${secure[@]}")
         scheme=https

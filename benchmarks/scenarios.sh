@@ -1,7 +1,7 @@
 # Sourced by run.sh and smoke.sh: the scenarios, and which of them each server serves.
 
 # Every scenario, in the order of the table.
-all_scenarios=(plaintext json pipelined param echo file stream https)
+all_scenarios=(plaintext json pipelined param echo file stream https static4k static1m)
 
 # The request path of each scenario (pipelined sends 16 plaintext requests per write; https is
 # plaintext over TLS).
@@ -13,6 +13,8 @@ scenario_path() {
     echo) echo /echo ;;
     file) echo /file ;;
     stream) echo /stream ;;
+    static4k) echo /static/file-4KiB.bin ;;
+    static1m) echo /static/file-1MiB.bin ;;
   esac
 }
 
@@ -23,10 +25,11 @@ is_tls_scenario() { [ "$1" = https ]; }
 # connections a gigabyte would be in flight and wrk's reading, not the server, measured. stream
 # costs about 5 ms of the server's CPU per response (1,000 writes) and the connections share the
 # core evenly: at 1,024 the first responses end after 5 s or more, and a run of a few seconds
-# completes none. Both run only at the counts of 64 and fewer (the smallest given when none is).
+# completes none. Both, and static1m (the same file through static_files), run only at the
+# counts of 64 and fewer (the smallest given when none is).
 scenario_connections() {
   local scenario="$1" counts="$2" count kept=""
-  if [ "$scenario" != file ] && [ "$scenario" != stream ]; then
+  if [ "$scenario" != file ] && [ "$scenario" != stream ] && [ "$scenario" != static1m ]; then
     echo "$counts"
     return
   fi
@@ -38,25 +41,31 @@ scenario_connections() {
 # The scenarios a server serves, from its name (an executable's or a script's base name).
 scenarios_of() {
   case "$(basename "$1")" in
-    benchmark_server | asyncrest) echo plaintext json pipelined param echo file stream https ;;
+    benchmark_server | asyncrest) echo plaintext json pipelined param echo file stream https static4k static1m ;;
     aiohttp_server.py | aiohttp) echo plaintext json pipelined param echo ;;
-    # Static file with sendfile, and `listen ssl`; no equivalent of a body written piece by piece.
-    nginx.sh | nginx) echo plaintext json pipelined param file https ;;
+    # Static files with sendfile, and `listen ssl`; no equivalent of a body written piece by piece.
+    nginx.sh | nginx) echo plaintext json pipelined param file https static4k static1m ;;
     peer_httplib | httplib) echo plaintext json param ;;  # of 16 pipelined requests, only the first few are answered
     peer_restinio | restinio) echo plaintext json pipelined param ;;  # no JSON library: no echo
     *) echo plaintext json pipelined ;;  # the floor and Beast: fixed answers, no router, no JSON parser
   esac
 }
 
-# The 1 MiB file of the file scenario and the self-signed certificate of the https scenario, made
-# in directory $1 when missing: random bytes, and an EC P-256 key (cheap handshakes, so that the
-# connections' handshakes weigh little in a run) with a certificate for 127.0.0.1.
+# The 1 MiB file of the file scenario, the folder of the static scenarios (static/file-4KiB.bin and
+# static/file-1MiB.bin) and the self-signed certificate of the https scenario, made in directory
+# $1 when missing: random bytes, and an EC P-256 key (cheap handshakes, so that the connections'
+# handshakes weigh little in a run) with a certificate for 127.0.0.1.
 make_benchmark_data() {
   local directory="$1"
   mkdir -p "$directory"
   if [ ! -s "$directory/file-1MiB.bin" ]; then
     head -c 1048576 /dev/urandom >"$directory/file-1MiB.bin.tmp"
     mv "$directory/file-1MiB.bin.tmp" "$directory/file-1MiB.bin"
+  fi
+  if [ ! -s "$directory/static/file-4KiB.bin" ] || [ ! -s "$directory/static/file-1MiB.bin" ]; then
+    mkdir -p "$directory/static"
+    head -c 4096 /dev/urandom >"$directory/static/file-4KiB.bin"
+    cp "$directory/file-1MiB.bin" "$directory/static/file-1MiB.bin"
   fi
   if [ ! -s "$directory/certificate.pem" ] || [ ! -s "$directory/key.pem" ]; then
     command -v openssl >/dev/null || return 0

@@ -6,6 +6,8 @@
 //   POST /echo                               a JSON body parsed and written back
 //   GET  /file                               the file given with --file, by file() (sendfile on
 //                                            plain TCP); 404 without --file
+//   GET  /static/...                         the folder given with --static, by static_files()
+//                                            (an empty folder of its own without --static)
 //   GET  /stream                             1,000 pieces of 64 bytes written by stream(), chunked
 //   GET  /ws                                 a WebSocket that echoes each message (with OpenSSL)
 //   GET  /fanout/ws                          a WebSocket subscribed to the hub's one topic: each
@@ -17,7 +19,7 @@
 //                                            (glibc's mallinfo2), in bytes; the fan-out benchmark
 //                                            reads it (websocket/fanout.cpp)
 //
-//   benchmark_server [port] [threads] [--file PATH] [--tls CERTIFICATE KEY]
+//   benchmark_server [port] [threads] [--file PATH] [--static FOLDER] [--tls CERTIFICATE KEY]
 //     port 0: the kernel picks one; the port is printed. --tls: HTTPS only, with the PEM
 //     certificate chain and its key (needs a build with OpenSSL).
 #include "github_routes.hpp"
@@ -27,12 +29,14 @@
 #include <asio/this_coro.hpp>
 
 #include <sys/resource.h>
+#include <unistd.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -94,7 +98,8 @@ void raise_descriptor_limit() {
 }
 
 [[noreturn]] void usage() {
-  std::fprintf(stderr, "usage: benchmark_server [port] [threads] [--file PATH] [--tls CERTIFICATE KEY]\n");
+  std::fprintf(stderr,
+               "usage: benchmark_server [port] [threads] [--file PATH] [--static FOLDER] [--tls CERTIFICATE KEY]\n");
   std::exit(2);
 }
 
@@ -103,12 +108,16 @@ void raise_descriptor_limit() {
 int main(int argc, char** argv) {
   std::vector<std::string_view> positional;
   std::string file_path;
+  std::string static_folder;
   ar::server_tls_settings tls;
   for (int index = 1; index < argc; ++index) {
     const std::string_view argument = argv[index];
     if (argument == "--file") {
       if (index + 1 >= argc) usage();
       file_path = argv[++index];
+    } else if (argument == "--static") {
+      if (index + 1 >= argc) usage();
+      static_folder = argv[++index];
     } else if (argument == "--tls") {
       if (index + 2 >= argc) usage();
       tls.certificate_chain_file = argv[++index];
@@ -122,6 +131,16 @@ int main(int argc, char** argv) {
   const auto port = static_cast<std::uint16_t>(positional.size() > 0 ? std::atoi(positional[0].data()) : 8080);
   const auto threads = static_cast<unsigned>(positional.size() > 1 ? std::atoi(positional[1].data()) : 1);
   raise_descriptor_limit();
+  // Without --static, the mount serves an empty folder of its own, removed at exit.
+  std::string empty_folder;
+  if (static_folder.empty()) {
+    std::string pattern = (std::filesystem::temp_directory_path() / "benchmark-static-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      std::perror("benchmark_server: mkdtemp");
+      return 1;
+    }
+    static_folder = empty_folder = pattern;
+  }
 
   ar::hub<fanout_message> fanout;
 
@@ -136,7 +155,7 @@ int main(int argc, char** argv) {
           if (file_path.empty()) throw ar::http_error(ar::status::not_found, "no --file given");
           return ar::file(file_path, "application/octet-stream");
         }),
-        ar::get<"/stream">([](ar::request&) {
+        ar::static_files<"/static">(static_folder), ar::get<"/stream">([](ar::request&) {
           return ar::stream(
               [](ar::body_writer& out) -> ar::task<void> {
                 for (int piece = 0; piece < stream_pieces; ++piece) co_await out.write(stream_piece);
@@ -192,4 +211,5 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
   app.attach(fanout);
   app.run();
+  if (!empty_folder.empty()) ::rmdir(empty_folder.c_str());
 }

@@ -107,6 +107,12 @@ if serves file; then
   head -c 1048576 /dev/urandom >"$work/file.bin"
   arguments+=(--file "$work/file.bin")
 fi
+if serves static4k; then
+  mkdir -p "$work/static"
+  head -c 4096 /dev/urandom >"$work/static/file-4KiB.bin"
+  head -c 1048576 /dev/urandom >"$work/static/file-1MiB.bin"
+  arguments+=(--static "$work/static")
+fi
 start "${arguments[@]}" || { cat "$work/output" >&2; echo "smoke: the server exited" >&2; exit 1; }
 
 close="Host: 127.0.0.1\r\nConnection: close\r\n\r\n"
@@ -132,6 +138,9 @@ for scenario in $scenarios; do
         expected="$work/stream.txt"
       fi
       check_with_curl "$scenario" "http://127.0.0.1:$port$path" "$expected" ;;
+    static4k | static1m)
+      if [ "$have_curl" = 0 ]; then echo "smoke: $scenario skipped: no curl"; continue; fi
+      check_with_curl "$scenario" "http://127.0.0.1:$port$path" "$work$path" ;;
   esac
 done
 stop

@@ -3,20 +3,23 @@
 # One process (no master, one worker), no access log, configuration in a temporary directory
 # removed on exit. The 200-route table becomes regular-expression locations, tried in order, whose
 # answer is the captured parameters joined by '/'. POST /echo is not served (nginx parses no JSON).
-# With --file, GET /file is that file, served statically (sendfile on); with --tls, the port speaks
+# With --file, GET /file is that file, served statically (sendfile on); with --static, /static/
+# is that folder (sendfile on, nginx's defaults: ETag, ranges); with --tls, the port speaks
 # HTTPS only, with that PEM certificate chain and key: TLS 1.2 and 1.3, as asyncrest (nginx's
 # default ciphers).
-#   nginx.sh [port] [--file PATH] [--tls CERTIFICATE KEY]
+#   nginx.sh [port] [--file PATH] [--static FOLDER] [--tls CERTIFICATE KEY]
 #     port 0: a free port is chosen; the port is printed
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 port=8080
 file=""
+static=""
 certificate=""
 key=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --file) file="$(realpath "$2")"; shift ;;
+    --static) static="$(realpath "$2")"; shift ;;
     --tls) certificate="$(realpath "$2")"; key="$(realpath "$3")"; shift 2 ;;
     -*) echo "nginx.sh: unknown option $1" >&2; exit 2 ;;
     *) port="$1" ;;
@@ -60,6 +63,9 @@ CONFIG
   fi
   if [ -n "$file" ]; then
     echo "    location = /file { default_type application/octet-stream; alias $file; }"
+  fi
+  if [ -n "$static" ]; then
+    echo "    location /static/ { default_type application/octet-stream; alias $static/; }"
   fi
   python3 - "$here/../github_routes.txt" <<'PYTHON'
 import re, sys

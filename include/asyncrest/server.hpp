@@ -1,6 +1,7 @@
 // The server: an app of routes and middleware, requests, responses and their bodies (event
-// streams among them), cookies, CORS, upgrades, the typed request context, the hub for fan-out
-// across threads, and the settings; with the core types they use.
+// streams among them), static files, conditional requests, cookies, CORS, upgrades, the typed
+// request context, the hub for fan-out across threads, and the settings; with the core types
+// they use.
 #pragma once
 
 #include <asyncrest/core/headers.hpp>
@@ -14,6 +15,7 @@
 #include <asyncrest/server/app.hpp>
 #include <asyncrest/server/body.hpp>
 #include <asyncrest/server/compression.hpp>
+#include <asyncrest/server/conditional.hpp>
 #include <asyncrest/server/context.hpp>
 #include <asyncrest/server/cookies.hpp>
 #include <asyncrest/server/cors.hpp>
@@ -25,6 +27,7 @@
 #include <asyncrest/server/route.hpp>
 #include <asyncrest/server/router.hpp>
 #include <asyncrest/server/settings.hpp>
+#include <asyncrest/server/static_files.hpp>
 #include <asyncrest/server/upgrade.hpp>
 // WebSocket (SHA-1 for the handshake, random masks) and signed cookies (HMAC-SHA256) need
 // OpenSSL's libcrypto: link asyncrest::tls.

@@ -7,6 +7,7 @@
 #include <asyncrest/jobs/backend.hpp>
 #include <asyncrest/jobs/detail/ids.hpp>
 #include <asyncrest/server/detail/path_pattern.hpp>
+#include <asyncrest/server/detail/route_prefix.hpp>
 #include <asyncrest/server/request.hpp>
 #include <asyncrest/server/response.hpp>
 
@@ -19,27 +20,6 @@
 #include <string_view>
 
 namespace asyncrest::detail {
-
-/// `Prefix` followed by `Suffix`, as a path a route can take.
-template <fixed_string Prefix, fixed_string Suffix>
-consteval auto join_paths() {
-  constexpr std::size_t prefix_length = Prefix.view().size();
-  constexpr std::size_t suffix_length = Suffix.view().size();
-  char joined[prefix_length + suffix_length + 1]{};
-  for (std::size_t index = 0; index < prefix_length; ++index) joined[index] = Prefix.value[index];
-  for (std::size_t index = 0; index < suffix_length; ++index) joined[prefix_length + index] = Suffix.value[index];
-  return fixed_string<prefix_length + suffix_length + 1>(joined);
-}
-
-template <fixed_string Prefix>
-consteval bool is_plain_prefix() {
-  const std::string_view text = Prefix.view();
-  if (text.size() < 2 || text.front() != '/' || text.back() == '/') return false;
-  for (const char each : text) {
-    if (each == '{' || each == '}') return false;
-  }
-  return true;
-}
 
 /// The JSON body that describes a job.
 inline std::string job_status_body(const job_status& job) {
