@@ -226,15 +226,15 @@ inline asio::awaitable<void> connect(client_state& state, client_connection& con
   if (error) throw_connect_failure(operation, first_hop, error);
   operation.throw_if_expired();
   connection.socket.set_option(asio::ip::tcp::no_delay(true), error);
-  if (proxy != nullptr && url.tls) co_await open_tunnel(state, connection, url, *proxy, operation);
-  const bool is_literal = proxy == nullptr ? first_hop_literal : [&url] {
-    std::error_code not_an_address;
-    static_cast<void>(asio::ip::make_address(url.host, not_an_address));
-    return !not_an_address;
-  }();
+  if (proxy != nullptr && url.tls && client_has_tls) co_await open_tunnel(state, connection, url, *proxy, operation);
 
   if (url.tls) {
 #if defined(ASYNCREST_WITH_OPENSSL) && ASYNCREST_WITH_OPENSSL
+    const bool is_literal = proxy == nullptr ? first_hop_literal : [&url] {
+      std::error_code not_an_address;
+      static_cast<void>(asio::ip::make_address(url.host, not_an_address));
+      return !not_an_address;
+    }();
     connection.tls.emplace(std::move(connection.socket), state.tls_context());
     SSL* native = connection.tls->native_handle();
     if (is_literal) {
