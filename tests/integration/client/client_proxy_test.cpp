@@ -12,6 +12,9 @@
 #include <support/test_server.hpp>
 #include <support/tinyproxy_server.hpp>
 
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -37,6 +40,13 @@ std::string plain_url(std::uint16_t port, const char* path) {
 }
 // The certificate is for "localhost" only.
 std::string tls_url(std::uint16_t port, const char* path) { return "https://localhost:" + std::to_string(port) + path; }
+
+/// A port nothing listens on: bound, then closed.
+std::uint16_t closed_port() {
+  asio::io_context io;
+  asio::ip::tcp::acceptor acceptor(io, {asio::ip::address_v4::loopback(), 0});
+  return acceptor.local_endpoint().port();
+}
 
 /// Sets an environment variable for the length of a scope.
 struct scoped_variable {
@@ -157,5 +167,16 @@ TEST_CASE("the proxy from HTTP_PROXY and NO_PROXY, only with from_environment") 
   run_client({.proxy = {.from_environment = true}}, [&](ar::client& http) -> ar::task<void> {
     auto answer = co_await http.get(plain_url(plain.port(), "/where"));
     CHECK(answer.body == "via=none auth=none");
+  });
+}
+
+TEST_CASE("a proxy that cannot be reached is a connect error that says it was the proxy") {
+  test_server plain(make_app);
+  const std::string nowhere = "http://127.0.0.1:" + std::to_string(closed_port());
+  run_client({.proxy = {.http = nowhere}}, [&](ar::client& http) -> ar::task<void> {
+    auto outcome = co_await http.try_get(plain_url(plain.port(), "/where"));
+    REQUIRE_FALSE(outcome);
+    CHECK(outcome.error() == ar::client_errc::connect_failed);
+    CHECK(outcome.error_details().message.find("cannot connect to the proxy " + nowhere) != std::string::npos);
   });
 }

@@ -125,12 +125,14 @@ inline void append_field(std::string& out, std::string_view name, std::string_vi
 }
 
 [[noreturn]] inline void throw_connect_failure(const pending_operation& operation, const parsed_url& url,
-                                               const std::error_code& error) {
+                                               const std::error_code& error, bool is_proxy = false) {
   operation.throw_if_expired();
   if (error == asio::error::operation_aborted) {
     throw client_error(client_errc::cancelled, "the request was cancelled while connecting");
   }
-  throw connect_error(client_errc::connect_failed, "cannot connect to " + url.origin() + ": " + error.message());
+  throw connect_error(client_errc::connect_failed,
+                      std::string(is_proxy ? "cannot connect to the proxy " : "cannot connect to ") + url.origin() +
+                          ": " + error.message());
 }
 
 /// Opens a tunnel to `url`'s host and port through the proxy `connection` is connected to
@@ -146,7 +148,7 @@ inline asio::awaitable<void> open_tunnel(client_state& state, client_connection&
   std::error_code error;
   co_await asio::async_write(connection.socket, asio::buffer(request),
                              asio::redirect_error(asio::use_awaitable, error));
-  if (error) throw_connect_failure(operation, proxy.address, error);
+  if (error) throw_connect_failure(operation, proxy.address, error, true);
   // The answer is a head without a body; nothing may follow it before the TLS handshake, which
   // the client starts, so reading past the head would only ever read a proxy's mistake.
   std::string answer;
@@ -219,11 +221,11 @@ inline asio::awaitable<void> connect(client_state& state, client_connection& con
     auto endpoints = co_await resolver.async_resolve(first_hop.host, std::to_string(first_hop.port),
                                                      asio::redirect_error(asio::use_awaitable, error));
     operation.resolver = nullptr;
-    if (error) throw_connect_failure(operation, first_hop, error);
+    if (error) throw_connect_failure(operation, first_hop, error, proxy != nullptr);
     operation.throw_if_expired();
     co_await asio::async_connect(connection.socket, endpoints, asio::redirect_error(asio::use_awaitable, error));
   }
-  if (error) throw_connect_failure(operation, first_hop, error);
+  if (error) throw_connect_failure(operation, first_hop, error, proxy != nullptr);
   operation.throw_if_expired();
   connection.socket.set_option(asio::ip::tcp::no_delay(true), error);
   if (proxy != nullptr && url.tls && client_has_tls) co_await open_tunnel(state, connection, url, *proxy, operation);
