@@ -9,6 +9,7 @@
 
 #include <doctest/doctest.h>
 #include <support/client_runner.hpp>
+#include <support/test_certificates.hpp>
 #include <support/test_server.hpp>
 
 #include <asio/io_context.hpp>
@@ -20,6 +21,7 @@
 
 namespace ar = asyncrest;
 using ar::testing::run_client;
+using ar::testing::test_certificates;
 using ar::testing::test_server;
 
 namespace {
@@ -39,6 +41,11 @@ auto make_app(const std::uint16_t* other_port) {
                               ar::response res = ar::text("welcome");
                               res.set_cookie("session", "s3", {.http_only = true});
                               res.set_cookie("theme", "dark", {.path = "/account"});
+                              return res;
+                            }),
+                            ar::post<"/secure-login">([](ar::request&) {
+                              ar::response res = ar::text("welcome");
+                              res.set_cookie("token", "t1", {.secure = true});
                               return res;
                             }),
                             ar::post<"/logout">([](ar::request&) {
@@ -182,4 +189,27 @@ TEST_CASE("a base URL and default headers") {
   });
   asio::io_context io;
   CHECK_THROWS_AS(ar::client(io, {.base_url = "ftp://nope/"}), std::invalid_argument);
+}
+
+TEST_CASE("a Secure cookie comes from https only and goes back over https only") {
+  if (!ar::detail::client_has_tls) {
+    MESSAGE("skipped: this build has no TLS (asyncrest::tls needs OpenSSL)");
+    return;
+  }
+  servers f;
+  test_certificates certificates;  // for "localhost"
+  test_server<main_factory> secure{main_factory{&f.other_port}, certificates.server_tls_settings()};
+  const std::string over_tls = "https://localhost:" + std::to_string(secure.port());
+  const std::string plain = "http://localhost:" + std::to_string(f.main.port());
+  auto jar = std::make_shared<ar::cookie_jar>();
+  run_client({.tls = {.ca_file = certificates.ca_file()}, .cookies = jar}, [&](ar::client& http) -> ar::task<void> {
+    co_await http.post(plain + "/secure-login", "");
+    CHECK(jar->size() == 0);  // a plain response cannot set it
+    co_await http.post(over_tls + "/secure-login", "");
+    auto secure_echo = co_await http.get(over_tls + "/echo");
+    CHECK(secure_echo.body == "authorization=none cookie=token=t1 default=none");
+    auto plain_echo = co_await http.get(plain + "/echo");  // the same host, without TLS
+    CHECK(plain_echo.body == "authorization=none cookie=none default=none");
+  });
+  CHECK(jar->size() == 1);
 }
