@@ -32,7 +32,7 @@ namespace asyncrest {
   credentials.append(user);
   credentials.push_back(':');
   credentials.append(password);
-  return "Basic " + detail::base64_encode(credentials);
+  return "Basic " + detail::encode_base64(credentials);
 }
 
 /// "Bearer " and `token` (RFC 6750 §2.1). Throws `std::invalid_argument` when the token is not

@@ -8,7 +8,7 @@
 
 namespace asyncrest::detail {
 
-[[nodiscard]] inline std::string base64_encode(std::string_view bytes) {
+[[nodiscard]] inline std::string encode_base64(std::string_view bytes) {
   static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   out.reserve((bytes.size() + 2) / 3 * 4);

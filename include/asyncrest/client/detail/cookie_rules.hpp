@@ -227,12 +227,6 @@ struct set_cookie_fields {
   std::string same_site;
 };
 
-[[nodiscard]] constexpr std::string_view trim_whitespace(std::string_view text) noexcept {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
 [[nodiscard]] constexpr bool equals_ignoring_case(std::string_view left, std::string_view right) noexcept {
   if (left.size() != right.size()) return false;
   for (std::size_t index = 0; index < left.size(); ++index) {
@@ -250,8 +244,8 @@ struct set_cookie_fields {
   const std::size_t equals = pair.find('=');
   if (equals == std::string_view::npos) return std::nullopt;
   set_cookie_fields parsed;
-  const std::string_view name = trim_whitespace(pair.substr(0, equals));
-  const std::string_view value = trim_whitespace(pair.substr(equals + 1));
+  const std::string_view name = trim_cookie_space(pair.substr(0, equals));
+  const std::string_view value = trim_cookie_space(pair.substr(equals + 1));
   if (!is_cookie_name(name) || !is_cookie_value(value)) return std::nullopt;
   parsed.name.assign(name);
   parsed.value.assign(value);
@@ -262,10 +256,10 @@ struct set_cookie_fields {
     const std::string_view attribute = rest.substr(0, end);
     rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
     const std::size_t attribute_equals = attribute.find('=');
-    const std::string_view attribute_name = trim_whitespace(attribute.substr(0, attribute_equals));
+    const std::string_view attribute_name = trim_cookie_space(attribute.substr(0, attribute_equals));
     const std::string_view attribute_value = attribute_equals == std::string_view::npos
                                                  ? std::string_view{}
-                                                 : trim_whitespace(attribute.substr(attribute_equals + 1));
+                                                 : trim_cookie_space(attribute.substr(attribute_equals + 1));
     if (equals_ignoring_case(attribute_name, "expires")) {
       if (auto date = parse_cookie_date(attribute_value)) parsed.expires = *date;
     } else if (equals_ignoring_case(attribute_name, "max-age")) {

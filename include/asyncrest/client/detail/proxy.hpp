@@ -96,7 +96,7 @@ struct proxy_configuration {
     std::string credentials = user;
     credentials.push_back(':');
     credentials.append(password);
-    proxy.authorization = "Basic " + base64_encode(credentials);
+    proxy.authorization = "Basic " + encode_base64(credentials);
   }
   try {
     proxy.address = parse_url("http://" + std::string(authority));
