@@ -3,7 +3,9 @@
 # machine lacks. Does nothing when everything is there.
 #   bash cmake/install-dependencies.sh                 build and test (benchmark targets included)
 #   bash cmake/install-dependencies.sh --ci            also what continuous integration uses: clang
-#                                                      (the second compiler) and clang-format
+#                                                      (the second compiler), clang-format, and
+#                                                      tinyproxy (the client's proxy tests, which
+#                                                      skip without it)
 #   bash cmake/install-dependencies.sh --benchmarks    also what benchmarks/run.sh runs: wrk and
 #                                                      the aiohttp and RESTinio peers
 set -euo pipefail
@@ -20,7 +22,7 @@ packages+=(python3-websockets curl chromium)
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 for option in "$@"; do
   case "$option" in
-    --ci) packages+=(clang clang-format) ;;
+    --ci) packages+=(clang clang-format tinyproxy) ;;
     --benchmarks) packages+=(wrk python3 python3-aiohttp util-linux librestinio-dev) ;;
     *)
       echo "install-dependencies: unknown option $option (known: --ci, --benchmarks)" >&2

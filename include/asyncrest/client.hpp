@@ -1,9 +1,11 @@
 // The HTTP client: requests with retries, redirects and timeouts over a connection pool, HTTPS
 // with asyncrest::tls, gather/bounded_map to fetch many URLs at once, and server-sent events;
-// with the core types.
+// with the core types; a cookie jar, authentication helpers, a base URL and proxies.
 #pragma once
 
+#include <asyncrest/client/authentication.hpp>
 #include <asyncrest/client/client.hpp>
+#include <asyncrest/client/cookie_jar.hpp>
 #include <asyncrest/client/error.hpp>
 #include <asyncrest/client/events.hpp>
 #include <asyncrest/client/gather.hpp>

@@ -34,10 +34,11 @@ enum class client_errc {
   cancelled,           ///< cancelled through the awaiting coroutine's cancellation slot
   invalid_json,        ///< `client_response::json()` on a body that is not JSON
   not_event_stream,    ///< an event source's response is not text/event-stream
+  proxy_refused,       ///< a proxy refused to open a tunnel (CONNECT) or answered it badly
 };
 
 // The messages are listed in detail/error_category.hpp, by value.
-static_assert(std::size(detail::client_error_messages) == static_cast<std::size_t>(client_errc::not_event_stream) + 1,
+static_assert(std::size(detail::client_error_messages) == static_cast<std::size_t>(client_errc::proxy_refused) + 1,
               "every client_errc needs its message in client/detail/error_category.hpp");
 
 [[nodiscard]] inline const std::error_category& client_category() noexcept {

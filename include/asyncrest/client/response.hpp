@@ -33,7 +33,8 @@ struct client_request {
       : method(verb), url(std::move(target_url)), headers(std::move(fields)), body(std::move(content)) {}
 
   asyncrest::method method = method::get;
-  /// An absolute http:// or https:// URL; the path and query must already be percent-encoded.
+  /// An absolute http:// or https:// URL, or one relative to `client_settings::base_url`; the
+  /// path and query must already be percent-encoded.
   std::string url;
   asyncrest::headers headers;
   std::string body;

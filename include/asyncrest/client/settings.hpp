@@ -1,16 +1,22 @@
-// Settings of an HTTP client: timeouts, pool limits, retries, redirects and TLS. Aggregates, so
+// Settings of an HTTP client: timeouts, pool limits, retries, redirects, TLS, a base URL and
+// default fields, cookies and proxies. Aggregates, so
 //
 //     ar::client http{io, {.timeouts = {.total = 5s}, .retries = {.max_retries = 3}}};
 //
 // names only what differs from the defaults.
 #pragma once
 
+#include <asyncrest/core/headers.hpp>
+
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace asyncrest {
+
+class cookie_jar;  // client/cookie_jar.hpp
 
 /// How long each part of a request may take. A zero duration means no limit.
 struct client_timeouts {
@@ -75,6 +81,28 @@ struct tls_settings {
   std::string ca_file{};
 };
 
+/// HTTP proxies (see README, "Proxies"). A plain http:// request goes to the proxy with the
+/// whole URL as its target; an https:// request goes through a tunnel the proxy opens with
+/// CONNECT, and TLS runs end to end with the origin, whose certificate and name are verified.
+struct proxy_settings {
+  /// The proxy for http:// URLs: "http://[user:password@]host[:port]" (the port defaults to
+  /// 80; user and password are percent-decoded and sent as Proxy-Authorization, Basic).
+  std::string http{};
+  /// The proxy for https:// URLs, in the same form. The proxy itself is spoken to in plain HTTP.
+  std::string https{};
+  /// Hosts reached directly, comma-separated: "*" for every host, a name ("example.com" or
+  /// ".example.com", both covering example.com and its subdomains), an IP address (matched as
+  /// written), each optionally with ":port".
+  std::string no_proxy{};
+  /// Whether to read http_proxy, https_proxy, all_proxy and no_proxy (lower case first, then
+  /// upper case) for each of the fields above left empty. Off by default, as in aiohttp: a
+  /// service's environment is often inherited from somewhere else, and a variable set there
+  /// should not silently route calls between services through a third machine. HTTP_PROXY in
+  /// upper case is never read in a CGI process (REQUEST_METHOD set), where a request's
+  /// `Proxy:` field arrives as that variable ("httpoxy").
+  bool from_environment = false;
+};
+
 struct client_settings {
   client_timeouts timeouts{};
   pool_limits pool{};
@@ -95,6 +123,21 @@ struct client_settings {
   bool decompress = true;
   /// Sent as User-Agent unless a request sets its own.
   std::string user_agent = "asyncrest";
+  /// What relative URLs given to the calls are resolved against (RFC 3986 §5.2): with
+  /// "http://api.example/v1/", "users/7" is "http://api.example/v1/users/7" and "/health" is
+  /// "http://api.example/health". An absolute URL given to a call is used as it is.
+  std::string base_url{};
+  /// Sent with every request that does not set a field of the same name itself, such as
+  /// `Authorization: ar::bearer_authorization(token)` (client/authentication.hpp). As with a
+  /// request's own fields, an Authorization or Cookie among them is dropped when a redirect
+  /// leaves the origin.
+  headers default_headers{};
+  /// Cookies: a jar that stores what responses set and sends it back (client/cookie_jar.hpp).
+  /// None by default: a client that calls services should not carry state between calls unless
+  /// asked to. Shared, so that the program can read, save or share it; use it only from the
+  /// client's executor.
+  std::shared_ptr<cookie_jar> cookies{};
+  proxy_settings proxy{};
 };
 
 }  // namespace asyncrest

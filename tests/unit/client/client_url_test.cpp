@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <utility>
 
 using asyncrest::client_error;
 using asyncrest::detail::parse_url;
@@ -55,4 +56,29 @@ TEST_CASE("resolve_location: absolute, scheme-relative, absolute-path and relati
   CHECK(resolve_location(base, "sibling").text() == "http://a.example:8080/dir/sibling");
   CHECK(resolve_location(base, "?y=2").text() == "http://a.example:8080/dir/page?y=2");
   CHECK_THROWS_AS(static_cast<void>(resolve_location(base, "ftp://elsewhere/")), client_error);
+}
+
+TEST_CASE("resolve_reference: RFC 3986 §5.4's normal examples") {
+  using asyncrest::detail::resolve_reference;
+  const auto base = parse_url("http://a/b/c/d;p?q");
+  const std::pair<const char*, const char*> examples[] = {
+      {"g", "http://a/b/c/g"},       {"./g", "http://a/b/c/g"},    {"g/", "http://a/b/c/g/"},
+      {"/g", "http://a/g"},          {"//g", "http://g/"},         {"?y", "http://a/b/c/d;p?y"},
+      {"g?y", "http://a/b/c/g?y"},   {"#s", "http://a/b/c/d;p?q"}, {"g#s", "http://a/b/c/g"},
+      {";x", "http://a/b/c/;x"},     {"", "http://a/b/c/d;p?q"},   {".", "http://a/b/c/"},
+      {"./", "http://a/b/c/"},       {"..", "http://a/b/"},        {"../", "http://a/b/"},
+      {"../g", "http://a/b/g"},      {"../..", "http://a/"},       {"../../g", "http://a/g"},
+      {"../../../g", "http://a/g"},  {"/./g", "http://a/g"},       {"/../g", "http://a/g"},
+      {"g.", "http://a/b/c/g."},     {"..g", "http://a/b/c/..g"},  {"./g/.", "http://a/b/c/g/"},
+      {"g/./h", "http://a/b/c/g/h"}, {"g/../h", "http://a/b/c/h"}, {"https://b/x", "https://b/x"},
+  };
+  for (const auto& example : examples) {  // not a structured binding: clang 14 cannot capture one
+    CAPTURE(example.first);
+    CHECK(resolve_reference(base, example.first).text() == example.second);
+  }
+  // A base URL with a path prefix keeps it for relative references only.
+  const auto api = parse_url("http://api.example/v1/");
+  CHECK(resolve_reference(api, "users/7").text() == "http://api.example/v1/users/7");
+  CHECK(resolve_reference(api, "/health").text() == "http://api.example/health");
+  CHECK_THROWS_AS(static_cast<void>(resolve_reference(api, "mailto:x@y")), client_error);
 }

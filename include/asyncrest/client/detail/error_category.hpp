@@ -27,6 +27,7 @@ inline constexpr std::string_view client_error_messages[] = {
     "request cancelled",
     "the response body is not valid JSON",
     "the response is not an event stream",
+    "the proxy refused the tunnel",
 };
 
 class client_category_type final : public std::error_category {

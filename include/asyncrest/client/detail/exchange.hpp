@@ -3,7 +3,9 @@
 // connection the server had already closed.
 #pragma once
 
+#include <asyncrest/client/cookie_jar.hpp>
 #include <asyncrest/client/detail/pool.hpp>
+#include <asyncrest/client/detail/proxy.hpp>
 #include <asyncrest/client/detail/url.hpp>
 #include <asyncrest/client/error.hpp>
 #include <asyncrest/client/response.hpp>
@@ -116,41 +118,126 @@ inline asio::awaitable<connection_lease> acquire(std::shared_ptr<client_state> s
 
 // ---- connecting ---------------------------------------------------------------------------
 
+inline void append_field(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name);
+  out.append(": ");
+  out.append(value);
+  out.append("\r\n");
+}
+
 [[noreturn]] inline void throw_connect_failure(const pending_operation& operation, const parsed_url& url,
-                                               const std::error_code& error) {
+                                               const std::error_code& error, bool is_proxy = false) {
   operation.throw_if_expired();
   if (error == asio::error::operation_aborted) {
     throw client_error(client_errc::cancelled, "the request was cancelled while connecting");
   }
-  throw connect_error(client_errc::connect_failed, "cannot connect to " + url.origin() + ": " + error.message());
+  throw connect_error(client_errc::connect_failed,
+                      std::string(is_proxy ? "cannot connect to the proxy " : "cannot connect to ") + url.origin() +
+                          ": " + error.message());
+}
+
+/// Opens a tunnel to `url`'s host and port through the proxy `connection` is connected to
+/// (RFC 9110 §9.3.6), for TLS with the origin inside it.
+inline asio::awaitable<void> open_tunnel(client_state& state, client_connection& connection, const parsed_url& url,
+                                         const proxy_endpoint& proxy, pending_operation& operation) {
+  const std::string target = url.authority_with_port();
+  std::string request = "CONNECT " + target + " HTTP/1.1\r\n";
+  append_field(request, "Host", target);
+  if (!proxy.authorization.empty()) append_field(request, "Proxy-Authorization", proxy.authorization);
+  if (!state.settings.user_agent.empty()) append_field(request, "User-Agent", state.settings.user_agent);
+  request.append("\r\n");
+  std::error_code error;
+  co_await asio::async_write(connection.socket, asio::buffer(request),
+                             asio::redirect_error(asio::use_awaitable, error));
+  if (error) throw_connect_failure(operation, proxy.address, error, true);
+  // The answer is a head without a body; nothing may follow it before the TLS handshake, which
+  // the client starts, so reading past the head would only ever read a proxy's mistake.
+  std::string answer;
+  std::size_t head_end = std::string::npos;
+  while (head_end == std::string::npos) {
+    const std::size_t received = co_await connection.socket.async_read_some(
+        asio::buffer(connection.buffer.get(), client_connection::buffer_size),
+        asio::redirect_error(asio::use_awaitable, error));
+    if (error) {
+      operation.throw_if_expired();
+      if (error == asio::error::operation_aborted) {
+        throw client_error(client_errc::cancelled, "the request was cancelled while connecting");
+      }
+      throw connect_error(client_errc::proxy_refused, "the proxy " + proxy.address.origin() +
+                                                          " closed the connection instead of opening a tunnel to " +
+                                                          target + ": " + error.message());
+    }
+    operation.throw_if_expired();
+    answer.append(connection.buffer.get(), received);
+    head_end = answer.find("\r\n\r\n");
+    if (head_end == std::string::npos && answer.size() > state.settings.max_header_bytes) {
+      throw connect_error(client_errc::proxy_refused,
+                          "the proxy " + proxy.address.origin() + " answered CONNECT with an endless header block");
+    }
+  }
+  const std::string_view status_line = std::string_view(answer).substr(0, answer.find("\r\n"));
+  unsigned status = 0;
+  const bool well_formed =
+      status_line.size() >= 12 && status_line.starts_with("HTTP/1.") && status_line[8] == ' ' &&
+      std::from_chars(status_line.data() + 9, status_line.data() + 12, status).ptr == status_line.data() + 12;
+  if (!well_formed) {
+    throw connect_error(client_errc::proxy_refused, "the proxy " + proxy.address.origin() +
+                                                        " did not answer CONNECT in HTTP/1.1: \"" +
+                                                        std::string(status_line.substr(0, 80)) + "\"");
+  }
+  if (status < 200 || status > 299) {
+    std::string why = "the proxy " + proxy.address.origin() + " refused a tunnel to " + target + ": \"" +
+                      std::string(status_line.substr(9, 80)) + "\"";
+    if (status == 407) {
+      why += proxy.authorization.empty()
+                 ? " (it wants credentials: give them in the proxy URL, http://user:password@host)"
+                 : " (it did not accept the credentials of the proxy URL)";
+    }
+    throw connect_error(client_errc::proxy_refused, why);
+  }
+  if (head_end + 4 != answer.size()) {
+    throw connect_error(client_errc::proxy_refused,
+                        "the proxy " + proxy.address.origin() + " sent bytes after its answer to CONNECT");
+  }
 }
 
 inline asio::awaitable<void> connect(client_state& state, client_connection& connection, const parsed_url& url,
                                      pending_operation& operation) {
   operation.begin_step(timeout_kind::connect, state.settings.timeouts.connect);
   operation.connection = &connection;
+  // Through a proxy, TCP goes to the proxy; TLS, when the URL is https://, to the origin inside
+  // the tunnel, with the origin's name for SNI and verification.
+  const proxy_endpoint* proxy = connection.origin->proxy;
+  const parsed_url& first_hop = proxy != nullptr ? proxy->address : url;
   std::error_code error;
-  const asio::ip::address literal = asio::ip::make_address(url.host, error);
-  const bool is_literal = !error;
-  if (is_literal) {
-    co_await connection.socket.async_connect({literal, url.port}, asio::redirect_error(asio::use_awaitable, error));
+  const asio::ip::address literal = asio::ip::make_address(first_hop.host, error);
+  const bool first_hop_literal = !error;
+  if (first_hop_literal) {
+    co_await connection.socket.async_connect({literal, first_hop.port},
+                                             asio::redirect_error(asio::use_awaitable, error));
   } else {
     asio::ip::tcp::resolver resolver(state.executor);
     operation.resolver = &resolver;
     error = {};
-    auto endpoints = co_await resolver.async_resolve(url.host, std::to_string(url.port),
+    auto endpoints = co_await resolver.async_resolve(first_hop.host, std::to_string(first_hop.port),
                                                      asio::redirect_error(asio::use_awaitable, error));
     operation.resolver = nullptr;
-    if (error) throw_connect_failure(operation, url, error);
+    if (error) throw_connect_failure(operation, first_hop, error, proxy != nullptr);
     operation.throw_if_expired();
     co_await asio::async_connect(connection.socket, endpoints, asio::redirect_error(asio::use_awaitable, error));
   }
-  if (error) throw_connect_failure(operation, url, error);
+  if (error) throw_connect_failure(operation, first_hop, error, proxy != nullptr);
   operation.throw_if_expired();
   connection.socket.set_option(asio::ip::tcp::no_delay(true), error);
+  if (proxy != nullptr && url.tls && client_has_tls) co_await open_tunnel(state, connection, url, *proxy, operation);
 
   if (url.tls) {
 #if defined(ASYNCREST_WITH_OPENSSL) && ASYNCREST_WITH_OPENSSL
+    const bool is_literal = proxy == nullptr ? first_hop_literal : [&url] {
+      std::error_code not_an_address;
+      static_cast<void>(asio::ip::make_address(url.host, not_an_address));
+      return !not_an_address;
+    }();
     connection.tls.emplace(std::move(connection.socket), state.tls_context());
     SSL* native = connection.tls->native_handle();
     if (is_literal) {
@@ -191,6 +278,8 @@ struct prepared_request {
   headers fields;
   std::string body;
   bool decompress = true;  // ask for compressed responses, and decode them
+  /// What the cookie jar sends to `url`, joined to a Cookie field set by hand.
+  std::string jar_cookies;
 };
 
 /// The Accept-Encoding a decompressing client sends: the codings this build decodes.
@@ -231,33 +320,44 @@ inline void decode_response_body(client_response& response, std::size_t limit) {
   response.headers.erase("Content-Length");
 }
 
-inline void append_field(std::string& out, std::string_view name, std::string_view value) {
-  out.append(name);
-  out.append(": ");
-  out.append(value);
-  out.append("\r\n");
-}
-
-/// The request line and header block.
-[[nodiscard]] inline std::string serialize_head(const prepared_request& request, const client_settings& settings) {
+/// The request line and header block. Through a proxy (`forward_proxy`, for http:// only) the
+/// target is the absolute URL (RFC 9112 §3.2.2) and the proxy's credentials go along.
+[[nodiscard]] inline std::string serialize_head(const prepared_request& request, const client_settings& settings,
+                                                const proxy_endpoint* forward_proxy = nullptr) {
   std::string head;
   head.reserve(128 + request.url.target.size());
   head.append(to_string(request.verb));
   head.push_back(' ');
+  if (forward_proxy != nullptr) head.append(request.url.origin());
   head.append(request.url.target);
   head.append(" HTTP/1.1\r\n");
   bool has_host = false;
   bool has_agent = false;
+  bool has_cookie = false;
   for (const auto& [name, value] : request.fields) {
     if (iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding")) continue;
     has_host = has_host || iequals(name, "Host");
     has_agent = has_agent || iequals(name, "User-Agent");
+    if (!request.jar_cookies.empty() && iequals(name, "Cookie")) {
+      // One Cookie field only (RFC 6265 §5.4): the jar's pairs join the ones set by hand.
+      if (has_cookie) continue;
+      has_cookie = true;
+      std::string joined(value);
+      joined.append("; ");
+      joined.append(request.jar_cookies);
+      append_field(head, name, joined);
+      continue;
+    }
     append_field(head, name, value);
   }
   if (!has_host) append_field(head, "Host", request.url.authority());
   if (!has_agent && !settings.user_agent.empty()) append_field(head, "User-Agent", settings.user_agent);
   if (request.decompress && !decodable_codings().empty() && !request.fields.contains("Accept-Encoding")) {
     append_field(head, "Accept-Encoding", decodable_codings());
+  }
+  if (!has_cookie && !request.jar_cookies.empty()) append_field(head, "Cookie", request.jar_cookies);
+  if (forward_proxy != nullptr && !forward_proxy->authorization.empty()) {
+    append_field(head, "Proxy-Authorization", forward_proxy->authorization);
   }
   if (!request.body.empty() || request.verb == method::post || request.verb == method::put ||
       request.verb == method::patch) {
@@ -355,7 +455,8 @@ asio::awaitable<bool> exchange_on(Stream& stream, exchange_state& exchange, cons
                                   std::string* body_sink, std::size_t body_limit) {
   client_connection& connection = *exchange.lease;
   const bool reused = connection.exchanges > 0;
-  const std::string head = serialize_head(request, settings);
+  const proxy_endpoint* proxy = connection.origin->proxy;
+  const std::string head = serialize_head(request, settings, proxy != nullptr && !request.url.tls ? proxy : nullptr);
   connection.parser.begin(request.verb == method::head, settings.max_header_bytes);
   connection.parser.set_body_sink(body_sink, body_limit);
 
@@ -397,7 +498,7 @@ struct operation_detach {
 inline asio::awaitable<exchange_state> attempt(std::shared_ptr<client_state> state, const prepared_request& request,
                                                pending_operation& operation, bool fresh_only, bool until_head,
                                                std::string* stream_sink) {
-  origin_pool& origin = state->origin_for(request.url);
+  origin_pool& origin = state->origin_for(request.url, state->proxies.select(request.url));
   exchange_state exchange;
   exchange.lease = co_await acquire(state, origin, operation, fresh_only);
   operation_detach detach{operation};
@@ -482,14 +583,23 @@ inline asio::awaitable<void> sleep_for(client_state& state, pending_operation& o
 
 // Fills `out` rather than returning it: g++ 12 mis-compiles a coroutine local initialized from
 // a returned aggregate that holds strings.
-inline void prepare(client_request& request, prepared_request& out) {
+inline void prepare(const client_state& state, client_request& request, prepared_request& out) {
   if (request.method == method::other) {
     throw client_error(client_errc::invalid_request, "method::other names no method that can be sent");
   }
   check_fields(request.headers);
   out.verb = request.method;
-  out.url = parse_url(request.url);
+  if (state.base_url && !has_scheme(request.url)) {
+    out.url = resolve_reference(*state.base_url, request.url);
+  } else if (!has_scheme(request.url) && !request.url.starts_with("//")) {
+    throw_invalid_url(request.url, "a relative URL needs client_settings::base_url");
+  } else {
+    out.url = parse_url(request.url);
+  }
   out.fields = std::move(request.headers);
+  for (const auto& [name, value] : state.settings.default_headers) {
+    if (!out.fields.contains(name)) out.fields.add(name, value);
+  }
   out.body = std::move(request.body);
 }
 
@@ -503,7 +613,9 @@ inline asio::awaitable<exchange_state> run_request(std::shared_ptr<client_state>
   unsigned redirects = 0;
   bool stale_retry_used = false;
   bool fresh_only = false;
+  cookie_jar* const jar = state->settings.cookies.get();
   for (;;) {
+    if (jar != nullptr) request.jar_cookies = cookie_jar_access::header_for(*jar, request.url);
     const bool may_retry = policy.max_retries > retries && (is_idempotent(request.verb) || policy.retry_non_idempotent);
     std::exception_ptr failure;
     std::optional<exchange_state> outcome;
@@ -521,6 +633,8 @@ inline asio::awaitable<exchange_state> run_request(std::shared_ptr<client_state>
       failure = std::current_exception();
     }
     fresh_only = false;
+    // Every response sets cookies, a redirect's included, before anything else is decided.
+    if (outcome && jar != nullptr) cookie_jar_access::store_response(*jar, request.url, outcome->response.headers);
     if (failure) {
       if (!may_retry || !is_retryable(failure)) std::rethrow_exception(failure);
       ++retries;
@@ -572,7 +686,7 @@ inline asio::awaitable<exchange_state> run_request(std::shared_ptr<client_state>
 inline asio::awaitable<client_response> perform(std::shared_ptr<client_state> state, client_request request) {
   check_executor(*state, co_await asio::this_coro::executor);
   prepared_request prepared;
-  prepare(request, prepared);
+  prepare(*state, request, prepared);
   prepared.decompress = request.decompress.value_or(state->settings.decompress);
   pending_registration registration(*state, total_limit(*state, request));
   exchange_state outcome = co_await run_request(state, prepared, registration.operation, false, nullptr);
@@ -606,7 +720,7 @@ inline asio::awaitable<std::unique_ptr<stream_exchange>> open_stream(std::shared
                                                                      client_request request) {
   check_executor(*state, co_await asio::this_coro::executor);
   prepared_request prepared;
-  prepare(request, prepared);
+  prepare(*state, request, prepared);
   prepared.decompress = request.decompress.value_or(state->settings.decompress);
   auto exchange = std::make_unique<stream_exchange>(state, total_limit(*state, request));
   exchange_state outcome =

@@ -11,6 +11,7 @@
 // a limit of a second or more never is. A long download or event stream costs one wake a second.
 #pragma once
 
+#include <asyncrest/client/detail/proxy.hpp>
 #include <asyncrest/client/detail/url.hpp>
 #include <asyncrest/client/error.hpp>
 #include <asyncrest/client/response.hpp>
@@ -169,6 +170,7 @@ struct pool_waiter {
 
 struct origin_pool {
   parsed_url address;                                    // scheme, host and port; the target is unused
+  const proxy_endpoint* proxy = nullptr;                 // what its connections go through, if anything
   std::vector<std::unique_ptr<client_connection>> idle;  // oldest first
   std::size_t open = 0;                                  // idle, in use and being connected
   pool_waiter* first_waiter = nullptr;
@@ -195,21 +197,48 @@ class client_state : public std::enable_shared_from_this<client_state> {
     if (settings.user_agent.find_first_of("\r\n") != std::string::npos) {
       throw std::invalid_argument("asyncrest: client_settings::user_agent must not contain CR or LF");
     }
-    return std::shared_ptr<client_state>(new client_state(std::move(executor), std::move(settings)));
+    std::optional<parsed_url> base;
+    if (!settings.base_url.empty()) {
+      try {
+        base = parse_url(settings.base_url);
+      } catch (const client_error& error) {
+        throw std::invalid_argument(std::string("asyncrest: client_settings::base_url: ") + error.what());
+      }
+    }
+    if (!headers_access::all_sendable(settings.default_headers)) {
+      throw std::invalid_argument(
+          "asyncrest: client_settings::default_headers has a field that cannot be sent (a name that is not a "
+          "token, or CR, LF or NUL in a value)");
+    }
+    proxy_configuration proxies = make_proxy_configuration(settings.proxy);
+    auto made = std::shared_ptr<client_state>(new client_state(std::move(executor), std::move(settings)));
+    made->base_url = std::move(base);
+    made->proxies = std::move(proxies);
+    return made;
   }
 
   asio::any_io_executor executor;
   client_settings settings;
   std::minstd_rand random{std::random_device{}()};
+  /// client_settings::base_url, parsed.
+  std::optional<parsed_url> base_url;
+  proxy_configuration proxies;
 
   // ---- pool --------------------------------------------------------------------------------
 
-  origin_pool& origin_for(const parsed_url& url) {
+  /// The pool of connections to `url`'s origin through `proxy` (null: direct). Connections
+  /// through different proxies, or to a proxy with other credentials, are never mixed.
+  origin_pool& origin_for(const parsed_url& url, const proxy_endpoint* proxy = nullptr) {
     std::string key = url.origin();
+    if (proxy != nullptr) {
+      key += " via ";
+      key += proxy->key;
+    }
     auto found = origins_.find(key);
     if (found == origins_.end()) {
       auto made = std::make_unique<origin_pool>();
       made->address = url;
+      made->proxy = proxy;
       made->address.target.clear();
       found = origins_.emplace(std::move(key), std::move(made)).first;
     }

@@ -1,5 +1,6 @@
-// Absolute http:// and https:// URLs split into what a request needs, and redirect targets
-// resolved against the URL they came from (RFC 3986 §5, without dot-segment removal).
+// Absolute http:// and https:// URLs split into what a request needs, and references (a
+// redirect's Location, a call's URL against the client's base URL) resolved against the URL
+// they are relative to (RFC 3986 §5.2, dot segments removed).
 #pragma once
 
 #include <asyncrest/client/error.hpp>
@@ -34,6 +35,18 @@ struct parsed_url {
     }
     return text;
   }
+  /// host:port, the port always written: what CONNECT asks a proxy for.
+  [[nodiscard]] std::string authority_with_port() const {
+    std::string text;
+    if (ipv6_literal) text += '[';
+    text += host;
+    if (ipv6_literal) text += ']';
+    text += ':';
+    text += std::to_string(port);
+    return text;
+  }
+  /// The path without the query.
+  [[nodiscard]] std::string_view path() const noexcept { return std::string_view(target).substr(0, target.find('?')); }
   /// What a pool is kept per: scheme, host and port.
   [[nodiscard]] std::string origin() const { return std::string(scheme()) + "://" + authority(); }
   [[nodiscard]] std::string text() const { return origin() + target; }
@@ -120,21 +133,87 @@ struct parsed_url {
   return parsed;
 }
 
-/// The URL a Location field points to, seen from `base`.
-[[nodiscard]] inline parsed_url resolve_location(const parsed_url& base, std::string_view location) {
-  const std::size_t scheme_end = location.find("://");
-  if (scheme_end != std::string_view::npos && location.find_first_of("/?#") > scheme_end) return parse_url(location);
-  if (location.starts_with("//")) return parse_url(std::string(base.scheme()) + ":" + std::string(location));
+/// Whether `reference` starts with a scheme (RFC 3986 §3.1: a letter, then letters, digits,
+/// '+', '-' or '.', then ':').
+[[nodiscard]] constexpr bool has_scheme(std::string_view reference) noexcept {
+  if (reference.empty() ||
+      !((reference[0] >= 'a' && reference[0] <= 'z') || (reference[0] >= 'A' && reference[0] <= 'Z')))
+    return false;
+  for (const char character : reference) {
+    if (character == ':') return true;
+    const bool allowed = (character >= 'a' && character <= 'z') || (character >= 'A' && character <= 'Z') ||
+                         (character >= '0' && character <= '9') || character == '+' || character == '-' ||
+                         character == '.';
+    if (!allowed) return false;
+  }
+  return false;
+}
+
+/// RFC 3986 §5.2.4: "/a/b/../c/./d" is "/a/c/d"; a ".." above the root stays at the root.
+[[nodiscard]] inline std::string remove_dot_segments(std::string_view input) {
+  std::string output;
+  auto drop_last_segment = [&output] {
+    const std::size_t slash = output.rfind('/');
+    output.erase(slash == std::string::npos ? 0 : slash);
+  };
+  while (!input.empty()) {
+    if (input.starts_with("../")) {
+      input.remove_prefix(3);
+    } else if (input.starts_with("./") || input.starts_with("/./")) {
+      input.remove_prefix(2);
+    } else if (input == "/.") {
+      input = "/";
+    } else if (input.starts_with("/../")) {
+      input.remove_prefix(3);
+      drop_last_segment();
+    } else if (input == "/..") {
+      input = "/";
+      drop_last_segment();
+    } else if (input == "." || input == "..") {
+      input = {};
+    } else {
+      const std::size_t end = input.find('/', 1);
+      output.append(input.substr(0, end));
+      input = end == std::string_view::npos ? std::string_view{} : input.substr(end);
+    }
+  }
+  return output;
+}
+
+/// The URL `reference` names, seen from `base` (RFC 3986 §5.2.2, strict: a reference with a
+/// scheme is absolute). A fragment is dropped, as a request never sends one.
+[[nodiscard]] inline parsed_url resolve_reference(const parsed_url& base, std::string_view reference) {
+  if (has_scheme(reference)) return parse_url(reference);
+  if (reference.starts_with("//")) return parse_url(std::string(base.scheme()) + ":" + std::string(reference));
+  reference = reference.substr(0, reference.find('#'));
+  const std::size_t question = reference.find('?');
+  const std::string_view path = reference.substr(0, question);
+  const std::string_view query = question == std::string_view::npos ? std::string_view{} : reference.substr(question);
   std::string target;
-  if (location.starts_with('/')) {
-    target.assign(location);
-  } else if (location.starts_with('?')) {
-    target = base.target.substr(0, base.target.find('?')) + std::string(location);
+  if (path.empty()) {
+    target.assign(base.path());
+    if (question != std::string_view::npos) {
+      target.append(query);
+    } else {
+      const std::size_t base_query = base.target.find('?');
+      if (base_query != std::string::npos) target.append(base.target, base_query);
+    }
+  } else if (path.starts_with('/')) {
+    target = remove_dot_segments(path);
+    target.append(query);
   } else {
-    const std::string path = base.target.substr(0, base.target.find('?'));
-    target = path.substr(0, path.rfind('/') + 1) + std::string(location);
+    const std::string_view base_path = base.path();
+    std::string merged(base_path.substr(0, base_path.rfind('/') + 1));
+    merged.append(path);
+    target = remove_dot_segments(merged);
+    target.append(query);
   }
   return parse_url(base.origin() + target);
+}
+
+/// The URL a Location field points to, seen from `base`.
+[[nodiscard]] inline parsed_url resolve_location(const parsed_url& base, std::string_view location) {
+  return resolve_reference(base, location);
 }
 
 }  // namespace asyncrest::detail
