@@ -3,9 +3,7 @@
 # machine lacks. Does nothing when everything is there.
 #   bash cmake/install-dependencies.sh                 build and test (benchmark targets included)
 #   bash cmake/install-dependencies.sh --ci            also what continuous integration uses: clang
-#                                                      (the second compiler), clang-format, and
-#                                                      tinyproxy (the client's proxy tests, which
-#                                                      skip without it)
+#                                                      (the second compiler) and clang-format
 #   bash cmake/install-dependencies.sh --benchmarks    also what benchmarks/run.sh runs: wrk and
 #                                                      the aiohttp and RESTinio peers
 set -euo pipefail
@@ -16,13 +14,14 @@ set -euo pipefail
 # the peers.
 packages=(cmake make g++ libasio-dev libsimdjson-dev doctest-dev node-llhttp libssl-dev openssl zlib1g-dev libbrotli-dev python3 nginx
           libbenchmark-dev libboost-dev libcpp-httplib-dev)
-# The real-time tests' third-party peers: Python's websockets, curl for event streams, and
-# Chromium, driven by playwright-core from npm, for the examples in a browser.
-packages+=(python3-websockets curl chromium)
+# The tests' third-party peers: Python's websockets, curl, tinyproxy for the client's proxy tests
+# (which skip without it), and Chromium, driven by playwright-core from npm, for the examples in
+# a browser.
+packages+=(python3-websockets curl tinyproxy chromium)
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 for option in "$@"; do
   case "$option" in
-    --ci) packages+=(clang clang-format tinyproxy) ;;
+    --ci) packages+=(clang clang-format) ;;
     --benchmarks) packages+=(wrk python3 python3-aiohttp util-linux librestinio-dev) ;;
     *)
       echo "install-dependencies: unknown option $option (known: --ci, --benchmarks)" >&2
