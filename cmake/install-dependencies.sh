@@ -14,9 +14,9 @@ set -euo pipefail
 # the peers.
 packages=(cmake make g++ libasio-dev libsimdjson-dev doctest-dev node-llhttp libssl-dev openssl zlib1g-dev python3 nginx
           libbenchmark-dev libboost-dev libcpp-httplib-dev)
-# The real-time tests' third-party peers: Python's websockets, curl for event streams, and
+# The third-party peers: Python's websockets and requests, curl for event streams and forms, and
 # Chromium, driven by playwright-core from npm, for the examples in a browser.
-packages+=(python3-websockets curl chromium)
+packages+=(python3-websockets python3-requests curl chromium)
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 for option in "$@"; do
   case "$option" in

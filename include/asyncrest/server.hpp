@@ -1,6 +1,6 @@
 // The server: an app of routes and middleware, requests, responses and their bodies (event
-// streams among them), cookies, CORS, upgrades, the typed request context, the hub for fan-out
-// across threads, and the settings; with the core types they use.
+// streams among them), forms and file uploads, cookies, CORS, upgrades, the typed request
+// context, the hub for fan-out across threads, and the settings; with the core types they use.
 #pragma once
 
 #include <asyncrest/core/headers.hpp>
@@ -17,8 +17,10 @@
 #include <asyncrest/server/cookies.hpp>
 #include <asyncrest/server/cors.hpp>
 #include <asyncrest/server/events.hpp>
+#include <asyncrest/server/forms.hpp>
 #include <asyncrest/server/hub.hpp>
 #include <asyncrest/server/middleware.hpp>
+#include <asyncrest/server/multipart.hpp>
 #include <asyncrest/server/request.hpp>
 #include <asyncrest/server/response.hpp>
 #include <asyncrest/server/route.hpp>

@@ -113,8 +113,8 @@ inline form_fields parse_form(std::string_view body, const form_limits& limits) 
     std::optional<std::string> value = percent_decode(raw_value, true);
     if (!name || !value) throw http_error(status::bad_request, "the form has a malformed percent-encoding");
     if (name->size() > limits.max_name_bytes) {
-      throw http_error(status::payload_too_large, "a form field's name is longer than " +
-                                                      std::to_string(limits.max_name_bytes) + " bytes");
+      throw http_error(status::payload_too_large,
+                       "a form field's name is longer than " + std::to_string(limits.max_name_bytes) + " bytes");
     }
     if (value->size() > limits.max_value_bytes) {
       throw http_error(status::payload_too_large, "the form field \"" + *name + "\" is longer than " +

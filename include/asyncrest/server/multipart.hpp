@@ -261,7 +261,8 @@ inline multipart_reader::multipart_reader(request& req, const multipart_limits& 
     : request_(&req),
       limits_(limits),
       parser_(detail::checked_boundary(req.header("Content-Type").value_or("")),
-              detail::multipart_parser_limits{limits.max_parts, limits.max_header_bytes, limits.max_headers_per_part}) {}
+              detail::multipart_parser_limits{limits.max_parts, limits.max_header_bytes, limits.max_headers_per_part}) {
+}
 
 inline task<detail::multipart_event> multipart_reader::next_event(std::string_view& data) {
   for (;;) {

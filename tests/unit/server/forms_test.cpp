@@ -24,7 +24,8 @@ ar::status status_of(std::string_view body, const ar::form_limits& limits = {}) 
 }  // namespace
 
 TEST_CASE("a urlencoded body: plus, escapes, repeated names in order, empty values") {
-  const ar::form_fields form = ar::parse_form("name=Ada+Lovelace&tag=a&email=ada%40example.com&tag=b%26c&empty=&bare&&tag=");
+  const ar::form_fields form =
+      ar::parse_form("name=Ada+Lovelace&tag=a&email=ada%40example.com&tag=b%26c&empty=&bare&&tag=");
   CHECK(form.get("name") == "Ada Lovelace");
   CHECK(form.get("email") == "ada@example.com");
   CHECK(form.get("tag") == "a");
@@ -42,7 +43,9 @@ TEST_CASE("a urlencoded body: plus, escapes, repeated names in order, empty valu
 
 TEST_CASE("encoded names and UTF-8") {
   const ar::form_fields form = ar::parse_form("caf%C3%A9=cr%C3%A8me+br%C3%BBl%C3%A9e&a%2Bb=1%2B1%3D2");
-  CHECK(form.get("caf\xC3\xA9") == "cr\xC3\xA8me br\xC3\xBBl\xC3\xA9" "e");
+  CHECK(form.get("caf\xC3\xA9") ==
+        "cr\xC3\xA8me br\xC3\xBBl\xC3\xA9"
+        "e");
   CHECK(form.get("a+b") == "1+1=2");
   CHECK(ar::parse_form("").empty());
 }

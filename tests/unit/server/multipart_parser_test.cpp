@@ -34,9 +34,7 @@ outcome parse(std::string_view body, const std::vector<std::size_t>& cuts,
     std::string_view data;
     for (bool more = true; more;) {
       switch (parser.next(input, data)) {
-        case detail::multipart_event::need_more:
-          more = false;
-          break;
+        case detail::multipart_event::need_more: more = false; break;
         case detail::multipart_event::part_begin:
           result.parts += std::string(parser.name());
           if (parser.has_filename()) result.parts += "[" + std::string(parser.filename()) + "]";
@@ -46,15 +44,12 @@ outcome parse(std::string_view body, const std::vector<std::size_t>& cuts,
           REQUIRE(!data.empty());
           result.parts += std::string(data);
           break;
-        case detail::multipart_event::part_end:
-          result.parts += "}";
-          break;
+        case detail::multipart_event::part_end: result.parts += "}"; break;
         case detail::multipart_event::finished:
           result.finished = true;
           more = false;
           break;
-        case detail::multipart_event::error:
-          return {"ERROR: " + parser.error(), false};
+        case detail::multipart_event::error: return {"ERROR: " + parser.error(), false};
       }
     }
   }
@@ -77,7 +72,8 @@ const std::string two_parts =
     "\r\n"
     "line one\r\nline two\r\r\n\r\n-\r\n--\r\n--X\r\n"
     "--XyZ--\r\n";
-const std::string two_parts_expected = "title{Hello\r\n--XyQ\r\n-XyZ}file[a.txt]{line one\r\nline two\r\r\n\r\n-\r\n--\r\n--X}";
+const std::string two_parts_expected =
+    "title{Hello\r\n--XyQ\r\n-XyZ}file[a.txt]{line one\r\nline two\r\r\n\r\n-\r\n--\r\n--X}";
 
 }  // namespace
 
@@ -189,7 +185,8 @@ TEST_CASE("header blocks: too large, too many fields, malformed, without a name"
         "ERROR: a part's Content-Disposition has no name");
   CHECK(parse_whole("--XyZ\r\nContent-Disposition: form-data; name=\"a\r\n\r\n1\r\n--XyZ--").parts ==
         "ERROR: a part's Content-Disposition is malformed");
-  CHECK(parse_whole("--XyZ\r\nNo colon here\r\n\r\n1\r\n--XyZ--").parts == "ERROR: a part's header line is not a field");
+  CHECK(parse_whole("--XyZ\r\nNo colon here\r\n\r\n1\r\n--XyZ--").parts ==
+        "ERROR: a part's header line is not a field");
 }
 
 TEST_CASE("the number of parts is limited") {
@@ -210,8 +207,8 @@ TEST_CASE("the number of parts is limited") {
 TEST_CASE("a boundary of 70 characters, with the characters RFC 2046 allows") {
   const std::string boundary = "'()+_,-./:=? 0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTU";
   REQUIRE(boundary.size() == 70);
-  const std::string body = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx\r\n--" +
-                           boundary + "--\r\n";
+  const std::string body =
+      "--" + boundary + "\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx\r\n--" + boundary + "--\r\n";
   for (std::size_t cut = 1; cut < body.size(); ++cut) CHECK(parse(body, {cut}, {}, boundary).parts == "a{x}");
 }
 

@@ -102,11 +102,20 @@ class parameter_reader {
     return true;
   }
   switch (character) {
-    case '\'': case '(': case ')': case '+': case '_': case ',': case '-': case '.': case '/': case ':':
-    case '=': case '?': case ' ':
-      return true;
-    default:
-      return false;
+    case '\'':
+    case '(':
+    case ')':
+    case '+':
+    case '_':
+    case ',':
+    case '-':
+    case '.':
+    case '/':
+    case ':':
+    case '=':
+    case '?':
+    case ' ': return true;
+    default: return false;
   }
 }
 
@@ -145,12 +154,10 @@ enum class boundary_problem { none, not_multipart_form_data, malformed };
 [[nodiscard]] inline std::string checked_boundary(std::string_view content_type) {
   std::string boundary;
   switch (read_boundary(content_type, boundary)) {
-    case boundary_problem::none:
-      return boundary;
+    case boundary_problem::none: return boundary;
     case boundary_problem::not_multipart_form_data:
       throw http_error(status::unsupported_media_type, "expected a Content-Type of multipart/form-data");
-    case boundary_problem::malformed:
-      break;
+    case boundary_problem::malformed: break;
   }
   throw http_error(status::bad_request,
                    "the multipart/form-data Content-Type has no valid boundary (1 to 70 characters of RFC 2046)");

@@ -139,11 +139,8 @@ class multipart_parser {
           if (event != multipart_event::need_more) return event;
           continue;
         }
-        case state::epilogue:
-          input = {};
-          return multipart_event::finished;
-        case state::failed:
-          return multipart_event::error;
+        case state::epilogue: input = {}; return multipart_event::finished;
+        case state::failed: return multipart_event::error;
       }
     }
   }
@@ -165,12 +162,9 @@ class multipart_parser {
   /// Explains why a body that ended here is incomplete.
   [[nodiscard]] std::string_view truncation() const noexcept {
     switch (state_) {
-      case state::preamble:
-        return "the multipart body has no delimiter with the boundary of its Content-Type";
-      case state::headers:
-        return "the multipart body ends inside a part's header block";
-      default:
-        return "the multipart body ends before its final delimiter";
+      case state::preamble: return "the multipart body has no delimiter with the boundary of its Content-Type";
+      case state::headers: return "the multipart body ends inside a part's header block";
+      default: return "the multipart body ends before its final delimiter";
     }
   }
 
@@ -267,16 +261,12 @@ class multipart_parser {
     const auto disposition = fields.get("Content-Disposition");
     if (!disposition) return fail("a part has no Content-Disposition field");
     switch (read_disposition(*disposition, name_, filename_, has_filename_, scratch_)) {
-      case disposition_problem::none:
-        break;
-      case disposition_problem::not_form_data:
-        return fail("a part's Content-Disposition is not form-data");
-      case disposition_problem::no_name:
-        return fail("a part's Content-Disposition has no name");
+      case disposition_problem::none: break;
+      case disposition_problem::not_form_data: return fail("a part's Content-Disposition is not form-data");
+      case disposition_problem::no_name: return fail("a part's Content-Disposition has no name");
       case disposition_problem::unsupported_charset:
         return fail("a part's filename* is not in UTF-8, the only charset accepted");
-      case disposition_problem::malformed:
-        return fail("a part's Content-Disposition is malformed");
+      case disposition_problem::malformed: return fail("a part's Content-Disposition is malformed");
     }
     content_type_ = fields.get("Content-Type").value_or("text/plain");
     state_ = state::content;

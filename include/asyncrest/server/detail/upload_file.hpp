@@ -29,8 +29,10 @@ class upload_file {
   }
 
   upload_file(upload_file&& other) noexcept
-      : path_(std::move(other.path_)), descriptor_(std::exchange(other.descriptor_, -1)),
-        size_(other.size_), owned_(std::exchange(other.owned_, false)) {}
+      : path_(std::move(other.path_)),
+        descriptor_(std::exchange(other.descriptor_, -1)),
+        size_(other.size_),
+        owned_(std::exchange(other.owned_, false)) {}
   upload_file& operator=(upload_file&& other) noexcept {
     if (this != &other) {
       discard();
