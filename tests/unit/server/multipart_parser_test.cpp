@@ -17,6 +17,7 @@ namespace detail = asyncrest::detail;
 struct outcome {
   std::string parts;  // "name[filename]{content}" per part, or "ERROR: why"
   bool finished = false;
+  std::size_t data_events = 0;
 };
 
 /// Feeds `body` in the pieces `cuts` gives (offsets where a new piece starts).
@@ -43,6 +44,7 @@ outcome parse(std::string_view body, const std::vector<std::size_t>& cuts,
         case detail::multipart_event::data:
           REQUIRE(!data.empty());
           result.parts += std::string(data);
+          ++result.data_events;
           break;
         case detail::multipart_event::part_end: result.parts += "}"; break;
         case detail::multipart_event::finished:
@@ -81,6 +83,7 @@ TEST_CASE("a body parsed whole") {
   const outcome whole = parse_whole(two_parts);
   CHECK(whole.parts == two_parts_expected);
   CHECK(whole.finished);
+  CHECK(whole.data_events == 2);  // CRs that begin no delimiter do not cut the content
 }
 
 TEST_CASE("the same body split in two at every position, and byte by byte") {

@@ -6,6 +6,7 @@
 #include <asyncrest/core/headers.hpp>
 #include <asyncrest/server/detail/form_syntax.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstring>
 #include <string>
@@ -73,20 +74,18 @@ class multipart_parser {
             return multipart_event::data;
           }
           if (input.empty()) return multipart_event::need_more;
-          const std::size_t carriage_return = find_carriage_return(input);
-          if (carriage_return > 0) {
-            data = input.substr(0, carriage_return);
-            input.remove_prefix(carriage_return);
+          const std::size_t candidate = find_delimiter_candidate(input);
+          if (candidate > 0) {
+            // Content up to where a delimiter may begin: as long a run as the input allows.
+            data = input.substr(0, candidate);
+            input.remove_prefix(candidate);
             return multipart_event::data;
           }
           if (match_delimiter(input)) {
             state_ = state::after_delimiter;
             return multipart_event::part_end;
           }
-          if (matched_ != 0) return multipart_event::need_more;
-          data = input.substr(0, 1);  // a CR that began no delimiter
-          input.remove_prefix(1);
-          return multipart_event::data;
+          return multipart_event::need_more;  // the input ends inside a possible delimiter
         }
         case state::after_delimiter: {
           // "--" ends the body; otherwise optional whitespace (transport padding), then CRLF.
@@ -185,6 +184,20 @@ class multipart_parser {
   [[nodiscard]] static std::size_t find_carriage_return(std::string_view input) noexcept {
     const void* found = std::memchr(input.data(), '\r', input.size());
     return found == nullptr ? input.size() : static_cast<std::size_t>(static_cast<const char*>(found) - input.data());
+  }
+
+  /// The offset of the first CR in `input` that begins the delimiter, or begins a prefix of it
+  /// that the input ends in; the input's size when there is none. A CR that begins no delimiter
+  /// is content, so a binary file's CRs do not cut its content into small pieces.
+  [[nodiscard]] std::size_t find_delimiter_candidate(std::string_view input) const noexcept {
+    std::size_t from = 0;
+    for (;;) {
+      const std::size_t carriage_return = from + find_carriage_return(input.substr(from));
+      if (carriage_return >= input.size()) return input.size();
+      const std::size_t compared = std::min(delimiter_.size(), input.size() - carriage_return);
+      if (input.compare(carriage_return, compared, delimiter_, 0, compared) == 0) return carriage_return;
+      from = carriage_return + 1;
+    }
   }
 
   /// Goes on matching the delimiter from `matched_` (or from the start) at the front of
