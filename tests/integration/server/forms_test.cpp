@@ -112,6 +112,11 @@ auto make_app(probe& state) {
                               for (const std::string_view tag : form.get_all("tag")) out += " " + std::string(tag);
                               co_return ar::text(out);
                             }),
+                            ar::post<"/form/streamed">([](ar::request& req) -> ar::task<ar::response> {
+                              const ar::form_fields form = co_await ar::read_form(req);
+                              co_return ar::text(std::string(form.get("a").value_or("-")) + " " +
+                                                 std::to_string(form.size()));
+                            }).body({.streamed = true}),
                             ar::post<"/form/small">([](ar::request& req) -> ar::task<ar::response> {
                               ar::form_limits limits;
                               limits.max_fields = 2;
@@ -263,6 +268,8 @@ TEST_CASE("urlencoded refusals: malformed escape 400, another Content-Type 415, 
   CHECK(problem(post("/form", "application/x-www-form-urlencoded", "a=%zz")).starts_with("400 {"));
   CHECK(post("/form", "application/json", "{}").status == 415);
   CHECK(post("/form/small", "application/x-www-form-urlencoded; charset=UTF-8", "a=1&b=2").body == "2");
+  CHECK(post("/form/streamed", "application/x-www-form-urlencoded", "a=x+y&b=2&c=" + std::string(100000, 'c')).body ==
+        "x y 3");
   CHECK(post("/form/small", "application/x-www-form-urlencoded", "a=1&b=2&c=3").status == 413);
 }
 
@@ -360,6 +367,13 @@ TEST_CASE("the project's client posts a form and a 20 MiB multipart upload read 
     in_memory.add_file_content("one", "1.txt", "first").add_field("plain", "v").add_file_content("two", "2.txt", "");
     const ar::client_response sunk = co_await http.post_multipart(sink_url, std::move(in_memory));
     CHECK(sunk.body == "one:5;two:0; fields 1");
+
+    ar::multipart_body missing;  // a file that is not there: refused before anything is sent
+    missing.add_field("a", "1").add_file("f", f.scratch.path / "absent.bin");
+    const ar::result<ar::client_response> refused = co_await http.try_post_multipart(keep_url, std::move(missing));
+    CHECK_FALSE(refused);
+    CHECK(refused.error() == ar::client_errc::invalid_request);
+    CHECK(refused.error_details().message.find("absent.bin") != std::string::npos);
   });
   CHECK(read_file(f.state.kept) == big);  // moved out of the temporary folder, byte for byte
   CHECK(f.scratch.uploads_left() == 0);
