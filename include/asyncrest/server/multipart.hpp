@@ -5,7 +5,9 @@
 // than memory is never buffered:
 //
 //     ar::post<"/photos">([](ar::request& req) -> ar::task<ar::response> {
-//       ar::multipart_form form = co_await ar::read_multipart(req, {.upload_directory = "/srv/uploads/tmp"});
+//       ar::multipart_settings settings;
+//       settings.upload_directory = "/srv/uploads/tmp";   // on the destination's file system
+//       ar::multipart_form form = co_await ar::read_multipart(req, settings);
 //       for (ar::uploaded_file& photo : form.files) photo.move_to(storage_path_for(photo));
 //       co_return ar::text("stored " + std::to_string(form.files.size()));
 //     }).body({.max_bytes = 1 << 30, .streamed = true})
