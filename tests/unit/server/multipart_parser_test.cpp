@@ -114,12 +114,27 @@ TEST_CASE("split in three at every pair of positions") {
 
 TEST_CASE("preamble and epilogue are ignored") {
   const std::string body =
-      "This is the preamble. --XyZ is not at a line start\r\n-XyZ\r\n"
+      "This is the preamble. --XyZ is not at a line start\r\n-XyZ\r\n--Xy\r\n"
       "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n"
       "--XyZ--\r\nThis is the epilogue, with --XyZ in it.\r\n--XyZ\r\n";
-  const outcome result = parse_whole(body);
-  CHECK(result.parts == "a{1}");
-  CHECK(result.finished);
+  for (std::size_t cut = 1; cut < body.size(); ++cut) {
+    CAPTURE(cut);
+    const outcome result = parse(body, {cut});
+    CHECK(result.parts == "a{1}");
+    CHECK(result.finished);
+  }
+}
+
+TEST_CASE("a preamble that is only a line break, or that nearly holds the delimiter") {
+  const std::string part = "Content-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--XyZ--";
+  for (const std::string preamble : {"\r\n", "\r\n-", "\r\n--Xy", "-\r\n--", "--Xy\r\n--XyQ\r"}) {
+    const std::string body = preamble + "\r\n--XyZ\r\n" + part;
+    for (std::size_t cut = 1; cut < body.size(); ++cut) {
+      CAPTURE(preamble);
+      CAPTURE(cut);
+      CHECK(parse(body, {cut}).parts == "a{1}");
+    }
+  }
 }
 
 TEST_CASE("transport padding after a delimiter, and a final delimiter with nothing after it") {

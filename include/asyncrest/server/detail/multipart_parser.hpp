@@ -48,14 +48,17 @@ class multipart_parser {
           // The body may start with the delimiter without its CRLF: the first match is tried as
           // if a CRLF came before the body (`matched_` starts at 2).
           if (input.empty()) return multipart_event::need_more;
+          const bool tried_at_carriage_return = matched_ == 0 && !at_body_start_;
           if (match_delimiter(input)) {
             state_ = state::after_delimiter;
             continue;
           }
           if (matched_ != 0) return multipart_event::need_more;  // the input ended inside a possible delimiter
+          // The try at the body's start, or one carried over from the last read, failed: the byte
+          // that ended it may be a CR that begins a delimiter, so it is tried on its own.
+          if (!tried_at_carriage_return) continue;
           const std::size_t carriage_return = find_carriage_return(input);
-          input.remove_prefix(carriage_return);
-          if (carriage_return == 0) input.remove_prefix(1);  // a CR that began no delimiter
+          input.remove_prefix(carriage_return == 0 ? 1 : carriage_return);  // a CR that began no delimiter
           continue;
         }
         case state::content: {
