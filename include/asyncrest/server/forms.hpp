@@ -130,6 +130,7 @@ inline task<form_fields> read_form(request& req, form_limits limits) {
   if (!iequals(detail::media_type_of(content_type), "application/x-www-form-urlencoded")) {
     throw http_error(status::unsupported_media_type, "expected a Content-Type of application/x-www-form-urlencoded");
   }
+  if (!req.body().empty()) co_return parse_form(req.body(), limits);  // buffered already: no copy
   std::string body;
   for (;;) {
     const std::string_view piece = co_await req.read_body();

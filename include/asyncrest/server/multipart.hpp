@@ -6,7 +6,7 @@
 //
 //     ar::post<"/photos">([](ar::request& req) -> ar::task<ar::response> {
 //       ar::multipart_settings settings;
-//       settings.upload_directory = "/srv/uploads/tmp";   // on the destination's file system
+//       settings.upload_directory = "/srv/uploads/incoming";   // on the destination's file system
 //       ar::multipart_form form = co_await ar::read_multipart(req, settings);
 //       for (ar::uploaded_file& photo : form.files) photo.move_to(storage_path_for(photo));
 //       co_return ar::text("stored " + std::to_string(form.files.size()));
