@@ -133,12 +133,6 @@ class multipart_reader {
 /// body that turns out malformed, leaves nothing behind.
 class uploaded_file {
  public:
-  uploaded_file(std::string field_name, std::string filename, std::string content_type, detail::upload_file file)
-      : field_name_(std::move(field_name)),
-        filename_(std::move(filename)),
-        content_type_(std::move(content_type)),
-        file_(std::move(file)) {}
-
   [[nodiscard]] const std::string& field_name() const noexcept { return field_name_; }
   /// The client's name for the file (see multipart_part::filename): not a path to use.
   [[nodiscard]] const std::string& filename() const noexcept { return filename_; }
@@ -155,6 +149,11 @@ class uploaded_file {
 
  private:
   friend struct detail::upload_file_access;
+  uploaded_file(std::string field_name, std::string filename, std::string content_type, detail::upload_file file)
+      : field_name_(std::move(field_name)),
+        filename_(std::move(filename)),
+        content_type_(std::move(content_type)),
+        file_(std::move(file)) {}
 
   std::string field_name_;
   std::string filename_;
@@ -164,6 +163,9 @@ class uploaded_file {
 
 /// The library's access to the file of an uploaded_file, while it writes it.
 struct detail::upload_file_access {
+  static uploaded_file make(std::string field_name, std::string filename, std::string content_type, upload_file file) {
+    return {std::move(field_name), std::move(filename), std::move(content_type), std::move(file)};
+  }
   static upload_file& of(uploaded_file& file) noexcept { return file.file_; }
 };
 
@@ -310,8 +312,9 @@ inline task<multipart_form> read_multipart(request& req, multipart_settings sett
       continue;
     }
     // Owned by the form from the start, so that a failure later removes it too.
-    form.files.emplace_back(std::string(part->name()), std::string(part->filename().value_or("")),
-                            std::string(part->content_type()), detail::upload_file::create(directory));
+    form.files.push_back(
+        detail::upload_file_access::make(std::string(part->name()), std::string(part->filename().value_or("")),
+                                         std::string(part->content_type()), detail::upload_file::create(directory)));
     detail::upload_file& file = detail::upload_file_access::of(form.files.back());
     for (;;) {
       const std::string_view piece = co_await part->read();

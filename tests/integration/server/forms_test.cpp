@@ -374,6 +374,18 @@ TEST_CASE("the project's client posts a form and a 20 MiB multipart upload read 
     CHECK_FALSE(refused);
     CHECK(refused.error() == ar::client_errc::invalid_request);
     CHECK(refused.error_details().message.find("absent.bin") != std::string::npos);
+
+    // A file whose size is not what it reads (Linux reports 0 for /proc files): the request
+    // fails rather than sending a body that breaks its Content-Length.
+    ar::multipart_body growing;
+    growing.add_file("f", "/proc/self/status");
+    const ar::result<ar::client_response> broken = co_await http.try_post_multipart(keep_url, std::move(growing));
+    CHECK_FALSE(broken);
+    CHECK(broken.error() == ar::client_errc::invalid_request);
+    CHECK(broken.error_details().message.find("changed size while it was sent") != std::string::npos);
+
+    // The client goes on: a new connection for the next request.
+    CHECK((co_await http.post_form(form_url, fields)).status == ar::status::ok);
   });
   CHECK(read_file(f.state.kept) == big);  // moved out of the temporary folder, byte for byte
   CHECK(f.scratch.uploads_left() == 0);
