@@ -1,6 +1,7 @@
 // The HTTP client: requests with retries, redirects and timeouts over a connection pool, HTTPS
-// with asyncrest::tls, gather/bounded_map to fetch many URLs at once, and server-sent events;
-// with the core types; a cookie jar, authentication helpers, a base URL and proxies.
+// with asyncrest::tls, gather/bounded_map to fetch many URLs at once, server-sent events, and
+// request bodies as forms; with the core types; a cookie jar, authentication helpers, a base URL
+// and proxies.
 #pragma once
 
 #include <asyncrest/client/authentication.hpp>
@@ -8,6 +9,7 @@
 #include <asyncrest/client/cookie_jar.hpp>
 #include <asyncrest/client/error.hpp>
 #include <asyncrest/client/events.hpp>
+#include <asyncrest/client/forms.hpp>
 #include <asyncrest/client/gather.hpp>
 #include <asyncrest/client/response.hpp>
 #include <asyncrest/client/settings.hpp>

@@ -1,7 +1,7 @@
 // The server: an app of routes and middleware, requests, responses and their bodies (event
-// streams among them), static files, conditional requests, cookies, CORS, upgrades, the typed
-// request context, the hub for fan-out across threads, and the settings; with the core types
-// they use.
+// streams among them), static files, conditional requests, forms and file uploads, cookies, CORS,
+// upgrades, the typed request context, the hub for fan-out across threads, and the settings; with
+// the core types they use.
 #pragma once
 
 #include <asyncrest/core/headers.hpp>
@@ -20,8 +20,10 @@
 #include <asyncrest/server/cookies.hpp>
 #include <asyncrest/server/cors.hpp>
 #include <asyncrest/server/events.hpp>
+#include <asyncrest/server/forms.hpp>
 #include <asyncrest/server/hub.hpp>
 #include <asyncrest/server/middleware.hpp>
+#include <asyncrest/server/multipart.hpp>
 #include <asyncrest/server/request.hpp>
 #include <asyncrest/server/response.hpp>
 #include <asyncrest/server/route.hpp>

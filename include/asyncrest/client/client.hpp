@@ -18,6 +18,7 @@
 
 #include <asyncrest/client/detail/exchange.hpp>
 #include <asyncrest/client/error.hpp>
+#include <asyncrest/client/forms.hpp>
 #include <asyncrest/client/response.hpp>
 #include <asyncrest/client/settings.hpp>
 #include <asyncrest/core/headers.hpp>
@@ -36,6 +37,7 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace asyncrest {
 
@@ -114,6 +116,15 @@ class client {
   [[nodiscard]] task<client_response> post_json(std::string url, const json_value& body) {
     return request(with_body(method::post, std::move(url), body.dump(), "application/json"));
   }
+  /// POSTs `fields` as application/x-www-form-urlencoded (client/forms.hpp).
+  [[nodiscard]] task<client_response> post_form(std::string url,
+                                                const std::vector<std::pair<std::string, std::string>>& fields) {
+    return request(with_body(method::post, std::move(url), url_encode_form(fields), form_content_type));
+  }
+  /// POSTs a multipart/form-data body (client/forms.hpp); its files are read as they are sent.
+  [[nodiscard]] task<client_response> post_multipart(std::string url, multipart_body body) {
+    return request(std::move(body).into_request(method::post, std::move(url)));
+  }
   [[nodiscard]] task<client_response> put(std::string url, std::string body,
                                           std::string_view content_type = "text/plain; charset=utf-8") {
     return request(with_body(method::put, std::move(url), std::move(body), content_type));
@@ -139,6 +150,13 @@ class client {
   }
   [[nodiscard]] task<result<client_response>> try_post_json(std::string url, const json_value& body) {
     return try_request(with_body(method::post, std::move(url), body.dump(), "application/json"));
+  }
+  [[nodiscard]] task<result<client_response>> try_post_form(
+      std::string url, const std::vector<std::pair<std::string, std::string>>& fields) {
+    return try_request(with_body(method::post, std::move(url), url_encode_form(fields), form_content_type));
+  }
+  [[nodiscard]] task<result<client_response>> try_post_multipart(std::string url, multipart_body body) {
+    return try_request(std::move(body).into_request(method::post, std::move(url)));
   }
   [[nodiscard]] task<result<client_response>> try_put(std::string url, std::string body,
                                                       std::string_view content_type = "text/plain; charset=utf-8") {
@@ -188,6 +206,8 @@ class client {
     made.headers.set("Content-Type", content_type);
     return made;
   }
+
+  static constexpr std::string_view form_content_type = "application/x-www-form-urlencoded";
 
   std::shared_ptr<detail::client_state> state_;
 };

@@ -11,11 +11,43 @@
 
 #include <chrono>
 #include <cstddef>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace asyncrest {
+
+/// A piece of a request body sent after `client_request::body`: bytes in memory, or a file read
+/// from disk while it is sent, so that an upload need not fit in memory (client/forms.hpp builds
+/// multipart bodies of them).
+class request_body_part {
+ public:
+  [[nodiscard]] static request_body_part bytes(std::string content) {
+    request_body_part part;
+    part.bytes_ = std::move(content);
+    return part;
+  }
+  /// The whole file; its size is taken when the request is sent, and a file that changes size
+  /// while it is sent fails the request (`client_errc::invalid_request`).
+  [[nodiscard]] static request_body_part file(std::filesystem::path path) {
+    request_body_part part;
+    part.file_ = std::move(path);
+    part.is_file_ = true;
+    return part;
+  }
+
+  [[nodiscard]] bool is_file() const noexcept { return is_file_; }
+  [[nodiscard]] const std::string& content() const noexcept { return bytes_; }
+  [[nodiscard]] const std::filesystem::path& file_path() const noexcept { return file_; }
+
+ private:
+  std::string bytes_;
+  std::filesystem::path file_;
+  bool is_file_ = false;
+};
 
 /// A request for `client::request`. The client writes Host, Content-Length and User-Agent (unless
 /// set here) itself; Content-Length and Transfer-Encoding set here are ignored, so the framing
@@ -38,6 +70,8 @@ struct client_request {
   std::string url;
   asyncrest::headers headers;
   std::string body;
+  /// Sent after `body`, in order, with one Content-Length for all.
+  std::vector<request_body_part> body_parts;
   /// Replaces the client's total timeout for this call (zero: no limit).
   std::optional<std::chrono::milliseconds> timeout;
   /// Replaces the client's `decompress` for this call: false leaves the body as it was sent.

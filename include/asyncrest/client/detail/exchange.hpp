@@ -34,12 +34,19 @@
 #include <asio/ssl/error.hpp>
 #endif
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <exception>
+#include <filesystem>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -48,6 +55,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace asyncrest::detail {
 
@@ -272,6 +280,18 @@ inline asio::awaitable<void> connect(client_state& state, client_connection& con
 
 // ---- one exchange -------------------------------------------------------------------------
 
+/// A part's length; a file's is its size now.
+[[nodiscard]] inline std::uint64_t part_length(const request_body_part& part) {
+  if (!part.is_file()) return part.content().size();
+  std::error_code error;
+  const std::uintmax_t size = std::filesystem::file_size(part.file_path(), error);
+  if (error) {
+    throw client_error(client_errc::invalid_request,
+                       "cannot send the file " + part.file_path().string() + ": " + error.message());
+  }
+  return size;
+}
+
 struct prepared_request {
   method verb = method::get;
   parsed_url url;
@@ -280,6 +300,9 @@ struct prepared_request {
   bool decompress = true;  // ask for compressed responses, and decode them
   /// What the cookie jar sends to `url`, joined to a Cookie field set by hand.
   std::string jar_cookies;
+  std::vector<request_body_part> body_parts;
+  std::vector<std::uint64_t> part_lengths;  // taken once, for Content-Length
+  std::uint64_t body_length = 0;            // of the body and its parts, files included
 };
 
 /// The Accept-Encoding a decompressing client sends: the codings this build decodes.
@@ -359,10 +382,10 @@ inline void decode_response_body(client_response& response, std::size_t limit) {
   if (forward_proxy != nullptr && !forward_proxy->authorization.empty()) {
     append_field(head, "Proxy-Authorization", forward_proxy->authorization);
   }
-  if (!request.body.empty() || request.verb == method::post || request.verb == method::put ||
+  if (request.body_length != 0 || request.verb == method::post || request.verb == method::put ||
       request.verb == method::patch) {
     std::array<char, 24> digits{};
-    const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), request.body.size()).ptr;
+    const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), request.body_length).ptr;
     append_field(head, "Content-Length",
                  std::string_view(digits.data(), static_cast<std::size_t>(end - digits.data())));
   }
@@ -449,6 +472,63 @@ asio::awaitable<bool> read_response(Stream& stream, client_connection& connectio
   }
 }
 
+/// Closes a file descriptor however the write of a body part ends.
+struct descriptor_guard {
+  int descriptor;
+  ~descriptor_guard() {
+    if (descriptor >= 0) ::close(descriptor);
+  }
+};
+
+/// Writes the parts after the body: bytes as they are, files read a block at a time, so that a
+/// file of any size costs one block of memory.
+template <class Stream>
+asio::awaitable<void> write_body_parts(Stream& stream, client_connection& connection, const prepared_request& request,
+                                       pending_operation& operation, const client_settings& settings, bool reused) {
+  std::unique_ptr<char[]> block;
+  constexpr std::size_t block_size = 64 * 1024;
+  for (std::size_t index = 0; index < request.body_parts.size(); ++index) {
+    const request_body_part& part = request.body_parts[index];
+    std::error_code error;
+    if (!part.is_file()) {
+      operation.begin_step(timeout_kind::read, settings.timeouts.read);
+      co_await asio::async_write(stream, asio::buffer(part.content()),
+                                 asio::redirect_error(asio::use_awaitable, error));
+      operation.end_step();
+      if (error) throw_read_failure(operation, connection, error, reused);
+      operation.throw_if_expired();
+      continue;
+    }
+    if (!block) block = std::make_unique<char[]>(block_size);
+    const std::string path = part.file_path().string();
+    descriptor_guard file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+    if (file.descriptor < 0) {
+      throw client_error(client_errc::invalid_request, "cannot read " + path + ": " + std::strerror(errno));
+    }
+    const std::uint64_t expected = request.part_lengths[index];
+    std::uint64_t sent = 0;
+    for (;;) {
+      const ::ssize_t got = ::read(file.descriptor, block.get(), block_size);
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0)
+        throw client_error(client_errc::invalid_request, "cannot read " + path + ": " + std::strerror(errno));
+      if (got == 0) break;
+      sent += static_cast<std::uint64_t>(got);
+      if (sent > expected) break;
+      operation.begin_step(timeout_kind::read, settings.timeouts.read);
+      co_await asio::async_write(stream, asio::buffer(block.get(), static_cast<std::size_t>(got)),
+                                 asio::redirect_error(asio::use_awaitable, error));
+      operation.end_step();
+      if (error) throw_read_failure(operation, connection, error, reused);
+      operation.throw_if_expired();
+    }
+    if (sent != expected) {
+      // The Content-Length sent no longer fits: the connection cannot carry another request.
+      throw client_error(client_errc::invalid_request, "the file " + path + " changed size while it was sent");
+    }
+  }
+}
+
 template <class Stream>
 asio::awaitable<bool> exchange_on(Stream& stream, exchange_state& exchange, const prepared_request& request,
                                   pending_operation& operation, const client_settings& settings, bool until_head,
@@ -468,6 +548,9 @@ asio::awaitable<bool> exchange_on(Stream& stream, exchange_state& exchange, cons
   operation.end_step();
   if (error) throw_read_failure(operation, connection, error, reused);
   operation.throw_if_expired();
+  if (!request.body_parts.empty()) {
+    co_await write_body_parts(stream, connection, request, operation, settings, reused);
+  }
 
   bool extra_bytes = false;
   const bool complete =
@@ -601,6 +684,13 @@ inline void prepare(const client_state& state, client_request& request, prepared
     if (!out.fields.contains(name)) out.fields.add(name, value);
   }
   out.body = std::move(request.body);
+  out.body_parts = std::move(request.body_parts);
+  out.body_length = out.body.size();
+  out.part_lengths.clear();
+  for (const request_body_part& part : out.body_parts) {
+    out.part_lengths.push_back(part_length(part));
+    out.body_length += out.part_lengths.back();
+  }
 }
 
 /// Runs attempts until a final response: follows redirects, retries what the policy allows.
@@ -658,6 +748,9 @@ inline asio::awaitable<exchange_state> run_request(std::shared_ptr<client_state>
         if (number == 303 || ((number == 301 || number == 302) && request.verb == method::post)) {
           if (request.verb != method::head) request.verb = method::get;
           request.body.clear();
+          request.body_parts.clear();
+          request.part_lengths.clear();
+          request.body_length = 0;
           request.fields.erase("Content-Type");
         }
         request.url = std::move(next);
