@@ -192,7 +192,8 @@ enum class disposition_problem { none, not_form_data, no_name, malformed, unsupp
                                                           std::string& filename, bool& has_filename,
                                                           std::string& scratch) {
   const std::size_t semicolon = field.find(';');
-  if (!iequals(trim_form_whitespace(field.substr(0, semicolon)), "form-data")) return disposition_problem::not_form_data;
+  if (!iequals(trim_form_whitespace(field.substr(0, semicolon)), "form-data"))
+    return disposition_problem::not_form_data;
   has_filename = false;
   bool has_name = false;
   bool has_extended_filename = false;
