@@ -1,5 +1,6 @@
 // Byte-indexed character classes: the tokens of field names and methods, and the letters and
-// digits the Host check builds on, as table lookups rather than comparisons.
+// digits the Host check builds on, as table lookups rather than comparisons; and HTTP's optional
+// whitespace, with the media type of a Content-Type, which the server and client both read.
 #pragma once
 
 #include <array>
@@ -24,6 +25,24 @@ inline constexpr std::array<bool, 256> token_characters = alphanumeric_table_wit
 /// tchar of RFC 9110 §5.6.2: what field names and methods are made of.
 [[nodiscard]] constexpr bool is_token_character(char character) noexcept {
   return token_characters[static_cast<unsigned char>(character)];
+}
+
+/// OWS of RFC 9110 §5.6.3: a space or a tab.
+[[nodiscard]] constexpr bool is_optional_whitespace(char character) noexcept {
+  return character == ' ' || character == '\t';
+}
+
+/// `text` without the spaces and tabs around it.
+[[nodiscard]] constexpr std::string_view trim_optional_whitespace(std::string_view text) noexcept {
+  while (!text.empty() && is_optional_whitespace(text.front())) text.remove_prefix(1);
+  while (!text.empty() && is_optional_whitespace(text.back())) text.remove_suffix(1);
+  return text;
+}
+
+/// The media type of a Content-Type value (`type/subtype`, without parameters), trimmed, not
+/// lower-cased.
+[[nodiscard]] constexpr std::string_view media_type_of(std::string_view content_type) noexcept {
+  return trim_optional_whitespace(content_type.substr(0, content_type.find(';')));
 }
 
 }  // namespace asyncrest::detail

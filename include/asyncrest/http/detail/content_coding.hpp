@@ -4,6 +4,7 @@
 // (asyncrest::zlib, asyncrest::brotli) is simply not available: never offered, never chosen.
 #pragma once
 
+#include <asyncrest/core/detail/token_characters.hpp>
 #include <asyncrest/core/headers.hpp>
 
 #if defined(ASYNCREST_WITH_ZLIB) && ASYNCREST_WITH_ZLIB
@@ -24,13 +25,6 @@
 #include <string_view>
 
 namespace asyncrest::detail {
-
-/// `text` without the spaces and tabs around it (HTTP's optional whitespace).
-[[nodiscard]] constexpr std::string_view trim_optional_whitespace(std::string_view text) noexcept {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
 
 enum class content_coding : std::uint8_t { identity, gzip, br, deflate };
 

@@ -3,6 +3,7 @@
 // body.
 #pragma once
 
+#include <asyncrest/core/detail/token_characters.hpp>
 #include <asyncrest/core/headers.hpp>
 #include <asyncrest/core/http_error.hpp>
 #include <asyncrest/core/status.hpp>
@@ -33,11 +34,6 @@ struct compression_settings;
 }  // namespace asyncrest
 
 namespace asyncrest::detail {
-
-/// The media type of a Content-Type value: without parameters, trimmed.
-[[nodiscard]] inline std::string_view media_type_of(std::string_view content_type) noexcept {
-  return trim_optional_whitespace(content_type.substr(0, content_type.find(';')));
-}
 
 /// Whether a comma-separated field value holds `token`, without regard to case.
 [[nodiscard]] inline bool list_holds(std::string_view list, std::string_view token) noexcept {

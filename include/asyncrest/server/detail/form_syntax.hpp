@@ -16,21 +16,6 @@
 
 namespace asyncrest::detail {
 
-[[nodiscard]] constexpr bool is_optional_whitespace(char character) noexcept {
-  return character == ' ' || character == '\t';
-}
-
-[[nodiscard]] inline std::string_view trim_form_whitespace(std::string_view text) noexcept {
-  while (!text.empty() && is_optional_whitespace(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_optional_whitespace(text.back())) text.remove_suffix(1);
-  return text;
-}
-
-/// The media type of a Content-Type value (`type/subtype`, without parameters), not lower-cased.
-[[nodiscard]] inline std::string_view media_type_of(std::string_view content_type) noexcept {
-  return trim_form_whitespace(content_type.substr(0, content_type.find(';')));
-}
-
 /// Walks the `; name=value` parameters of a field value such as Content-Type or
 /// Content-Disposition. A value is a token or a quoted-string, whose backslash escapes are
 /// removed into `unquoted`.
@@ -41,21 +26,21 @@ class parameter_reader {
 
   /// Reads the next parameter; false at the end, or on a syntax error (then `malformed()`).
   bool next(std::string_view& name, std::string& value) {
-    rest_ = trim_form_whitespace(rest_);
+    rest_ = trim_optional_whitespace(rest_);
     if (rest_.empty()) return false;
     if (rest_.front() != ';') return fail();
     rest_.remove_prefix(1);
-    rest_ = trim_form_whitespace(rest_);
+    rest_ = trim_optional_whitespace(rest_);
     if (rest_.empty()) return false;  // a trailing ';' is tolerated, as browsers' parsers do
     std::size_t length = 0;
     while (length < rest_.size() && is_token_character(rest_[length])) ++length;
     if (length == 0) return fail();
     name = rest_.substr(0, length);
     rest_.remove_prefix(length);
-    rest_ = trim_form_whitespace(rest_);
+    rest_ = trim_optional_whitespace(rest_);
     if (rest_.empty() || rest_.front() != '=') return fail();
     rest_.remove_prefix(1);
-    rest_ = trim_form_whitespace(rest_);
+    rest_ = trim_optional_whitespace(rest_);
     value.clear();
     if (!rest_.empty() && rest_.front() == '"') {
       std::size_t index = 1;
@@ -192,7 +177,7 @@ enum class disposition_problem { none, not_form_data, no_name, malformed, unsupp
                                                           std::string& filename, bool& has_filename,
                                                           std::string& scratch) {
   const std::size_t semicolon = field.find(';');
-  if (!iequals(trim_form_whitespace(field.substr(0, semicolon)), "form-data"))
+  if (!iequals(trim_optional_whitespace(field.substr(0, semicolon)), "form-data"))
     return disposition_problem::not_form_data;
   has_filename = false;
   bool has_name = false;

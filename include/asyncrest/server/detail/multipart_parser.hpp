@@ -271,7 +271,7 @@ class multipart_parser {
       if (headers_.size() >= limits_.max_headers) {
         return fail("a part has more than " + std::to_string(limits_.max_headers) + " header fields");
       }
-      headers_.push_back({field_name, trim_form_whitespace(line.substr(colon + 1))});
+      headers_.push_back({field_name, trim_optional_whitespace(line.substr(colon + 1))});
     }
     const request_headers fields(headers_);
     const auto disposition = fields.get("Content-Disposition");
