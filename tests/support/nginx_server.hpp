@@ -5,30 +5,21 @@
 // skipped test: cmake/install-dependencies.sh installs it.
 #pragma once
 
-#include <asio/io_context.hpp>
-#include <asio/ip/tcp.hpp>
+#include <support/spawned_server.hpp>
 #include <support/test_certificates.hpp>
 
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
-
-extern char** environ;
 
 namespace asyncrest::testing {
 
-/// Runs a shell command; throws with its output when it fails.
 class nginx_server {
  public:
   /// `locations`: the `location` blocks of the server, written into its configuration.
@@ -39,8 +30,8 @@ class nginx_server {
     directory_ = pattern;
     std::filesystem::create_directories(directory_ / "www");
     if (with_tls) make_certificates();
-    for (int attempt = 0; attempt < 5 && pid_ <= 0; ++attempt) start(with_tls);
-    if (pid_ <= 0) {
+    for (int attempt = 0; attempt < 5 && !process_.running(); ++attempt) start(with_tls);
+    if (!process_.running()) {
       std::ifstream log(directory_ / "error.log");
       const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
       std::filesystem::remove_all(directory_);
@@ -50,7 +41,7 @@ class nginx_server {
   nginx_server(const nginx_server&) = delete;
   nginx_server& operator=(const nginx_server&) = delete;
   ~nginx_server() {
-    stop_process();
+    process_.stop();
     std::error_code ignored;
     std::filesystem::remove_all(directory_, ignored);
   }
@@ -73,17 +64,11 @@ class nginx_server {
     throw std::runtime_error("nginx is not installed; run cmake/install-dependencies.sh (it installs Debian's nginx)");
   }
 
-  static std::uint16_t free_port() {
-    asio::io_context io;
-    asio::ip::tcp::acceptor acceptor(io, {asio::ip::address_v4::loopback(), 0});
-    return acceptor.local_endpoint().port();
-  }
-
   void make_certificates() { test_certificates made(directory_); }
 
   void start(bool with_tls) {
-    port_ = free_port();
-    tls_port_ = with_tls ? free_port() : 0;
+    port_ = free_loopback_port();
+    tls_port_ = with_tls ? free_loopback_port() : 0;
     const std::string dir = directory_.string();
     std::ofstream config(directory_ / "nginx.conf");
     config << "daemon off;\nmaster_process off;\nworker_processes 1;\npid " << dir << "/nginx.pid;\n"
@@ -105,38 +90,7 @@ class nginx_server {
     const std::string prefix = dir + "/";
     const std::string config_path = dir + "/nginx.conf";
     const std::string error_log = dir + "/error.log";
-    std::vector<std::string> arguments{executable_, "-p", prefix, "-c", config_path, "-e", error_log};
-    std::vector<char*> argv;
-    for (std::string& argument : arguments) argv.push_back(argument.data());
-    argv.push_back(nullptr);
-    pid_t child = 0;
-    if (::posix_spawn(&child, executable_.c_str(), nullptr, nullptr, argv.data(), environ) != 0) {
-      throw std::runtime_error("cannot start " + executable_);
-    }
-    pid_ = child;
-    // Ready when it accepts on the plain port; gone if it could not bind.
-    for (int wait = 0; wait < 500; ++wait) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = 0;
-        return;
-      }
-      asio::io_context io;
-      asio::ip::tcp::socket probe(io);
-      std::error_code error;
-      probe.connect({asio::ip::address_v4::loopback(), port_}, error);
-      if (!error) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    stop_process();
-  }
-
-  void stop_process() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = 0;
+    process_.start({executable_, "-p", prefix, "-c", config_path, "-e", error_log}, port_);
   }
 
   std::string locations_;
@@ -144,7 +98,7 @@ class nginx_server {
   std::filesystem::path directory_;
   std::uint16_t port_ = 0;
   std::uint16_t tls_port_ = 0;
-  pid_t pid_ = 0;
+  spawned_server process_;
 };
 
 }  // namespace asyncrest::testing

@@ -5,25 +5,17 @@
 // that race. Tests skip, saying so, when tinyproxy is not installed (`installed()`).
 #pragma once
 
-#include <asio/io_context.hpp>
-#include <asio/ip/tcp.hpp>
+#include <support/spawned_server.hpp>
 
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
-
-extern char** environ;
 
 namespace asyncrest::testing {
 
@@ -47,8 +39,8 @@ class tinyproxy_server {
     char pattern[] = "/tmp/asyncrest-tinyproxy-XXXXXX";
     if (::mkdtemp(pattern) == nullptr) throw std::runtime_error("cannot make a temporary directory");
     directory_ = pattern;
-    for (int attempt = 0; attempt < 5 && pid_ <= 0; ++attempt) start();
-    if (pid_ <= 0) {
+    for (int attempt = 0; attempt < 5 && !process_.running(); ++attempt) start();
+    if (!process_.running()) {
       const std::string text = log();
       std::filesystem::remove_all(directory_);
       throw std::runtime_error("tinyproxy did not start: " + text);
@@ -57,7 +49,7 @@ class tinyproxy_server {
   tinyproxy_server(const tinyproxy_server&) = delete;
   tinyproxy_server& operator=(const tinyproxy_server&) = delete;
   ~tinyproxy_server() {
-    stop_process();
+    process_.stop();
     std::error_code ignored;
     std::filesystem::remove_all(directory_, ignored);
   }
@@ -74,14 +66,8 @@ class tinyproxy_server {
   }
 
  private:
-  static std::uint16_t free_port() {
-    asio::io_context io;
-    asio::ip::tcp::acceptor acceptor(io, {asio::ip::address_v4::loopback(), 0});
-    return acceptor.local_endpoint().port();
-  }
-
   void start() {
-    port_ = free_port();
+    port_ = free_loopback_port();
     const std::string dir = directory_.string();
     {
       std::ofstream config(directory_ / "tinyproxy.conf");
@@ -91,38 +77,7 @@ class tinyproxy_server {
       for (const std::uint16_t allowed : connect_ports_) config << "ConnectPort " << allowed << "\n";
       if (!basic_auth_.empty()) config << "BasicAuth " << basic_auth_ << "\n";
     }
-    std::vector<std::string> arguments{executable_, "-d", "-c", dir + "/tinyproxy.conf"};
-    std::vector<char*> argv;
-    for (std::string& argument : arguments) argv.push_back(argument.data());
-    argv.push_back(nullptr);
-    pid_t child = 0;
-    if (::posix_spawn(&child, executable_.c_str(), nullptr, nullptr, argv.data(), environ) != 0) {
-      throw std::runtime_error("cannot start " + executable_);
-    }
-    pid_ = child;
-    // Ready when it accepts; gone if it could not bind.
-    for (int wait = 0; wait < 500; ++wait) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = 0;
-        return;
-      }
-      asio::io_context io;
-      asio::ip::tcp::socket probe(io);
-      std::error_code error;
-      probe.connect({asio::ip::address_v4::loopback(), port_}, error);
-      if (!error) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    stop_process();
-  }
-
-  void stop_process() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = 0;
+    process_.start({executable_, "-d", "-c", dir + "/tinyproxy.conf"}, port_);
   }
 
   std::vector<std::uint16_t> connect_ports_;
@@ -130,7 +85,7 @@ class tinyproxy_server {
   std::string executable_;
   std::filesystem::path directory_;
   std::uint16_t port_ = 0;
-  pid_t pid_ = 0;
+  spawned_server process_;
 };
 
 }  // namespace asyncrest::testing
