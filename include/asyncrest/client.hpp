@@ -1,10 +1,11 @@
 // The HTTP client: requests with retries, redirects and timeouts over a connection pool, HTTPS
 // with asyncrest::tls, gather/bounded_map to fetch many URLs at once, server-sent events, and
-// request bodies as forms; with the core types; a cookie jar, authentication helpers, a base URL
-// and proxies.
+// request bodies as forms and as streams a coroutine writes; with the core types; a cookie jar, authentication helpers,
+// a base URL and proxies.
 #pragma once
 
 #include <asyncrest/client/authentication.hpp>
+#include <asyncrest/client/body_writer.hpp>
 #include <asyncrest/client/client.hpp>
 #include <asyncrest/client/cookie_jar.hpp>
 #include <asyncrest/client/error.hpp>

@@ -1,6 +1,8 @@
 // What a client sends and what it gets back.
 #pragma once
 
+#include <asyncrest/client/body_writer.hpp>
+#include <asyncrest/client/detail/body_producer.hpp>
 #include <asyncrest/client/error.hpp>
 #include <asyncrest/core/detail/json_parser_pool.hpp>
 #include <asyncrest/core/headers.hpp>
@@ -11,18 +13,25 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 namespace asyncrest {
 
-/// A piece of a request body sent after `client_request::body`: bytes in memory, or a file read
-/// from disk while it is sent, so that an upload need not fit in memory (client/forms.hpp builds
-/// multipart bodies of them).
+namespace detail {
+struct request_body_part_access;
+}
+
+/// A piece of a request body sent after `client_request::body`: bytes in memory, a file read
+/// from disk while it is sent, or a stream a coroutine writes while it is sent, so that an
+/// upload need not fit in memory (client/forms.hpp builds multipart bodies of them).
 class request_body_part {
  public:
   [[nodiscard]] static request_body_part bytes(std::string content) {
@@ -38,20 +47,48 @@ class request_body_part {
     part.is_file_ = true;
     return part;
   }
+  /// Bytes written by `producer`, called as `task<void>(client_body_writer&)` once the request's
+  /// head is sent (client/body_writer.hpp). The length is unknown, so the whole body, other
+  /// parts included, is sent chunked. Copies of the part share the producer, which runs once:
+  /// sending a copy after the original fails with `client_errc::invalid_request`.
+  template <class Producer>
+  [[nodiscard]] static request_body_part stream(Producer producer) {
+    return make_stream(std::move(producer), std::nullopt);
+  }
+  /// The same with the body's length known: it is sent with Content-Length, and a producer that
+  /// writes more or fewer bytes than `length` fails the request (`client_errc::invalid_request`).
+  template <class Producer>
+  [[nodiscard]] static request_body_part stream(Producer producer, std::uint64_t length) {
+    return make_stream(std::move(producer), length);
+  }
 
   [[nodiscard]] bool is_file() const noexcept { return is_file_; }
+  [[nodiscard]] bool is_stream() const noexcept { return producer_ != nullptr; }
   [[nodiscard]] const std::string& content() const noexcept { return bytes_; }
   [[nodiscard]] const std::filesystem::path& file_path() const noexcept { return file_; }
 
  private:
+  friend struct detail::request_body_part_access;
+
+  template <class Producer>
+  static request_body_part make_stream(Producer producer, std::optional<std::uint64_t> length) {
+    static_assert(std::is_invocable_r_v<task<void>, Producer&, client_body_writer&>,
+                  "request_body_part::stream: the producer must be callable as task<void>(client_body_writer&), "
+                  "e.g. [](ar::client_body_writer& out) -> ar::task<void> { co_await out.write(piece); }");
+    request_body_part part;
+    part.producer_ = std::make_shared<detail::body_producer_of<Producer>>(std::move(producer), length);
+    return part;
+  }
+
   std::string bytes_;
   std::filesystem::path file_;
   bool is_file_ = false;
+  std::shared_ptr<detail::body_producer> producer_;
 };
 
-/// A request for `client::request`. The client writes Host, Content-Length and User-Agent (unless
-/// set here) itself; Content-Length and Transfer-Encoding set here are ignored, so the framing
-/// always matches the body.
+/// A request for `client::request`. The client writes Host, Content-Length (or Transfer-Encoding
+/// for a stream part without a length) and User-Agent (unless set here) itself; Content-Length
+/// and Transfer-Encoding set here are ignored, so the framing always matches the body.
 ///
 ///     co_await http.request({ar::method::put, url, {}, R"({"done": true})"});
 ///
@@ -70,7 +107,8 @@ struct client_request {
   std::string url;
   asyncrest::headers headers;
   std::string body;
-  /// Sent after `body`, in order, with one Content-Length for all.
+  /// Sent after `body`, in order, with one Content-Length for all (chunked, all of them, when a
+  /// stream among them has no length).
   std::vector<request_body_part> body_parts;
   /// Replaces the client's total timeout for this call (zero: no limit).
   std::optional<std::chrono::milliseconds> timeout;

@@ -3,7 +3,9 @@
 // connection the server had already closed.
 #pragma once
 
+#include <asyncrest/client/body_writer.hpp>
 #include <asyncrest/client/cookie_jar.hpp>
+#include <asyncrest/client/detail/body_producer.hpp>
 #include <asyncrest/client/detail/pool.hpp>
 #include <asyncrest/client/detail/proxy.hpp>
 #include <asyncrest/client/detail/url.hpp>
@@ -14,6 +16,7 @@
 #include <asyncrest/core/method.hpp>
 #include <asyncrest/core/result.hpp>
 #include <asyncrest/core/status.hpp>
+#include <asyncrest/http/detail/chunk_framing.hpp>
 #include <asyncrest/http/detail/content_coding.hpp>
 
 #include <asio/buffer.hpp>
@@ -280,8 +283,22 @@ inline asio::awaitable<void> connect(client_state& state, client_connection& con
 
 // ---- one exchange -------------------------------------------------------------------------
 
-/// A part's length; a file's is its size now.
+/// What the exchange needs of a stream part, which keeps it private from users.
+struct request_body_part_access {
+  [[nodiscard]] static body_producer* producer(const request_body_part& part) noexcept { return part.producer_.get(); }
+};
+
+struct client_body_writer_access {
+  [[nodiscard]] static client_body_writer make(void* sender, client_body_writer::send_function send,
+                                               std::optional<std::uint64_t> declared_length) noexcept {
+    return client_body_writer(sender, send, declared_length);
+  }
+};
+
+/// A part's length; a file's is its size now; a stream's is the one it declared (zero when it
+/// declared none: the body is chunked then, and no length is sent).
 [[nodiscard]] inline std::uint64_t part_length(const request_body_part& part) {
+  if (const body_producer* producer = request_body_part_access::producer(part)) return producer->length.value_or(0);
   if (!part.is_file()) return part.content().size();
   std::error_code error;
   const std::uintmax_t size = std::filesystem::file_size(part.file_path(), error);
@@ -303,6 +320,18 @@ struct prepared_request {
   std::vector<request_body_part> body_parts;
   std::vector<std::uint64_t> part_lengths;  // taken once, for Content-Length
   std::uint64_t body_length = 0;            // of the body and its parts, files included
+  /// A stream part without a length is among the parts: every part goes out as chunks.
+  bool chunked = false;
+  bool has_stream = false;
+
+  /// Whether a stream part's producer has run: its body cannot be sent again.
+  [[nodiscard]] bool stream_started() const noexcept {
+    if (!has_stream) return false;
+    return std::any_of(body_parts.begin(), body_parts.end(), [](const request_body_part& part) {
+      const body_producer* producer = request_body_part_access::producer(part);
+      return producer != nullptr && producer->started;
+    });
+  }
 };
 
 /// The Accept-Encoding a decompressing client sends: the codings this build decodes.
@@ -382,8 +411,10 @@ inline void decode_response_body(client_response& response, std::size_t limit) {
   if (forward_proxy != nullptr && !forward_proxy->authorization.empty()) {
     append_field(head, "Proxy-Authorization", forward_proxy->authorization);
   }
-  if (request.body_length != 0 || request.verb == method::post || request.verb == method::put ||
-      request.verb == method::patch) {
+  if (request.chunked) {
+    append_field(head, "Transfer-Encoding", "chunked");
+  } else if (request.body_length != 0 || request.verb == method::post || request.verb == method::put ||
+             request.verb == method::patch) {
     std::array<char, 24> digits{};
     const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), request.body_length).ptr;
     append_field(head, "Content-Length",
@@ -480,23 +511,85 @@ struct descriptor_guard {
   }
 };
 
-/// Writes the parts after the body: bytes as they are, files read a block at a time, so that a
-/// file of any size costs one block of memory.
+/// Where the body goes after the head: one socket, each write under the read timeout, each
+/// piece a chunk when the body is chunked. A stream part's writer sends through it.
 template <class Stream>
-asio::awaitable<void> write_body_parts(Stream& stream, client_connection& connection, const prepared_request& request,
-                                       pending_operation& operation, const client_settings& settings, bool reused) {
+struct body_channel {
+  Stream& stream;
+  client_connection& connection;
+  pending_operation& operation;
+  const client_settings& settings;
+  bool reused = false;
+  bool chunked = false;
+  /// Set when the socket refused a write, as opposed to a producer that threw: the server may
+  /// have answered before it stopped reading.
+  bool write_failed = false;
+
+  asio::awaitable<void> send(std::string_view piece) {
+    if (piece.empty()) co_return;  // an empty chunk would end the body
+    const chunk_size_line size_line(piece.size());
+    const std::string_view before = chunked ? size_line.text() : std::string_view{};
+    const std::string_view after = chunked ? chunk_end : std::string_view{};
+    const std::array<asio::const_buffer, 3> buffers{asio::buffer(before), asio::buffer(piece), asio::buffer(after)};
+    co_await write(buffers);
+  }
+
+  /// Ends a chunked body.
+  asio::awaitable<void> finish() {
+    if (chunked) co_await write(std::array<asio::const_buffer, 1>{asio::buffer(last_chunk)});
+  }
+
+  static asio::awaitable<void> send_erased(void* self, std::string_view piece) {
+    return static_cast<body_channel*>(self)->send(piece);
+  }
+
+ private:
+  template <class Buffers>
+  asio::awaitable<void> write(const Buffers& buffers) {
+    operation.begin_step(timeout_kind::read, settings.timeouts.read);
+    std::error_code error;
+    co_await asio::async_write(stream, buffers, asio::redirect_error(asio::use_awaitable, error));
+    operation.end_step();
+    if (error) {
+      write_failed = true;
+      throw_read_failure(operation, connection, error, reused);
+    }
+    operation.throw_if_expired();
+  }
+};
+
+/// Runs a stream part's producer once, its writes going to `channel`.
+template <class Stream>
+asio::awaitable<void> write_stream_part(body_channel<Stream>& channel, body_producer& producer) {
+  if (producer.started) {
+    throw client_error(client_errc::invalid_request, "a stream body can be sent once; this one was sent already");
+  }
+  producer.started = true;
+  client_body_writer out =
+      client_body_writer_access::make(&channel, &body_channel<Stream>::send_erased, producer.length);
+  co_await producer.run(producer, out);
+  if (producer.length && out.bytes_written() != *producer.length) {
+    // The Content-Length sent no longer fits: the connection cannot carry another request.
+    throw client_error(client_errc::invalid_request, "a stream body wrote " + std::to_string(out.bytes_written()) +
+                                                         " bytes of the " + std::to_string(*producer.length) +
+                                                         " it declared");
+  }
+}
+
+/// Writes the parts after the body: bytes as they are, files read a block at a time, so that a
+/// file of any size costs one block of memory, streams as their producers write them.
+template <class Stream>
+asio::awaitable<void> write_body_parts(body_channel<Stream>& channel, const prepared_request& request) {
   std::unique_ptr<char[]> block;
   constexpr std::size_t block_size = 64 * 1024;
   for (std::size_t index = 0; index < request.body_parts.size(); ++index) {
     const request_body_part& part = request.body_parts[index];
-    std::error_code error;
+    if (body_producer* producer = request_body_part_access::producer(part)) {
+      co_await write_stream_part(channel, *producer);
+      continue;
+    }
     if (!part.is_file()) {
-      operation.begin_step(timeout_kind::read, settings.timeouts.read);
-      co_await asio::async_write(stream, asio::buffer(part.content()),
-                                 asio::redirect_error(asio::use_awaitable, error));
-      operation.end_step();
-      if (error) throw_read_failure(operation, connection, error, reused);
-      operation.throw_if_expired();
+      co_await channel.send(part.content());
       continue;
     }
     if (!block) block = std::make_unique<char[]>(block_size);
@@ -515,18 +608,14 @@ asio::awaitable<void> write_body_parts(Stream& stream, client_connection& connec
       if (got == 0) break;
       sent += static_cast<std::uint64_t>(got);
       if (sent > expected) break;
-      operation.begin_step(timeout_kind::read, settings.timeouts.read);
-      co_await asio::async_write(stream, asio::buffer(block.get(), static_cast<std::size_t>(got)),
-                                 asio::redirect_error(asio::use_awaitable, error));
-      operation.end_step();
-      if (error) throw_read_failure(operation, connection, error, reused);
-      operation.throw_if_expired();
+      co_await channel.send(std::string_view(block.get(), static_cast<std::size_t>(got)));
     }
     if (sent != expected) {
       // The Content-Length sent no longer fits: the connection cannot carry another request.
       throw client_error(client_errc::invalid_request, "the file " + path + " changed size while it was sent");
     }
   }
+  co_await channel.finish();
 }
 
 template <class Stream>
@@ -543,13 +632,38 @@ asio::awaitable<bool> exchange_on(Stream& stream, exchange_state& exchange, cons
   operation.begin_step(timeout_kind::read, settings.timeouts.read);
   operation.connection = &connection;
   std::error_code error;
-  const std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(request.body)};
+  // A chunked body's first bytes are a chunk of their own, written after the head.
+  const std::string_view with_head = request.chunked ? std::string_view{} : std::string_view(request.body);
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(with_head)};
   co_await asio::async_write(stream, buffers, asio::redirect_error(asio::use_awaitable, error));
   operation.end_step();
   if (error) throw_read_failure(operation, connection, error, reused);
   operation.throw_if_expired();
-  if (!request.body_parts.empty()) {
-    co_await write_body_parts(stream, connection, request, operation, settings, reused);
+  if (request.chunked || !request.body_parts.empty()) {
+    body_channel<Stream> channel{stream, connection, operation, settings, reused, request.chunked};
+    std::exception_ptr write_failure;
+    try {
+      if (request.chunked) co_await channel.send(request.body);
+      co_await write_body_parts(channel, request);
+    } catch (const connection_error&) {
+      if (!channel.write_failed) throw;
+      write_failure = std::current_exception();
+    }
+    if (write_failure) {
+      // A server that refuses a body (413, say) may answer and close before reading all of it;
+      // its answer, when it arrived whole, says more than the broken write.
+      bool answered = false;
+      bool ignored_extra = false;
+      try {
+        answered =
+            co_await read_response(stream, connection, operation, settings.timeouts.read, false, false, ignored_extra);
+      } catch (...) {
+        answered = false;
+      }
+      if (!answered) std::rethrow_exception(write_failure);
+      exchange.lease.reusable = false;  // the server saw part of the body
+      co_return true;
+    }
   }
 
   bool extra_bytes = false;
@@ -687,9 +801,18 @@ inline void prepare(const client_state& state, client_request& request, prepared
   out.body_parts = std::move(request.body_parts);
   out.body_length = out.body.size();
   out.part_lengths.clear();
+  out.chunked = false;
+  out.has_stream = false;
   for (const request_body_part& part : out.body_parts) {
     out.part_lengths.push_back(part_length(part));
     out.body_length += out.part_lengths.back();
+    if (const body_producer* producer = request_body_part_access::producer(part)) {
+      if (producer->started) {
+        throw client_error(client_errc::invalid_request, "a stream body can be sent once; this one was sent already");
+      }
+      out.has_stream = true;
+      out.chunked = out.chunked || !producer->length;
+    }
   }
 }
 
@@ -712,7 +835,7 @@ inline asio::awaitable<exchange_state> run_request(std::shared_ptr<client_state>
     try {
       outcome.emplace(co_await attempt(state, request, operation, fresh_only, until_head, stream_sink));
     } catch (const stale_connection_error&) {
-      if (stale_retry_used || !is_idempotent(request.verb))
+      if (stale_retry_used || !is_idempotent(request.verb) || request.stream_started())
         throw connection_error(client_errc::connection_closed,
                                "the server closed the connection "
                                "before answering");
@@ -726,14 +849,20 @@ inline asio::awaitable<exchange_state> run_request(std::shared_ptr<client_state>
     // Every response sets cookies, a redirect's included, before anything else is decided.
     if (outcome && jar != nullptr) cookie_jar_access::store_response(*jar, request.url, outcome->response.headers);
     if (failure) {
-      if (!may_retry || !is_retryable(failure)) std::rethrow_exception(failure);
+      // A stream body cannot be produced twice: once its producer has run, no retry.
+      if (!may_retry || request.stream_started() || !is_retryable(failure)) std::rethrow_exception(failure);
       ++retries;
       co_await sleep_for(*state, operation, backoff_delay(*state, retries, nullptr));
       continue;
     }
 
     client_response& response = outcome->response;
-    if (is_redirect(response.status) && state->settings.redirects.max_redirects > 0) {
+    const unsigned number = to_number(response.status);
+    const bool drops_body = number == 303 || ((number == 301 || number == 302) && request.verb == method::post);
+    // A redirect that keeps the body (307, 308) would send a stream body a second time, which
+    // its producer cannot write: the caller gets the redirect, with its Location, as it is.
+    const bool may_follow = drops_body || !request.has_stream;
+    if (is_redirect(response.status) && state->settings.redirects.max_redirects > 0 && may_follow) {
       const auto location = response.headers.get("Location");
       if (location) {
         if (redirects >= state->settings.redirects.max_redirects) {
@@ -744,13 +873,14 @@ inline asio::awaitable<exchange_state> run_request(std::shared_ptr<client_state>
         ++redirects;
         parsed_url next = resolve_location(request.url, *location);
         if (next.origin() != request.url.origin()) request.fields.erase("Authorization").erase("Cookie");
-        const unsigned number = to_number(response.status);
-        if (number == 303 || ((number == 301 || number == 302) && request.verb == method::post)) {
+        if (drops_body) {
           if (request.verb != method::head) request.verb = method::get;
           request.body.clear();
           request.body_parts.clear();
           request.part_lengths.clear();
           request.body_length = 0;
+          request.chunked = false;
+          request.has_stream = false;
           request.fields.erase("Content-Type");
         }
         request.url = std::move(next);
@@ -759,7 +889,8 @@ inline asio::awaitable<exchange_state> run_request(std::shared_ptr<client_state>
       }
     }
     const auto& statuses = policy.retry_statuses;
-    if (may_retry && std::find(statuses.begin(), statuses.end(), to_number(response.status)) != statuses.end()) {
+    if (may_retry && !request.stream_started() &&
+        std::find(statuses.begin(), statuses.end(), to_number(response.status)) != statuses.end()) {
       ++retries;
       const auto delay = backoff_delay(*state, retries, &response);
       outcome.reset();
