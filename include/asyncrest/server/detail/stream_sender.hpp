@@ -4,6 +4,7 @@
 #pragma once
 
 #include <asyncrest/core/task.hpp>
+#include <asyncrest/http/detail/chunk_framing.hpp>
 #include <asyncrest/server/detail/dispatcher.hpp>
 #include <asyncrest/server/detail/exact_allocator.hpp>
 #include <asyncrest/server/detail/response_writer.hpp>
@@ -19,7 +20,6 @@
 #include <asio/write.hpp>
 
 #include <array>
-#include <charconv>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -92,17 +92,11 @@ class stream_sender {
       failure_ = "the stream wrote more bytes than the length it declared";
       co_return failure_;
     }
-    std::array<char, 24> chunk_head{};
-    std::size_t chunk_head_size = 0;
     const bool chunk = framing_ == body_framing::chunked && !piece.empty();
-    if (chunk) {
-      chunk_head_size = static_cast<std::size_t>(
-          std::to_chars(chunk_head.data(), chunk_head.data() + 16, piece.size(), 16).ptr - chunk_head.data());
-      chunk_head[chunk_head_size++] = '\r';
-      chunk_head[chunk_head_size++] = '\n';
-    }
-    const std::array<asio::const_buffer, 4> buffers{pending_bytes(), asio::buffer(chunk_head.data(), chunk_head_size),
-                                                    asio::buffer(piece), asio::buffer("\r\n", chunk ? 2 : 0)};
+    const chunk_size_line size_line(piece.size());
+    const std::array<asio::const_buffer, 4> buffers{
+        pending_bytes(), asio::buffer(chunk ? size_line.text() : std::string_view{}), asio::buffer(piece),
+        asio::buffer(chunk ? chunk_end : std::string_view{})};
     co_return co_await write(buffers, piece.size());
   }
 
@@ -114,9 +108,9 @@ class stream_sender {
       failure_ = "the stream ended before the length it declared";
       co_return failure_;
     }
-    const std::string_view last_chunk = framing_ == body_framing::chunked ? "0\r\n\r\n" : "";
-    if (last_chunk.empty() && pending_bytes().size() == 0) co_return nullptr;
-    const std::array<asio::const_buffer, 2> buffers{pending_bytes(), asio::buffer(last_chunk)};
+    const std::string_view ending = framing_ == body_framing::chunked ? last_chunk : std::string_view{};
+    if (ending.empty() && pending_bytes().size() == 0) co_return nullptr;
+    const std::array<asio::const_buffer, 2> buffers{pending_bytes(), asio::buffer(ending)};
     co_return co_await write(buffers, 0);
   }
 
