@@ -87,7 +87,9 @@ auto make_app() {
       ar::post<"/temporary">([](ar::request&) { return ar::redirect("/sink", ar::status::temporary_redirect); }),
       ar::put<"/permanent">([](ar::request&) { return ar::redirect("/sink", ar::status::permanent_redirect); }),
       ar::post<"/see-other">([](ar::request&) { return ar::redirect("/hello", ar::status::see_other); }),
-      ar::get<"/hello">([](ar::request&) { return ar::text("hello"); }),
+      ar::get<"/hello">([](ar::request&) { return ar::text("hello"); }), ar::put<"/unavailable">([](ar::request& req) {
+        return ar::text(std::string(req.body()), ar::status::service_unavailable);
+      }),
       ar::post<"/small">([](ar::request& req) {
         return ar::text(std::to_string(req.body().size()));
       }).body({.max_bytes = 1024}))};
@@ -186,7 +188,7 @@ TEST_CASE("a stream with a declared length is sent with Content-Length, and must
   });
 }
 
-TEST_CASE("a producer that throws fails the request with its exception; the client goes on") {
+TEST_CASE("a producer that throws fails the request with its exception, unretried; the client goes on") {
   app_server server(&make_app);
   ar::client_settings settings;
   settings.retries.max_retries = 3;
@@ -215,6 +217,19 @@ TEST_CASE("a producer that throws fails the request with its exception; the clie
     const std::string again = co_await expect_error<ar::client_error>(http.request(std::move(copy)));
     CHECK(again.starts_with("a stream body can be sent once; this one was sent already"));
     CHECK(calls == 1);
+
+    // A status the policy retries is returned as it is: the body cannot be produced again.
+    int unavailable_calls = 0;
+    ar::client_request put{ar::method::put, url(server, "/unavailable")};
+    put.body_parts.push_back(
+        ar::request_body_part::stream([&unavailable_calls](ar::client_body_writer& out) -> ar::task<void> {
+          ++unavailable_calls;
+          co_await out.write("once");
+        }));
+    const ar::client_response unavailable = co_await http.request(std::move(put));
+    CHECK(unavailable.status == ar::status::service_unavailable);
+    CHECK(unavailable.body == "once");
+    CHECK(unavailable_calls == 1);
 
     checksum sent;
     ar::client_request next = post_to(url(server, "/sink"));
