@@ -299,7 +299,7 @@ TEST_CASE("307 and 308 are returned as they are for a stream body; 303 is follow
   });
 }
 
-TEST_CASE("a server that refuses the body early gives its answer or a clear connection error") {
+TEST_CASE("a server that refuses the body early and closes: its answer, read after the broken write") {
   app_server server(&make_app);
   run_client({}, [&](ar::client& http) -> ar::task<void> {
     checksum ignored;
@@ -312,8 +312,9 @@ TEST_CASE("a server that refuses the body early gives its answer or a clear conn
     } catch (const ar::connection_error& error) {
       outcome = error.what();
     }
-    MESSAGE("outcome: " << outcome);
-    CHECK((outcome == "413" || outcome.starts_with("the connection broke")));
+    // asyncrest's server closes gracefully after its 413, so the answer is there to read when
+    // the client's write fails.
+    CHECK(outcome == "413");
     CHECK((co_await http.get(url(server, "/hello"))).body == "hello");
   });
 }
