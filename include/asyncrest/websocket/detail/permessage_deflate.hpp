@@ -117,7 +117,10 @@ struct deflate_parameters {
   int value = 0;
   bool digits = true;
   for_each_value_character(parameter, [&](char character) {
-    if (character < '0' || character > '9') digits = false;
+    if (character < '0' || character > '9') {
+      digits = false;  // and not added: a long run of other bytes must not overflow the value
+      return;
+    }
     if (value < 100) value = value * 10 + (character - '0');
   });
   if (!digits || value < 8 || value > 15) return std::nullopt;
