@@ -1,4 +1,5 @@
-// Runs a test's client coroutine on an event loop of its own, on the test's thread.
+// Runs a test's client coroutine on an event loop of its own, on the test's thread; and a check
+// that a call fails with a given error.
 #pragma once
 
 #include <asyncrest/client/client.hpp>
@@ -9,6 +10,8 @@
 #include <asio/io_context.hpp>
 
 #include <exception>
+#include <string>
+#include <utility>
 
 namespace asyncrest::testing {
 
@@ -28,6 +31,22 @@ void run_client(const client_settings& settings, Body body) {
   }
   REQUIRE(finished);
   if (failure) std::rethrow_exception(failure);
+}
+
+/// The message of the `Error` that `call` fails with; a test failure when it succeeds or fails
+/// otherwise.
+template <class Error>
+task<std::string> expect_error(task<client_response> call) {
+  try {
+    co_await std::move(call);
+  } catch (const Error& error) {
+    co_return std::string(error.what());
+  } catch (const std::exception& other) {
+    FAIL("unexpected exception: " << other.what());
+    co_return std::string();
+  }
+  FAIL("no exception");
+  co_return std::string();
 }
 
 }  // namespace asyncrest::testing

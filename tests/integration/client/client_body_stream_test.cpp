@@ -23,6 +23,7 @@
 #include <string_view>
 
 namespace ar = asyncrest;
+using ar::testing::expect_error;
 using ar::testing::run_client;
 using namespace std::chrono_literals;
 
@@ -112,20 +113,6 @@ auto pieces(std::size_t count, std::size_t size, checksum& sum) {
       co_await out.write(piece);
     }
   };
-}
-
-template <class Error>
-ar::task<std::string> expect_error(ar::task<ar::client_response> call) {
-  try {
-    co_await std::move(call);
-  } catch (const Error& error) {
-    co_return std::string(error.what());
-  } catch (const std::exception& other) {
-    FAIL("unexpected exception: " << other.what());
-    co_return std::string();
-  }
-  FAIL("no exception");
-  co_return std::string();
 }
 
 }  // namespace

@@ -31,6 +31,7 @@
 #include <vector>
 
 namespace ar = asyncrest;
+using ar::testing::expect_error;
 using ar::testing::run_client;
 using namespace std::chrono_literals;
 using ar::testing::ok_response;
@@ -92,20 +93,6 @@ using app_server = ar::testing::test_server<decltype(&make_app)>;
 
 std::string url(const app_server& server, std::string_view path) {
   return "http://127.0.0.1:" + std::to_string(server.port()) + std::string(path);
-}
-
-template <class Error>
-ar::task<std::string> expect_error(ar::task<ar::client_response> call) {
-  try {
-    co_await std::move(call);
-  } catch (const Error& error) {
-    co_return std::string(error.what());
-  } catch (const std::exception& other) {
-    FAIL("unexpected exception: " << other.what());
-    co_return std::string();
-  }
-  FAIL("no exception");
-  co_return std::string();
 }
 
 }  // namespace
