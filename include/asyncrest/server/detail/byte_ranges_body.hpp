@@ -2,6 +2,7 @@
 // head, read from the file as the socket takes them.
 #pragma once
 
+#include <asyncrest/core/detail/random_hex.hpp>
 #include <asyncrest/core/task.hpp>
 #include <asyncrest/http/detail/byte_ranges.hpp>
 #include <asyncrest/server/body.hpp>
@@ -13,7 +14,6 @@
 #include <cerrno>
 #include <cstdint>
 #include <memory>
-#include <random>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -23,14 +23,8 @@ namespace asyncrest::detail {
 
 /// A boundary no file's bytes are likely to hold: 32 random hexadecimal digits.
 inline std::string random_boundary() {
-  thread_local std::mt19937_64 generator{std::random_device{}()};
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string boundary;
-  boundary.reserve(32);
-  for (int half = 0; half < 2; ++half) {
-    std::uint64_t bits = generator();
-    for (int digit = 0; digit < 16; ++digit, bits >>= 4u) boundary.push_back(digits[bits & 0xFu]);
-  }
+  std::string boundary(32, '0');
+  write_random_hex(boundary.data(), boundary.size());
   return boundary;
 }
 
