@@ -167,7 +167,16 @@ template <class Router>
 struct guarded_router {
   Router routes;
 
-  task<response> operator()(request& req) const { return guard(routes(req), req); }
+  task<response> operator()(request& req) const {
+    // A plain handler runs here, in the call, and may throw before there is a task to guard.
+    task<response> pending;
+    try {
+      pending = routes(req);
+    } catch (...) {
+      return ready(response_from_exception(std::current_exception(), req));
+    }
+    return guard(std::move(pending), req);
+  }
 
   void respond(request& req, answer& out) const {
     try {
