@@ -16,8 +16,8 @@ packages=(cmake make g++ libasio-dev libsimdjson-dev doctest-dev node-llhttp lib
           libbenchmark-dev libboost-dev libcpp-httplib-dev)
 # The tests' third-party peers: Python's websockets and requests, curl, tinyproxy for the
 # client's proxy tests (which skip without it), and Chromium, driven by playwright-core from npm,
-# for the examples in a browser.
-packages+=(python3-websockets python3-requests curl tinyproxy chromium)
+# for the examples in a browser; spdlog for the logging example.
+packages+=(python3-websockets python3-requests curl tinyproxy chromium libspdlog-dev)
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 for option in "$@"; do
   case "$option" in

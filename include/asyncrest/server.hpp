@@ -1,7 +1,7 @@
 // The server: an app of routes and middleware, requests, responses and their bodies (event
 // streams among them), static files, conditional requests, forms and file uploads, cookies, CORS,
-// upgrades, the typed request context, the hub for fan-out across threads, and the settings; with
-// the core types they use.
+// upgrades, the typed request context, request ids and access logs, the hub for fan-out across threads, and the
+// settings; with the core types they use.
 #pragma once
 
 #include <asyncrest/core/headers.hpp>
@@ -12,6 +12,7 @@
 #include <asyncrest/core/status.hpp>
 #include <asyncrest/core/task.hpp>
 #include <asyncrest/core/url.hpp>
+#include <asyncrest/server/access_log.hpp>
 #include <asyncrest/server/app.hpp>
 #include <asyncrest/server/body.hpp>
 #include <asyncrest/server/compression.hpp>
@@ -25,6 +26,7 @@
 #include <asyncrest/server/middleware.hpp>
 #include <asyncrest/server/multipart.hpp>
 #include <asyncrest/server/request.hpp>
+#include <asyncrest/server/request_id.hpp>
 #include <asyncrest/server/response.hpp>
 #include <asyncrest/server/route.hpp>
 #include <asyncrest/server/router.hpp>

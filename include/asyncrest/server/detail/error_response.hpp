@@ -4,6 +4,7 @@
 #include <asyncrest/client/error.hpp>
 #include <asyncrest/core/http_error.hpp>
 #include <asyncrest/server/request.hpp>
+#include <asyncrest/server/request_id.hpp>
 #include <asyncrest/server/response.hpp>
 
 #include <simdjson.h>
@@ -25,9 +26,13 @@ inline void log_unhandled(std::string_view request_line, std::string_view what) 
   }
 }
 
+/// With the request's id, when `request_ids` gave it one, so the line meets its access log line.
 inline void log_unhandled(const request& req, std::string_view what) noexcept {
   try {
-    log_unhandled(std::string(req.method_name()).append(" ").append(req.path()), what);
+    std::string request_line = std::string(req.method_name()).append(" ").append(req.path());
+    if (const request_id* id = req.context().find<request_id>())
+      request_line.append(" (request ").append(id->value()).append(")");
+    log_unhandled(request_line, what);
   } catch (...) {
   }
 }
