@@ -167,7 +167,12 @@ template <class Router>
 struct guarded_router {
   Router routes;
 
-  task<response> operator()(request& req) const { return guard(routes(req), req); }
+  // Through respond(): a plain handler throws while the task is made, which must be guarded too.
+  task<response> operator()(request& req) const {
+    answer out;
+    respond(req, out);
+    return as_task(std::move(out));
+  }
 
   void respond(request& req, answer& out) const {
     try {
