@@ -1,8 +1,9 @@
 // The test client against the real thing: the same requests sent by asyncrest::client to a server
 // on a port and by the test client to a second copy of the same app get the same status, the same
 // header fields in the same order (Date aside) and the same body. Middleware of each shape, path
-// parameters, 404, 405, a thrown http_error, context values, cookies, a file, a stream, a HEAD,
-// a malformed path and a streamed request body within and past its route's limit.
+// parameters, 404, 405, a thrown http_error, context values, cookies, a file, static files and a
+// range, a stream, a HEAD, a malformed path and a streamed request body within and past its
+// route's limit.
 #include <asyncrest/asyncrest.hpp>
 
 #include <support/client_runner.hpp>
@@ -58,18 +59,20 @@ struct around {
   }
 };
 
-std::filesystem::path fixture_file() {
-  static const std::filesystem::path path = [] {
-    auto made = std::filesystem::temp_directory_path() /
-                ("asyncrest_test_client_parity_" + std::to_string(::getpid()) + ".txt");
-    std::ofstream(made, std::ios::binary) << "a file's bytes, read from disk\n";
+/// A folder of the test's own, with one file: served by a route as a file body, and by a static
+/// files mount (ranges among them).
+std::filesystem::path fixture_folder() {
+  static const std::filesystem::path folder = [] {
+    auto made = std::filesystem::temp_directory_path() / ("asyncrest_test_client_parity_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(made);
+    std::ofstream(made / "file.txt", std::ios::binary) << "a file's bytes, read from disk\n";
     return made;
   }();
-  return path;
+  return folder;
 }
 
 auto make_app() {
-  const std::filesystem::path file_path = fixture_file();
+  const std::filesystem::path file_path = fixture_folder() / "file.txt";
   return ar::app{
       ar::routes(ar::get<"/users/{id:int}">([](request& req, std::int64_t id) -> task<response> {
                    co_return ar::json({{"id", id},
@@ -107,7 +110,8 @@ auto make_app() {
                      seen += piece;
                    }
                    co_return ar::text(std::to_string(seen.size()) + " bytes: " + seen);
-                 }).body({.max_bytes = 64, .streamed = true})),
+                 }).body({.max_bytes = 64, .streamed = true}),
+                 ar::static_files<"/static">(fixture_folder().string())),
       authenticate{}, around{}, stamp{}};
 }
 
@@ -140,6 +144,8 @@ std::vector<named_request> requests() {
   };
   ar::headers with_cookie = signed_in();
   with_cookie.set("Cookie", "theme=dark");
+  ar::headers with_range = signed_in();
+  with_range.set("Range", "bytes=2-9");
   return {
       {"path parameter, query and context", plain(ar::method::get, "/users/7?full=yes")},
       {"a before hook's early answer", plain(ar::method::get, "/users/7", {})},
@@ -153,6 +159,9 @@ std::vector<named_request> requests() {
       {"cookies both ways", plain(ar::method::get, "/cookies", with_cookie)},
       {"a file", plain(ar::method::get, "/file")},
       {"a file's head", plain(ar::method::head, "/file")},
+      {"a static file", plain(ar::method::get, "/static/file.txt")},
+      {"a range of a static file", plain(ar::method::get, "/static/file.txt", with_range)},
+      {"a path that would leave the static root", plain(ar::method::get, "/static/%2e%2e/file.txt")},
       {"a stream", plain(ar::method::get, "/ticks")},
       {"a stream's head", plain(ar::method::head, "/ticks")},
       {"a streamed request body", [] { return upload(3); }},
@@ -191,5 +200,5 @@ TEST_CASE("test_client: the same answers as a server on a port") {
     CAPTURE(cases[index].name);
     CHECK(describe(local.request(cases[index].make())) == over_the_wire[index]);
   }
-  std::filesystem::remove(fixture_file());
+  std::filesystem::remove_all(fixture_folder());
 }

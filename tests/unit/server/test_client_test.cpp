@@ -9,9 +9,11 @@
 #include <asyncrest/server/events.hpp>
 #include <asyncrest/server/route.hpp>
 #include <asyncrest/server/router.hpp>
+#include <asyncrest/server/static_files.hpp>
 #include <asyncrest/server/upgrade.hpp>
 
 #include <doctest/doctest.h>
+#include <asio/async_result.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
@@ -233,33 +235,34 @@ std::filesystem::path write_temporary_file(std::string_view content) {
 TEST_CASE("test_client: file and stream bodies are collected; HEAD runs no producer") {
   const auto path = write_temporary_file("0123456789");
   producer_log log;
-  ar::app app{ar::routes(
-      ar::get<"/file">([path](request&) { return ar::file(path, "text/plain"); }), ar::get<"/ticks">([&log](request&) {
-        return ar::stream(
-            [&log](ar::body_writer& out) -> task<void> {
-              for (int tick = 0; tick < 3; ++tick) {
-                co_await out.write("tick " + std::to_string(tick) + "\n");
-                ++log.written;
-              }
-              log.ended = true;
-            },
-            "text/plain");
-      }),
-      ar::get<"/sized">([](request&) {
-        return ar::stream([](ar::body_writer& out) -> task<void> { co_await out.write("four"); }, "text/plain", 4);
-      }),
-      ar::get<"/fails-early">([](request&) {
-        return ar::stream([](ar::body_writer&) -> task<void> {
-          throw ar::http_error(status::service_unavailable, "not now");
-          co_return;
-        });
-      }),
-      ar::get<"/fails-late">([](request&) {
-        return ar::stream([](ar::body_writer& out) -> task<void> {
-          co_await out.write("part");
-          throw std::runtime_error("the source went away");
-        });
-      }))};
+  ar::app app{ar::routes(ar::get<"/file">([path](request&) { return ar::file(path, "text/plain"); }),
+                         ar::static_files<"/static">(path.parent_path()), ar::get<"/ticks">([&log](request&) {
+                           return ar::stream(
+                               [&log](ar::body_writer& out) -> task<void> {
+                                 for (int tick = 0; tick < 3; ++tick) {
+                                   co_await out.write("tick " + std::to_string(tick) + "\n");
+                                   ++log.written;
+                                 }
+                                 log.ended = true;
+                               },
+                               "text/plain");
+                         }),
+                         ar::get<"/sized">([](request&) {
+                           return ar::stream([](ar::body_writer& out) -> task<void> { co_await out.write("four"); },
+                                             "text/plain", 4);
+                         }),
+                         ar::get<"/fails-early">([](request&) {
+                           return ar::stream([](ar::body_writer&) -> task<void> {
+                             throw ar::http_error(status::service_unavailable, "not now");
+                             co_return;
+                           });
+                         }),
+                         ar::get<"/fails-late">([](request&) {
+                           return ar::stream([](ar::body_writer& out) -> task<void> {
+                             co_await out.write("part");
+                             throw std::runtime_error("the source went away");
+                           });
+                         }))};
   ar::test_client client{app};
 
   const ar::client_response file = client.get("/file");
@@ -269,6 +272,21 @@ TEST_CASE("test_client: file and stream bodies are collected; HEAD runs no produ
   const ar::client_response file_head = client.head("/file");
   CHECK(file_head.body.empty());
   CHECK(file_head.headers.get("Content-Length") == "10");
+
+  // Ranges of a static file: one is a part of the file, several a multipart stream.
+  ar::headers one_range;
+  one_range.set("Range", "bytes=2-4");
+  const ar::client_response part = client.get("/static/" + path.filename().string(), one_range);
+  CHECK(part.status == status::partial_content);
+  CHECK(part.body == "234");
+  CHECK(part.headers.get("Content-Range") == "bytes 2-4/10");
+  ar::headers two_ranges;
+  two_ranges.set("Range", "bytes=0-1,8-9");
+  const ar::client_response parts = client.get("/static/" + path.filename().string(), two_ranges);
+  CHECK(parts.status == status::partial_content);
+  CHECK(parts.headers.get("Content-Type").value_or("").starts_with("multipart/byteranges"));
+  CHECK(parts.body.find("\r\n\r\n01\r\n") != std::string::npos);
+  CHECK(parts.body.find("\r\n\r\n89\r\n") != std::string::npos);
 
   const ar::client_response ticks = client.get("/ticks");
   CHECK(ticks.body == "tick 0\ntick 1\ntick 2\n");
@@ -385,6 +403,17 @@ TEST_CASE("test_client: an upgrade is refused with a clear error") {
   } catch (const ar::client_error& error) {
     CHECK(std::string_view(error.what()).find("switched protocols") != std::string_view::npos);
   }
+}
+
+TEST_CASE("test_client: a handler that waits for what nothing will do is an error, not a hang") {
+  ar::app app{ar::routes(ar::get<"/stuck">([](request&) -> task<response> {
+    // An operation whose completion is dropped: the event loop runs out of work.
+    co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>([](auto&&) {}, asio::use_awaitable);
+    co_return ar::text("unreachable");
+  }))};
+  ar::test_client client{app};
+  CHECK_THROWS_AS((void)client.get("/stuck"), ar::timeout_error);
+  CHECK_THROWS_AS((void)client.stream({ar::method::get, "/stuck"}), ar::timeout_error);
 }
 
 TEST_CASE("test_client: async_request runs on the awaiting coroutine's event loop") {

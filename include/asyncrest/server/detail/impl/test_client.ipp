@@ -106,7 +106,9 @@ inline void add_request_fields(workspace& space, const test_client_settings& set
   const auto framing_field = [](std::string_view name) {
     return iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding");
   };
-  if (!outgoing.headers.contains("Host")) add("Host", target.host ? *target.host : settings.host);
+  if (!outgoing.headers.contains("Host") && !settings.default_headers.contains("Host")) {
+    add("Host", target.host ? *target.host : settings.host);
+  }
   if (!outgoing.headers.contains("User-Agent") && !settings.default_headers.contains("User-Agent")) {
     add("User-Agent", settings.user_agent);
   }
