@@ -10,11 +10,13 @@
 //     CHECK(res.status == ar::status::ok);
 //     CHECK(res.json()["name"].get_string().value() == "Ann");
 //
-// Its calls have the names and arguments of `asyncrest::client`'s and take the same
-// `client_request`, and return the same `client_response`: a test moves between the two by
-// changing the client. Each call runs an event loop of its own until the response is complete,
-// so it returns the response rather than a task; `async_request` is the awaitable form, for a
-// test that already runs in a coroutine.
+// Its calls are those of `asyncrest::client` that return a whole response (`request`, `get`,
+// `post`, `post_json`, ..., and `stream`), with the same arguments, the same `client_request`
+// and the same `client_response`: a test moves between the two by changing the client. Each call
+// runs an event loop of its own until the response is complete, so it returns the response
+// rather than a task; `async_request` is the awaitable form, for a test that already runs in a
+// coroutine. A call that cannot complete because nothing is left to run (a handler waiting for
+// an operation nobody finishes) throws `timeout_error` instead of hanging.
 //
 // What the app sees is what the server would hand it: a real `request` with its method, target,
 // headers (Host, User-Agent and the body's framing fields as the client sends them), cookies,
