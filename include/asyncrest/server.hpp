@@ -32,6 +32,7 @@
 #include <asyncrest/server/router.hpp>
 #include <asyncrest/server/settings.hpp>
 #include <asyncrest/server/static_files.hpp>
+#include <asyncrest/server/test_client.hpp>
 #include <asyncrest/server/upgrade.hpp>
 // WebSocket (SHA-1 for the handshake, random masks) and signed cookies (HMAC-SHA256) need
 // OpenSSL's libcrypto: link asyncrest::tls.

@@ -118,16 +118,8 @@ struct memory_connection {
       answer& reply = self.memory_->reply;
       const bool path_decodes = self.fill_request();
       if (accepted) accepted(self.message());
-      if (!path_decodes) {
-        reply.value = problem(status::bad_request, "the request path has a malformed percent-encoding");
-      } else {
-        try {
-          dispatch.call(dispatch.target, self.message(), reply);
-          if (reply.pending.valid()) std::abort();  // a coroutine handler: not for this driver
-        } catch (...) {
-          reply.value = response_from_exception(std::current_exception(), self.message());
-        }
-      }
+      start_answer(dispatch, self.message(), reply, path_decodes);
+      if (reply.pending.valid()) std::abort();  // a coroutine handler: not for this driver
       const response& answer = reply.value;
       const response_framing framing = self.framing_for(answer);
       if (heads != nullptr) heads->push_back(framing.head_request);

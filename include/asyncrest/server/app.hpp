@@ -28,6 +28,7 @@ template <class Type>
 inline constexpr bool is_router = false;
 template <class... Routes>
 inline constexpr bool is_router<router<Routes...>> = true;
+struct app_access;
 }  // namespace detail
 
 /// An application: a router and the global middleware that run, in order, around every route.
@@ -39,8 +40,7 @@ class app {
  public:
   explicit app(Router routes, Middleware... middleware)
       : chain_(detail::guarded_router<Router>{std::move(routes)}, std::tuple<Middleware...>(std::move(middleware)...)),
-        server_(detail::dispatcher{this, &dispatch,
-                                   chain_.final_step().routes.has_body_settings() ? &body_settings_for : nullptr}) {
+        server_(make_dispatcher()) {
     (detail::check_middleware<Middleware>(), ...);
   }
   app(const app&) = delete;
@@ -91,6 +91,13 @@ class app {
   }
 
  private:
+  friend struct detail::app_access;
+
+  // How the server, and a test client, reach this app.
+  [[nodiscard]] detail::dispatcher make_dispatcher() const noexcept {
+    return {this, &dispatch, chain_.final_step().routes.has_body_settings() ? &body_settings_for : nullptr};
+  }
+
   // A plain handler's response is left in `out.value`, so the server awaits nothing.
   void handle_request(request& req, detail::answer& out) const {
     if constexpr (sizeof...(Middleware) == 0) {
@@ -111,6 +118,14 @@ class app {
 
   detail::middleware_chain<detail::guarded_router<Router>, Middleware...> chain_;
   detail::server_core server_;
+};
+
+/// What the library needs of an app besides serving it: the test client calls it as the server does.
+struct detail::app_access {
+  template <class Router, class... Middleware>
+  [[nodiscard]] static dispatcher dispatcher_of(const app<Router, Middleware...>& target) noexcept {
+    return target.make_dispatcher();
+  }
 };
 
 }  // namespace asyncrest

@@ -8,6 +8,7 @@
 #include <asyncrest/server/response.hpp>
 #include <asyncrest/server/route.hpp>
 #include <asyncrest/server/router.hpp>
+#include <asyncrest/server/test_client.hpp>
 
 #include <doctest/doctest.h>
 #include <simdjson.h>
@@ -559,12 +560,12 @@ TEST_CASE("router: middleware may change the request for the handler") {
                                                      std::string(req.attribute("missing").value_or("none")));
                                 }).use(identify_client{}));
 
-  test_request incoming(method::get, "GET", "/me");
-  ar::header_view authorization{"Authorization", "Bearer x"};
-  incoming.space.headers.push_back(authorization);
-  ar::detail::request_access::fill(incoming.req, method::get, "GET", incoming.target, incoming.path, incoming.path, {},
-                                   {}, 1, 1, true);
-  const response res = run_here(table(incoming.req));
+  // Through a whole app, with the header the client sends.
+  ar::app app{table};
+  ar::test_client client{app};
+  ar::headers authorization;
+  authorization.set("Authorization", "Bearer x");
+  const ar::client_response res = client.get("/me", authorization);
   CHECK(res.status == status::ok);
   CHECK(res.body == "ada ada [checked] 1 none");
 

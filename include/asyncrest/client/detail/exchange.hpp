@@ -5,6 +5,7 @@
 
 #include <asyncrest/client/body_writer.hpp>
 #include <asyncrest/client/cookie_jar.hpp>
+#include <asyncrest/client/detail/body_part_access.hpp>
 #include <asyncrest/client/detail/body_producer.hpp>
 #include <asyncrest/client/detail/pool.hpp>
 #include <asyncrest/client/detail/proxy.hpp>
@@ -282,18 +283,6 @@ inline asio::awaitable<void> connect(client_state& state, client_connection& con
 }
 
 // ---- one exchange -------------------------------------------------------------------------
-
-/// What the exchange needs of a stream part, which keeps it private from users.
-struct request_body_part_access {
-  [[nodiscard]] static body_producer* producer(const request_body_part& part) noexcept { return part.producer_.get(); }
-};
-
-struct client_body_writer_access {
-  [[nodiscard]] static client_body_writer make(void* sender, client_body_writer::send_function send,
-                                               std::optional<std::uint64_t> declared_length) noexcept {
-    return client_body_writer(sender, send, declared_length);
-  }
-};
 
 /// A part's length; a file's is its size now; a stream's is the one it declared (zero when it
 /// declared none: the body is chunked then, and no length is sent).

@@ -12,6 +12,7 @@
 #include <asyncrest/server/detail/body_source_access.hpp>
 #include <asyncrest/server/detail/error_response.hpp>
 #include <asyncrest/server/detail/request_memory.hpp>
+#include <asyncrest/server/detail/request_target.hpp>
 #include <asyncrest/server/detail/response_writer.hpp>
 #include <asyncrest/server/detail/tls_server.hpp>
 #include <asyncrest/server/detail/worker.hpp>
@@ -108,25 +109,6 @@ inline constexpr std::array<bool, 256> host_characters = alphanumeric_table_with
     if ((name[index] | 0x20) != lowercase[index]) return false;
   }
   return true;
-}
-
-/// The bytes that end a request's path or call for decoding it.
-inline constexpr std::array<bool, 256> path_stops = [] {
-  std::array<bool, 256> stops{};
-  stops[static_cast<unsigned char>('?')] = stops[static_cast<unsigned char>('#')] =
-      stops[static_cast<unsigned char>('%')] = true;
-  return stops;
-}();
-
-/// The path and query of a request target: itself in origin-form ("/path?query"), the part after
-/// the authority in absolute-form ("http://host/path", which servers must accept: RFC 9112
-/// §3.2.2; "/" when it has no path), and "*" as it is.
-[[nodiscard]] inline std::string_view origin_form(std::string_view target) noexcept {
-  if (target.empty() || target.front() == '/') return target;
-  const std::size_t scheme = target.find("://");
-  if (scheme == std::string_view::npos) return target;
-  const std::size_t path_start = target.find('/', scheme + 3);
-  return path_start == std::string_view::npos ? std::string_view("/") : target.substr(path_start);
 }
 
 [[nodiscard]] inline std::string_view trim_whitespace(std::string_view text) noexcept {
@@ -252,19 +234,9 @@ class basic_connection {
         answer& reply = self.memory_->reply;
         if (self.streamed_) [[unlikely]]
           self.prepare_streamed_body();
-        if (!self.fill_request()) {
-          reply.value = problem(status::bad_request, "the request path has a malformed percent-encoding");
-        } else {
-          std::exception_ptr failure;
-          try {
-            // A plain handler answers at once; only a coroutine handler leaves a task to await.
-            owner.shared.dispatch.call(owner.shared.dispatch.target, self.message(), reply);
-            if (reply.pending.valid()) reply.value = co_await std::move(reply.pending);
-          } catch (...) {
-            failure = std::current_exception();
-          }
-          if (failure) reply.value = response_from_exception(failure, self.message());
-        }
+        // A plain handler answers at once; only a coroutine handler leaves a task to await.
+        start_answer(owner.shared.dispatch, self.message(), reply, self.fill_request());
+        if (reply.pending.valid()) co_await finish_answer(self.message(), reply);
         // A streamed body the handler did not read to its end leaves the connection mid-request.
         if (self.streamed_ && !self.body_finished_) [[unlikely]]
           self.close_after_response_ = true;
@@ -333,12 +305,7 @@ class basic_connection {
   /// How `answer` is framed for the current request, and whether the connection stays open.
   /// (Inlined into run(), where it is on every request's path.)
   [[nodiscard, gnu::always_inline]] response_framing framing_for(const response& answer) noexcept {
-    // Connection is a framing field, which a list whose fields may all be sent cannot hold.
-    const auto connection_field = headers_access::all_sendable(answer.headers) ? std::optional<std::string_view>()
-                                                                               : answer.headers.get("Connection");
-    const bool keep_alive = message().keep_alive() && !worker_.draining && !close_after_response_ &&
-                            !(connection_field && iequals(trim_whitespace(*connection_field), "close"));
-    return {keep_alive, message().version_minor() == 0, message().method() == method::head};
+    return detail::framing_for(message(), answer, worker_.draining || close_after_response_);
   }
 
   enum class read_outcome : std::uint8_t { complete, closed };
@@ -670,65 +637,23 @@ class basic_connection {
           {view(field.name_offset, field.name_length), trim_whitespace(view(field.value_offset, field.value_length))});
     }
     const std::string_view target = parser().target(start);
-    std::string_view path_and_query = origin_form(target);
-    // One pass finds the end of the path, the fragment and whether the path is percent-encoded:
-    // eight bytes at a time while none is '?', '#' or '%', then a table lookup per byte.
-    std::size_t question = std::string_view::npos;
-    std::size_t length = path_and_query.size();
-    bool percent_in_path = false;
-    std::size_t index = 0;
-    for (;;) {
-      while (index + 8 <= length) {
-        const std::uint64_t word = load_word(path_and_query.data() + index);
-        if ((bytes_equal(word, '?') | bytes_equal(word, '#') | bytes_equal(word, '%')) != 0) break;
-        index += 8;
-      }
-      while (index < length && !path_stops[static_cast<unsigned char>(path_and_query[index])]) ++index;
-      if (index == length) break;
-      if (path_and_query[index] == '%') {
-        percent_in_path = true;
-        ++index;
-        continue;
-      }
-      if (path_and_query[index] == '?') {
-        question = index;
-        length = std::min(length, path_and_query.find('#', index));
-      } else {
-        length = index;  // '#'
-      }
-      break;
-    }
-    path_and_query = path_and_query.substr(0, length);
-    const std::string_view raw_path = path_and_query.substr(0, question);
-    const std::string_view query =
-        question == std::string_view::npos ? std::string_view{} : path_and_query.substr(question + 1);
-
-    std::string_view path = raw_path;
-    bool path_is_valid = true;
-    if (percent_in_path) {
-      if (auto decoded = percent_decode(raw_path)) {
-        path = space().keep(std::move(*decoded));
-      } else {
-        path_is_valid = false;
-      }
-    }
+    const target_parts parts = split_target(target, space());
     const llhttp_method_t parsed_method = parser().method();
-    request_access::fill(message(), method_from_parser(parsed_method), llhttp_method_name(parsed_method), target, path,
-                         raw_path, query, streamed_ ? std::string_view{} : parser().body(start),
+    request_access::fill(message(), method_from_parser(parsed_method), llhttp_method_name(parsed_method), target,
+                         parts.path, parts.raw_path, parts.query, streamed_ ? std::string_view{} : parser().body(start),
                          parser().version_major(), parser().version_minor(), parser().keep_alive());
     request_access::set_body_limit(message(), parser().body_limit());
-    return path_is_valid;
+    return parts.path_decodes;
   }
 
   /// Finds the route the head leads to, before its body is read, and takes its body settings:
   /// its limit, its idle timeout, whether it streams.
   void apply_route_body_settings() {
-    std::string_view path = origin_form(parser().target(request_start()));
-    path = path.substr(0, path.find_first_of("?#"));
-    if (path.find('%') != std::string_view::npos && !percent_decode(path)) return;  // a 400 once the head is read
+    const auto path = path_for_route_lookup(parser().target(request_start()));
+    if (!path) return;  // a 400 once the head is read
     const dispatcher& dispatch = worker_.shared.dispatch;
     const route_body_settings* route =
-        dispatch.body_settings_for(dispatch.target, method_from_parser(parser().method()), path, space());
+        dispatch.body_settings_for(dispatch.target, method_from_parser(parser().method()), *path, space());
     if (route == nullptr) return;
     if (route->max_bytes != 0) parser().set_route_body_limit(route->max_bytes);
     if (route->idle_timeout.count() != 0) memory_->route_body_idle = route->idle_timeout;

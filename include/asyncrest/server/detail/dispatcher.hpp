@@ -9,6 +9,7 @@
 #include <asyncrest/server/settings.hpp>
 
 #include <chrono>
+#include <exception>
 #include <string_view>
 
 namespace asyncrest::detail {
@@ -26,5 +27,36 @@ struct dispatcher {
 };
 
 using clock = std::chrono::steady_clock;
+
+/// Starts the app's answer to a request whose views are filled: a 400 for a path that does not
+/// percent-decode, else what the app answers, at once in `reply.value` or as a task left in
+/// `reply.pending`. What the app throws becomes the problem response the client gets. The
+/// connection and the test client both answer through this and `finish_answer`, so a test sees
+/// what a client would.
+inline void start_answer(const dispatcher& dispatch, request& req, answer& reply, bool path_decodes) {
+  if (!path_decodes) {
+    reply.value = problem(status::bad_request, "the request path has a malformed percent-encoding");
+    return;
+  }
+  try {
+    dispatch.call(dispatch.target, req, reply);
+  } catch (...) {
+    reply.pending = {};
+    reply.value = response_from_exception(std::current_exception(), req);
+  }
+}
+
+/// Awaits an answer `start_answer` left pending; what it throws becomes its problem response.
+/// (A frame of its own, taken only by coroutine handlers: a plain handler's answer is not
+/// pending.)
+inline task<void> finish_answer(request& req, answer& reply) {
+  std::exception_ptr failure;
+  try {
+    reply.value = co_await std::move(reply.pending);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (failure) reply.value = response_from_exception(failure, req);
+}
 
 }  // namespace asyncrest::detail

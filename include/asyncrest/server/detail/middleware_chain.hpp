@@ -167,15 +167,11 @@ template <class Router>
 struct guarded_router {
   Router routes;
 
+  // Through respond(): a plain handler throws while the task is made, which must be guarded too.
   task<response> operator()(request& req) const {
-    // A plain handler runs here, in the call, and may throw before there is a task to guard.
-    task<response> pending;
-    try {
-      pending = routes(req);
-    } catch (...) {
-      return ready(response_from_exception(std::current_exception(), req));
-    }
-    return guard(std::move(pending), req);
+    answer out;
+    respond(req, out);
+    return as_task(std::move(out));
   }
 
   void respond(request& req, answer& out) const {

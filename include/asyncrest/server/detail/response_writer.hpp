@@ -2,15 +2,19 @@
 // appended to the connection's write buffer so that pipelined responses leave in one write.
 #pragma once
 
+#include <asyncrest/core/detail/token_characters.hpp>
 #include <asyncrest/core/headers.hpp>
+#include <asyncrest/core/method.hpp>
 #include <asyncrest/core/status.hpp>
 #include <asyncrest/http/detail/http_date.hpp>
+#include <asyncrest/server/request.hpp>
 #include <asyncrest/server/response.hpp>
 
 #include <charconv>
 #include <cstdint>
 #include <cstring>
 #include <ctime>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -33,6 +37,20 @@ struct response_framing {
   // Four bytes in all: the connection keeps one across a suspension, in the frame every idle
   // connection holds. A declared length travels beside it (`declared_length` below).
 };
+
+/// How `answer` to `req` is framed in memory, and whether the connection stays open after it:
+/// not when the request or the response says `Connection: close`, nor when `must_close` (the
+/// server drains, or the request left the connection where no request starts). The connection
+/// and the test client frame responses with this.
+[[nodiscard, gnu::always_inline]] inline response_framing framing_for(const request& req, const response& answer,
+                                                                      bool must_close) noexcept {
+  // Connection is a framing field, which a list whose fields may all be sent cannot hold.
+  const auto connection_field = headers_access::all_sendable(answer.headers) ? std::optional<std::string_view>()
+                                                                             : answer.headers.get("Connection");
+  const bool keep_alive = req.keep_alive() && !must_close &&
+                          !(connection_field && iequals(trim_optional_whitespace(*connection_field), "close"));
+  return {keep_alive, req.version_minor() == 0, req.method() == method::head};
+}
 
 /// Copies `text` to `cursor` and moves the cursor past it.
 inline void put(char*& cursor, std::string_view text) noexcept {
