@@ -236,7 +236,16 @@ class basic_connection {
           self.prepare_streamed_body();
         // A plain handler answers at once; only a coroutine handler leaves a task to await.
         start_answer(owner.shared.dispatch, self.message(), reply, self.fill_request());
-        if (reply.pending.valid()) co_await finish_answer(self.message(), reply);
+        if (reply.pending.valid()) {
+          // finish_answer's work, in this frame: a coroutine handler's request takes no frame more.
+          std::exception_ptr failure;
+          try {
+            reply.value = co_await std::move(reply.pending);
+          } catch (...) {
+            failure = std::current_exception();
+          }
+          if (failure) reply.value = response_from_exception(failure, self.message());
+        }
         // A streamed body the handler did not read to its end leaves the connection mid-request.
         if (self.streamed_ && !self.body_finished_) [[unlikely]]
           self.close_after_response_ = true;

@@ -31,8 +31,8 @@ using clock = std::chrono::steady_clock;
 /// Starts the app's answer to a request whose views are filled: a 400 for a path that does not
 /// percent-decode, else what the app answers, at once in `reply.value` or as a task left in
 /// `reply.pending`. What the app throws becomes the problem response the client gets. The
-/// connection and the test client both answer through this and `finish_answer`, so a test sees
-/// what a client would.
+/// connection and the test client both answer through this (and the test client through
+/// `finish_answer`, whose work the connection does inline), so a test sees what a client would.
 inline void start_answer(const dispatcher& dispatch, request& req, answer& reply, bool path_decodes) {
   if (!path_decodes) {
     reply.value = problem(status::bad_request, "the request path has a malformed percent-encoding");
@@ -47,8 +47,8 @@ inline void start_answer(const dispatcher& dispatch, request& req, answer& reply
 }
 
 /// Awaits an answer `start_answer` left pending; what it throws becomes its problem response.
-/// (A frame of its own, taken only by coroutine handlers: a plain handler's answer is not
-/// pending.)
+/// (The test client's; the connection does the same in its own frame, where a frame of this
+/// function's would cost every coroutine handler's request an allocation.)
 inline task<void> finish_answer(request& req, answer& reply) {
   std::exception_ptr failure;
   try {
