@@ -24,6 +24,7 @@
 #include <asyncrest/server/hub.hpp>
 #include <asyncrest/server/middleware.hpp>
 #include <asyncrest/server/multipart.hpp>
+#include <asyncrest/server/rate_limit.hpp>
 #include <asyncrest/server/request.hpp>
 #include <asyncrest/server/response.hpp>
 #include <asyncrest/server/route.hpp>
