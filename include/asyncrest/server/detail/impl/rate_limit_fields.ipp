@@ -117,8 +117,10 @@ inline void rate_limit_fields::decorate(response& res, const rate_limit_outcome&
   value += std::to_string(outcome.remaining);
   value += ";t=";
   value += std::to_string(seconds_rounded_up(outcome.reset));
-  res.headers.set("RateLimit-Policy", policy_field_);
-  res.headers.set("RateLimit", value);
+  // Added, not set: both fields are lists, so a route's limit inside an app's adds its policy
+  // to the app's (a second field line is the same list continued, RFC 9110 §5.3).
+  res.headers.add("RateLimit-Policy", policy_field_);
+  res.headers.add("RateLimit", value);
 }
 
 inline std::string rate_limit_fields::refusal_detail(const rate_limit_outcome& outcome) const {
