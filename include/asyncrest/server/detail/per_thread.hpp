@@ -11,6 +11,12 @@
 
 namespace asyncrest::detail {
 
+/// Adds one to a counter only its own thread writes (others read it): a relaxed load and store,
+/// no read-modify-write on the request path.
+inline void count(std::atomic<std::uint64_t>& counter) noexcept {
+  counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+
 /// A unique number for each owner, so that a thread's list never mistakes a new owner at a freed
 /// address for an old one.
 inline std::uint64_t next_owner_number() noexcept {

@@ -3,6 +3,7 @@
 // choice of the most restrictive policy, the key's bytes, and the per-thread counts.
 #pragma once
 
+#include <asyncrest/server/detail/per_thread.hpp>
 #include <asyncrest/server/detail/rate_limit_buckets.hpp>
 #include <asyncrest/server/request.hpp>
 #include <asyncrest/server/response.hpp>
@@ -30,10 +31,6 @@ struct alignas(64) rate_limit_counts {
   std::atomic<std::uint64_t> allowed{0};
   std::atomic<std::uint64_t> refused{0};
 };
-
-inline void count(std::atomic<std::uint64_t>& counter) noexcept {
-  counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-}
 
 /// The client address's bytes, viewing the request's endpoint: 4 for IPv4, 16 for IPv6.
 inline std::string_view address_bytes(const request& req) noexcept;
