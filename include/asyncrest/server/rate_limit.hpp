@@ -23,6 +23,7 @@
 // A policy's quota `q` is its burst and its window `w` the seconds a spent burst takes to refill
 // (rounded up); RateLimit names the most restrictive policy (fewest tokens left, or the one that
 // refused), with `r` the requests left now and `t` the seconds until its bucket is full again.
+// The fields are added to those already there: a route's limit inside an app's reports both.
 //
 // Keys: the client's address by default (its bytes, IPv4 or IPv6), else what the key rule
 // returns, a callable `std::optional<std::string_view>(const request&)`; a request for which the
