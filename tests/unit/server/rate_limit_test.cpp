@@ -32,7 +32,6 @@ struct manual_clock {
   using rep = duration::rep;
   using period = duration::period;
   using time_point = std::chrono::time_point<manual_clock>;
-  static constexpr bool is_steady = true;
   static inline time_point current{std::chrono::hours(1)};
   static time_point now() noexcept { return current; }
 };
