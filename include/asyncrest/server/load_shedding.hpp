@@ -49,7 +49,7 @@ struct load_shedding_settings {
 
 /// Counts since the middleware was made; from any thread.
 struct load_shedding_statistics {
-  /// Requests being handled now.
+  /// Requests being handled now (counted only with a `max_in_flight`).
   std::uint64_t in_flight = 0;
   /// Requests refused because `max_in_flight` were being handled.
   std::uint64_t refused_in_flight = 0;

@@ -33,9 +33,10 @@
 // request path). A connection stays on one thread for its whole life, so one keep-alive client
 // is limited exactly; a client whose connections land on N threads may get up to N times the
 // burst and the rate. The memory is bounded: at most `max_keys_per_thread` keys per thread
-// (about 150 bytes each plus the key); a key whose buckets are full again is idle and dropped
-// from the least recently used end as requests come; when the table is full of keys that are not
-// idle, the least recently used one is dropped (its client starts over with a full bucket).
+// (about 170 bytes each, plus a key longer than 15 bytes); a key whose buckets are full again is
+// idle and dropped from the least recently used end as requests come; when the table is full of
+// keys that are not idle, the least recently used one is dropped (its client starts over with a
+// full bucket).
 //
 // The store: buckets live in a `rate_limit_store`, the in-memory per-thread one by default. A
 // store shared by several processes (Redis) implements the same `take`; one that must wait for
