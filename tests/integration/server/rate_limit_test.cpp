@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -100,6 +101,37 @@ TEST_CASE("keyed by a header, each API key has its own bucket; requests without 
   CHECK(too_long.status == 400);
   CHECK(field(too_long, "Content-Type") == "application/problem+json");
   CHECK(too_long.body.find("longer than 256 bytes") != std::string::npos);
+}
+
+namespace {
+struct principal {
+  std::string user;
+};
+
+/// Stands for an authentication middleware: whoever X-User names is the request's principal.
+struct authenticate {
+  [[nodiscard]] std::optional<ar::response> before(ar::request& req) const {
+    if (const auto user = req.header("X-User")) req.context().emplace<principal>(principal{std::string(*user)});
+    return std::nullopt;
+  }
+};
+}  // namespace
+
+TEST_CASE("keyed by the principal an authentication middleware put in the request's context") {
+  test_server server([] {
+    return ar::app{
+        make_routes(), authenticate{},
+        ar::rate_limit{three_an_hour(), ar::key_from_context<principal>(
+                                            [](const principal& who) -> const std::string& { return who.user; })}};
+  });
+  for (int taken = 0; taken < 3; ++taken) CHECK(fetch(server.port(), "/items", "X-User: ada\r\n").status == 200);
+  CHECK(fetch(server.port(), "/items", "X-User: ada\r\n").status == 429);
+  const http_reply grace = fetch(server.port(), "/items", "X-User: grace\r\n");
+  CHECK(grace.status == 200);
+  CHECK(field(grace, "RateLimit") == "\"hourly\";r=2;t=1200");
+  const http_reply anonymous = fetch(server.port(), "/items");  // no principal: its address
+  CHECK(anonymous.status == 200);
+  CHECK(field(anonymous, "RateLimit") == "\"hourly\";r=2;t=1200");
 }
 
 TEST_CASE("a route's limit applies to that route only, beside the app's") {
