@@ -8,7 +8,7 @@
 #   bash benchmarks/run.sh --quick     2 rounds of 2 s, for a first look
 #
 # Options: --rounds N, --duration SECONDS, --connections "64 1024", --peers "asyncrest floor ...",
-# --scenarios "plaintext json pipelined param echo file stream https static4k static1m" (default: all),
+# --scenarios "plaintext limited shed json pipelined param echo file stream https static4k static1m" (default: all),
 # --build-dir DIR (default: build-benchmarks in the tree), --no-extras (no memory/compile figures),
 # --results FILE (raw measurements, tab-separated; default: in the build directory).
 # Needs: cmake, g++, wrk, taskset, python3 (and openssl for https); peers need libboost-dev,

@@ -1,13 +1,15 @@
 # Sourced by run.sh and smoke.sh: the scenarios, and which of them each server serves.
 
 # Every scenario, in the order of the table.
-all_scenarios=(plaintext json pipelined param echo file stream https static4k static1m)
+all_scenarios=(plaintext limited shed json pipelined param echo file stream https static4k static1m)
 
 # The request path of each scenario (pipelined sends 16 plaintext requests per write; https is
 # plaintext over TLS).
 scenario_path() {
   case "$1" in
     plaintext | pipelined | https) echo /plaintext ;;
+    limited) echo /limited/plaintext ;;  # plaintext behind a rate limit that never refuses
+    shed) echo /shed/plaintext ;;        # plaintext behind load shedding that never refuses
     json) echo /json ;;
     param) echo /repos/asyncrest/asyncrest/issues/42 ;;
     echo) echo /echo ;;
@@ -41,7 +43,7 @@ scenario_connections() {
 # The scenarios a server serves, from its name (an executable's or a script's base name).
 scenarios_of() {
   case "$(basename "$1")" in
-    benchmark_server | asyncrest) echo plaintext json pipelined param echo file stream https static4k static1m ;;
+    benchmark_server | asyncrest) echo plaintext limited shed json pipelined param echo file stream https static4k static1m ;;
     aiohttp_server.py | aiohttp) echo plaintext json pipelined param echo ;;
     # Static files with sendfile, and `listen ssl`; no equivalent of a body written piece by piece.
     nginx.sh | nginx) echo plaintext json pipelined param file https static4k static1m ;;

@@ -1,5 +1,9 @@
 // The asyncrest server the load benchmarks run against. Scenarios:
 //   GET  /plaintext                          "Hello, World!" as text/plain
+//   GET  /limited/plaintext                  as /plaintext, behind a rate limit (a route's) that
+//                                            never refuses: the cost of its buckets and fields
+//   GET  /shed/plaintext                     as /plaintext, behind load shedding (a route's, with
+//                                            both limits) that never refuses
 //   GET  /json                               {"message":"Hello, World!"}, serialized per request
 //   GET  /repos/{owner}/{repo}/issues/{n}    one of 200 routes (github_routes.txt); the body is
 //                                            the path parameters joined by '/'
@@ -147,6 +151,12 @@ int main(int argc, char** argv) {
   ar::app app {
     benchmark_routes::github_routes(
         ar::get<"/plaintext">([](ar::request&) { return ar::text("Hello, World!"); }),
+        ar::get<"/limited/plaintext">([](ar::request&) { return ar::text("Hello, World!"); })
+            .use(ar::rate_limit{
+                {.policies = {{.name = "benchmark", .requests = 1'000'000'000, .per = std::chrono::seconds(1)}}}}),
+        ar::get<"/shed/plaintext">([](ar::request&) {
+          return ar::text("Hello, World!");
+        }).use(ar::load_shedding{{.max_in_flight = 1'000'000, .max_queue_time = std::chrono::seconds(10)}}),
         ar::get<"/json">([](ar::request&) {
           return ar::json({{"message", "Hello, World!"}});
         }),

@@ -119,7 +119,7 @@ close="Host: 127.0.0.1\r\nConnection: close\r\n\r\n"
 for scenario in $scenarios; do
   path="$(scenario_path "$scenario")"
   case "$scenario" in
-    plaintext) check plaintext "$(exchange "GET $path HTTP/1.1\r\n$close")" "Hello, World!" ;;
+    plaintext | limited | shed) check "$scenario" "$(exchange "GET $path HTTP/1.1\r\n$close")" "Hello, World!" ;;
     json) check json "$(exchange "GET $path HTTP/1.1\r\n$close")" '{"message":"Hello, World!"}' ;;
     param) check param "$(exchange "GET $path HTTP/1.1\r\n$close")" "asyncrest/asyncrest/42" ;;
     pipelined)

@@ -23,8 +23,10 @@
 #include <asyncrest/server/events.hpp>
 #include <asyncrest/server/forms.hpp>
 #include <asyncrest/server/hub.hpp>
+#include <asyncrest/server/load_shedding.hpp>
 #include <asyncrest/server/middleware.hpp>
 #include <asyncrest/server/multipart.hpp>
+#include <asyncrest/server/rate_limit.hpp>
 #include <asyncrest/server/request.hpp>
 #include <asyncrest/server/request_id.hpp>
 #include <asyncrest/server/response.hpp>

@@ -15,6 +15,7 @@
 #include <simdjson.h>
 #include <asio/ip/tcp.hpp>
 
+#include <chrono>
 #include <optional>
 #include <span>
 #include <string>
@@ -118,6 +119,9 @@ class request {
   [[nodiscard]] unsigned version_minor() const noexcept { return version_minor_; }
   /// Whether the client asked to keep the connection open after this request.
   [[nodiscard]] bool keep_alive() const noexcept { return keep_alive_; }
+  /// When the server read the request's last bytes (the read that completed it, or brought it
+  /// with others pipelined before it); the epoch for a request the server did not read.
+  [[nodiscard]] std::chrono::steady_clock::time_point received_at() const noexcept { return received_at_; }
 
  private:
   friend struct detail::request_access;
@@ -135,6 +139,7 @@ class request {
   std::size_t body_limit_ = 0;
   std::span<const asyncrest::path_parameter> parameters_;
   asio::ip::tcp::endpoint remote_;
+  std::chrono::steady_clock::time_point received_at_{};
   detail::workspace* workspace_ = nullptr;
   mutable detail::pooled_json_parser json_parser_;
   unsigned version_major_ = 1;
@@ -188,6 +193,9 @@ struct detail::request_access {
     return target;
   }
   static void set_remote(request& target, const asio::ip::tcp::endpoint& remote) noexcept { target.remote_ = remote; }
+  static void set_received(request& target, std::chrono::steady_clock::time_point when) noexcept {
+    target.received_at_ = when;
+  }
   static void set_method(request& target, asyncrest::method verb) noexcept { target.method_ = verb; }
   static void set_parameters(request& target, std::span<const asyncrest::path_parameter> parameters) noexcept {
     target.parameters_ = parameters;

@@ -204,6 +204,7 @@ class basic_connection {
             }
             if (error) co_return;  // closed (close_notify, or without), reset, or not TLS
             tls_read = tls_next_read::unless_pending;
+            request_access::set_received(self.message(), clock::now());
           } else {
             co_await state.socket.async_wait(asio::ip::tcp::socket::wait_read, with_error(error));
             if (error || owner.draining || state.expired != connection_state::expiry::none) co_return;
@@ -213,6 +214,9 @@ class basic_connection {
             self.end_ = state.socket.read_some(asio::buffer(self.buffer(), self.space().read_buffer.capacity()), error);
             if (error == asio::error::would_block) continue;  // woken for nothing: wait again
             if (error) co_return;                             // closed or reset by the client
+            // When the bytes came: what the time a request waits in the server is measured from
+            // (load_shedding's max_queue_time). One clock read per read, not per request.
+            request_access::set_received(self.message(), clock::now());
           }
         }
 
@@ -460,7 +464,10 @@ class basic_connection {
     co_return false;  // the client went away, or the connection is being closed
   }
 
-  void note_received(std::size_t received) noexcept { end_ += received; }
+  void note_received(std::size_t received) noexcept {
+    end_ += received;
+    request_access::set_received(message(), clock::now());  // the request's last bytes, as far as known
+  }
 
   /// Arms the deadline of a read that must wait: the header block's, counted from the request's
   /// first wait, or the body's idle time, counted from each read. A request already in the
