@@ -120,7 +120,8 @@ class request {
   /// Whether the client asked to keep the connection open after this request.
   [[nodiscard]] bool keep_alive() const noexcept { return keep_alive_; }
   /// When the server read the request's last bytes (the read that completed it, or brought it
-  /// with others pipelined before it); the epoch for a request the server did not read.
+  /// with others pipelined before it), at the resolution of the kernel's tick (a few
+  /// milliseconds); the epoch for a request the server did not read.
   [[nodiscard]] std::chrono::steady_clock::time_point received_at() const noexcept { return received_at_; }
 
  private:

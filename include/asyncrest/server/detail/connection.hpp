@@ -204,7 +204,7 @@ class basic_connection {
             }
             if (error) co_return;  // closed (close_notify, or without), reset, or not TLS
             tls_read = tls_next_read::unless_pending;
-            request_access::set_received(self.message(), clock::now());
+            request_access::set_received(self.message(), coarse_now());
           } else {
             co_await state.socket.async_wait(asio::ip::tcp::socket::wait_read, with_error(error));
             if (error || owner.draining || state.expired != connection_state::expiry::none) co_return;
@@ -215,8 +215,8 @@ class basic_connection {
             if (error == asio::error::would_block) continue;  // woken for nothing: wait again
             if (error) co_return;                             // closed or reset by the client
             // When the bytes came: what the time a request waits in the server is measured from
-            // (load_shedding's max_queue_time). One clock read per read, not per request.
-            request_access::set_received(self.message(), clock::now());
+            // (load_shedding's max_queue_time). One coarse clock read per read, not per request.
+            request_access::set_received(self.message(), coarse_now());
           }
         }
 
@@ -466,7 +466,7 @@ class basic_connection {
 
   void note_received(std::size_t received) noexcept {
     end_ += received;
-    request_access::set_received(message(), clock::now());  // the request's last bytes, as far as known
+    request_access::set_received(message(), coarse_now());  // the request's last bytes, as far as known
   }
 
   /// Arms the deadline of a read that must wait: the header block's, counted from the request's
