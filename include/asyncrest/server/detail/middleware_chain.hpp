@@ -167,7 +167,13 @@ template <class Router>
 struct guarded_router {
   Router routes;
 
-  task<response> operator()(request& req) const { return guard(routes(req), req); }
+  // Through respond(): a plain handler throws while the router is called, before a task exists
+  // for a guard to catch it in.
+  task<response> operator()(request& req) const {
+    answer out;
+    respond(req, out);
+    return as_task(std::move(out));
+  }
 
   void respond(request& req, answer& out) const {
     try {
