@@ -143,9 +143,15 @@ int main(int argc, char** argv) {
   }
 
   ar::hub<fanout_message> fanout;
+#if defined(ASYNCREST_BENCHMARK_METRICS)
+  ar::metrics_registry registry;  // benchmark_server_metrics: every request measured, GET /metrics
+#endif
 
   ar::app app {
     benchmark_routes::github_routes(
+#if defined(ASYNCREST_BENCHMARK_METRICS)
+        ar::metrics_route<"/metrics">(registry),
+#endif
         ar::get<"/plaintext">([](ar::request&) { return ar::text("Hello, World!"); }),
         ar::get<"/json">([](ar::request&) {
           return ar::json({{"message", "Hello, World!"}});
@@ -197,8 +203,15 @@ int main(int argc, char** argv) {
           }
         })
 #endif
-    )
+            )
+#if defined(ASYNCREST_BENCHMARK_METRICS)
+        ,
+        ar::request_metrics(registry)
+#endif
   };
+#if defined(ASYNCREST_BENCHMARK_METRICS)
+  ar::observe_server(registry, app);
+#endif
   std::uint16_t listening = 0;
   try {
     listening =
