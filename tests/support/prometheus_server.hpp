@@ -31,9 +31,7 @@ class prometheus_server {
   explicit prometheus_server(std::uint16_t target_port, std::string metrics_path = "/metrics") {
     executable_ = executable();
     if (executable_.empty()) throw std::runtime_error("prometheus is not installed");
-    char pattern[] = "/tmp/asyncrest-prometheus-XXXXXX";
-    if (::mkdtemp(pattern) == nullptr) throw std::runtime_error("cannot make a temporary directory");
-    directory_ = pattern;
+    directory_ = make_temporary_directory("asyncrest-prometheus-XXXXXX");
     {
       std::ofstream config(directory_ / "prometheus.yml");
       config << "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
@@ -65,9 +63,7 @@ class prometheus_server {
   /// Runs `promtool check metrics` on `text` (given on its standard input); its exit status and
   /// what it printed.
   static std::pair<int, std::string> check_metrics(const std::string& text) {
-    char pattern[] = "/tmp/asyncrest-promtool-XXXXXX";
-    if (::mkdtemp(pattern) == nullptr) throw std::runtime_error("cannot make a temporary directory");
-    const std::filesystem::path directory = pattern;
+    const std::filesystem::path directory = make_temporary_directory("asyncrest-promtool-XXXXXX");
     std::ofstream(directory / "metrics.txt") << text;
     const std::string command = find("promtool") + " check metrics < " + (directory / "metrics.txt").string() + " > " +
                                 (directory / "output.txt").string() + " 2>&1";
@@ -80,6 +76,12 @@ class prometheus_server {
   }
 
  private:
+  static std::filesystem::path make_temporary_directory(const char* name) {
+    std::string pattern = (std::filesystem::temp_directory_path() / name).string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("cannot make a temporary directory");
+    return pattern;
+  }
+
   static std::string find(const std::string& name) {
     for (const char* folder : {"/usr/bin/", "/usr/local/bin/", "/usr/sbin/"}) {
       const std::string candidate = folder + name;
