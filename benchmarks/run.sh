@@ -10,7 +10,9 @@
 # Options: --rounds N, --duration SECONDS, --connections "64 1024", --peers "asyncrest floor ...",
 # --scenarios "plaintext limited shed json pipelined param echo file stream https static4k static1m" (default: all),
 # --build-dir DIR (default: build-benchmarks in the tree), --no-extras (no memory/compile figures),
-# --results FILE (raw measurements, tab-separated; default: in the build directory).
+# --results FILE (raw measurements, tab-separated; default: in the build directory),
+# --baseline PATH (a benchmark_server built from another commit, measured as the peer "baseline").
+# The peer "metrics" is benchmark_server with the request_metrics middleware and GET /metrics.
 # Needs: cmake, g++, wrk, taskset, python3 (and openssl for https); peers need libboost-dev,
 # libcpp-httplib-dev, librestinio-dev, nginx and python3-aiohttp
 # (`bash cmake/install-dependencies.sh --benchmarks`). A peer that is missing is skipped with a note.
@@ -26,6 +28,7 @@ peers="asyncrest floor beast httplib restinio aiohttp nginx"
 build_dir="$root/build-benchmarks"
 extras=1
 results=""
+baseline=""
 selected="${all_scenarios[*]}"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -38,7 +41,8 @@ while [ $# -gt 0 ]; do
     --build-dir) build_dir="$2"; shift ;;
     --no-extras) extras=0 ;;
     --results) results="$2"; shift ;;
-    -h | --help) sed -n '2,17p' "$0"; exit 0 ;;
+    --baseline) baseline="$2"; shift ;;
+    -h | --help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -69,6 +73,7 @@ cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DASYNCREST_BUILD_TE
   { cat "$build_dir/configure.log" >&2; exit 1; }
 # Only the peers asked for: a run against nginx alone builds no Beast.
 targets=(benchmark_server)
+[[ " $peers " == *" metrics "* ]] && targets+=(benchmark_server_metrics)
 [[ " $peers " == *" floor "* ]] && targets+=(peer_floor)
 for optional in peer_beast peer_httplib peer_restinio; do
   [[ " $peers " == *" ${optional#peer_} "* ]] || continue
@@ -90,6 +95,8 @@ bin="$build_dir/benchmarks"
 peer_command() {
   case "$1" in
     asyncrest) echo "$bin/benchmark_server" ;;
+    metrics) echo "$bin/benchmark_server_metrics" ;;
+    baseline) [ -n "$baseline" ] && [ -x "$baseline" ] && echo "$baseline" ;;
     floor) echo "$bin/peer_floor" ;;
     beast) [ -x "$bin/peer_beast" ] && echo "$bin/peer_beast" ;;
     httplib) [ -x "$bin/peer_httplib" ] && echo "$bin/peer_httplib" ;;

@@ -43,7 +43,7 @@ scenario_connections() {
 # The scenarios a server serves, from its name (an executable's or a script's base name).
 scenarios_of() {
   case "$(basename "$1")" in
-    benchmark_server | asyncrest) echo plaintext limited shed json pipelined param echo file stream https static4k static1m ;;
+    benchmark_server | asyncrest | benchmark_server_metrics | metrics | baseline) echo plaintext limited shed json pipelined param echo file stream https static4k static1m ;;
     aiohttp_server.py | aiohttp) echo plaintext json pipelined param echo ;;
     # Static files with sendfile, and `listen ssl`; no equivalent of a body written piece by piece.
     nginx.sh | nginx) echo plaintext json pipelined param file https static4k static1m ;;

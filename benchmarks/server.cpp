@@ -147,9 +147,15 @@ int main(int argc, char** argv) {
   }
 
   ar::hub<fanout_message> fanout;
+#if defined(ASYNCREST_BENCHMARK_METRICS)
+  ar::metrics_registry registry;  // benchmark_server_metrics: every request measured, GET /metrics
+#endif
 
   ar::app app {
     benchmark_routes::github_routes(
+#if defined(ASYNCREST_BENCHMARK_METRICS)
+        ar::metrics_route<"/metrics">(registry),
+#endif
         ar::get<"/plaintext">([](ar::request&) { return ar::text("Hello, World!"); }),
         ar::get<"/limited/plaintext">([](ar::request&) { return ar::text("Hello, World!"); })
             .use(ar::rate_limit{
@@ -207,8 +213,15 @@ int main(int argc, char** argv) {
           }
         })
 #endif
-    )
+            )
+#if defined(ASYNCREST_BENCHMARK_METRICS)
+        ,
+        ar::request_metrics(registry)
+#endif
   };
+#if defined(ASYNCREST_BENCHMARK_METRICS)
+  ar::observe_server(registry, app);
+#endif
   std::uint16_t listening = 0;
   try {
     listening =

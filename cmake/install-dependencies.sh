@@ -15,9 +15,10 @@ set -euo pipefail
 packages=(cmake make g++ libasio-dev libsimdjson-dev doctest-dev node-llhttp libssl-dev openssl zlib1g-dev libbrotli-dev python3 nginx
           libbenchmark-dev libboost-dev libcpp-httplib-dev)
 # The tests' third-party peers: Python's websockets and requests, curl, tinyproxy for the
-# client's proxy tests (which skip without it), and Chromium, driven by playwright-core from npm,
-# for the examples in a browser; spdlog for the logging example.
-packages+=(python3-websockets python3-requests curl tinyproxy chromium libspdlog-dev)
+# client's proxy tests (which skip without it), Prometheus (which scrapes /metrics; promtool
+# checks its text), spdlog for the logging example, and Chromium, driven by playwright-core from
+# npm, for the examples in a browser.
+packages+=(python3-websockets python3-requests curl tinyproxy prometheus libspdlog-dev chromium)
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 for option in "$@"; do
   case "$option" in

@@ -22,8 +22,10 @@
 #include <asyncrest/server/cors.hpp>
 #include <asyncrest/server/events.hpp>
 #include <asyncrest/server/forms.hpp>
+#include <asyncrest/server/health.hpp>
 #include <asyncrest/server/hub.hpp>
 #include <asyncrest/server/load_shedding.hpp>
+#include <asyncrest/server/metrics.hpp>
 #include <asyncrest/server/middleware.hpp>
 #include <asyncrest/server/multipart.hpp>
 #include <asyncrest/server/rate_limit.hpp>

@@ -69,25 +69,36 @@ class app {
   [[nodiscard]] server_statistics statistics() const noexcept { return server_.statistics(); }
 
   /// Begins a graceful shutdown. Safe from any thread, from a handler and before `run()`.
+  /// With `timeouts.readiness_grace`, the server serves as before for that long (readiness
+  /// failing), then drains.
   void stop() { server_.stop(); }
+
+  /// Whether a graceful shutdown has begun; safe from any thread.
+  [[nodiscard]] bool stopping() const noexcept { return server_.stopping(); }
 
   /// Runs `hook` after the last connection has closed, before `run()` returns.
   void on_shutdown(std::function<void()> hook) { server_.on_shutdown(std::move(hook)); }
 
-  /// Stops `service` (a `jobs` queue, say) with the server: its drain begins with the server's,
-  /// with the same deadline (`timeouts.drain`), and `run()` waits for it to end before the
-  /// shutdown hooks run. `service` must outlive the app. Call before `run()`.
+  /// Stops `service` with the server. A service that drains (a `jobs` queue, say): its drain
+  /// begins with the server's, with the same deadline (`timeouts.drain`), and `run()` waits for
+  /// it to end before the shutdown hooks run. A service told of the stop (`health`): told as
+  /// soon as the stop begins, before the readiness grace. `service` must outlive the app. Call
+  /// before `run()`.
   template <class Service>
   void attach(Service& service) {
-    static_assert(
-        requires(std::chrono::steady_clock::time_point deadline) {
-          service.begin_drain(deadline);
-          service.wait_drained();
-        },
-        "asyncrest: app.attach(service) takes a service with begin_drain(steady_clock::time_point) and "
-        "wait_drained(), such as asyncrest::jobs");
-    server_.on_drain({[&service](std::chrono::steady_clock::time_point deadline) { service.begin_drain(deadline); },
-                      [&service] { (void)service.wait_drained(); }});
+    constexpr bool drains = requires(std::chrono::steady_clock::time_point deadline) {
+      service.begin_drain(deadline);
+      service.wait_drained();
+    };
+    constexpr bool told_of_stop = requires { service.server_stopping(); };
+    static_assert(drains || told_of_stop,
+                  "asyncrest: app.attach(service) takes a service with begin_drain(steady_clock::time_point) and "
+                  "wait_drained(), such as asyncrest::jobs, or one with server_stopping(), such as asyncrest::health");
+    if constexpr (told_of_stop) server_.on_stop([&service] { service.server_stopping(); });
+    if constexpr (drains) {
+      server_.on_drain({[&service](std::chrono::steady_clock::time_point deadline) { service.begin_drain(deadline); },
+                        [&service] { (void)service.wait_drained(); }});
+    }
   }
 
  private:

@@ -114,6 +114,13 @@ class request {
   }
   [[nodiscard]] std::span<const asyncrest::path_parameter> path_parameters() const noexcept { return parameters_; }
 
+  /// The path of the route that matched, as written in its declaration ("/users/{id:int}");
+  /// empty when no route matched (404, 405, 501, the automatic OPTIONS). Metrics and logs
+  /// label requests with it: it has as few values as the table has routes, where the path has
+  /// as many as clients care to send. A global middleware sees it after `co_await rest(req)` or
+  /// in its `after` hook.
+  [[nodiscard]] std::string_view route_template() const noexcept { return route_template_; }
+
   [[nodiscard]] const asio::ip::tcp::endpoint& remote_endpoint() const noexcept { return remote_; }
   [[nodiscard]] unsigned version_major() const noexcept { return version_major_; }
   [[nodiscard]] unsigned version_minor() const noexcept { return version_minor_; }
@@ -139,6 +146,7 @@ class request {
   bool body_given_ = false;
   std::size_t body_limit_ = 0;
   std::span<const asyncrest::path_parameter> parameters_;
+  std::string_view route_template_;
   asio::ip::tcp::endpoint remote_;
   std::chrono::steady_clock::time_point received_at_{};
   detail::workspace* workspace_ = nullptr;
@@ -154,6 +162,7 @@ struct detail::request_access {
     target.workspace_ = space;
     target.json_parser_.reset();
     target.parameters_ = {};
+    target.route_template_ = {};
     target.headers_ = {};
     target.body_ = {};
     target.body_reader_ = {};
@@ -201,6 +210,8 @@ struct detail::request_access {
   static void set_parameters(request& target, std::span<const asyncrest::path_parameter> parameters) noexcept {
     target.parameters_ = parameters;
   }
+  /// The matched route's path: a view of a constant of the route's type, valid for the program.
+  static void set_route_template(request& target, std::string_view path) noexcept { target.route_template_ = path; }
   static workspace& space(const request& target) noexcept { return *target.workspace_; }
   /// Whether the handler read the body as JSON: only then can a JSON shape error be the client's.
   static bool body_read_as_json(const request& target) noexcept { return static_cast<bool>(target.json_parser_); }

@@ -100,6 +100,7 @@ class router {
       space.parameters.push_back({route_type::pattern.parameter(position).text, match.values[position]});
     }
     detail::request_access::set_parameters(req, space.parameters);
+    detail::request_access::set_route_template(req, route_type::path);
     std::get<Index>(self.routes_).respond(req, out);
   }
 

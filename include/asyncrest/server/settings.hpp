@@ -40,6 +40,11 @@ struct server_timeouts {
   /// On shutdown, how long requests in flight may take to finish before their connections are
   /// closed anyway.
   std::chrono::milliseconds drain{std::chrono::seconds(10)};
+  /// On shutdown, how long the server goes on accepting and serving as before, readiness
+  /// failing (health.hpp), before the drain begins: the time a load balancer needs to see the
+  /// failing readiness and send no more, so that no client meets a closed port. Zero (the
+  /// default): the drain begins at once.
+  std::chrono::milliseconds readiness_grace{0};
 };
 
 /// How one route takes its request body, where it differs from the server's settings:

@@ -626,3 +626,18 @@ TEST_CASE("router: respond() leaves a response made at once in place, and only a
     CHECK(header(res, "X-Trace") == "around");
   }
 }
+
+TEST_CASE("router: the matched route's template is on the request, and empty when none matched") {
+  const auto table = ar::routes(ar::get<"/users/{id:int}">([](std::int64_t) { return ar::text("user"); }),
+                                ar::get<"/files/{rest:path}">([](std::string_view) { return ar::text("file"); }));
+  const auto template_after = [&](method verb, std::string_view target) {
+    test_request incoming(verb, ar::to_string(verb), target);
+    (void)run_here(table(incoming.req));
+    return std::string(incoming.req.route_template());
+  };
+  CHECK(template_after(method::get, "/users/42") == "/users/{id:int}");
+  CHECK(template_after(method::get, "/files/a/b.txt") == "/files/{rest:path}");
+  CHECK(template_after(method::get, "/users/not-a-number") == "");
+  CHECK(template_after(method::post, "/users/42") == "");
+  CHECK(template_after(method::get, "/nowhere") == "");
+}

@@ -167,7 +167,8 @@ template <class Router>
 struct guarded_router {
   Router routes;
 
-  // Through respond(): a plain handler throws while the task is made, which must be guarded too.
+  // Through respond(): a plain handler throws while the router is called, before a task exists
+  // for a guard to catch it in.
   task<response> operator()(request& req) const {
     answer out;
     respond(req, out);

@@ -48,6 +48,13 @@ class server_core {
   /// Call before `run()`.
   ASYNCREST_DECL void on_drain(drain_participant participant);
 
+  /// Runs `listener` when a graceful stop begins, before the readiness grace; on the thread
+  /// that runs `run()`. Call before `run()`.
+  ASYNCREST_DECL void on_stop(std::function<void()> listener);
+
+  /// Whether a graceful stop has begun (the readiness grace, then the drain); from any thread.
+  [[nodiscard]] ASYNCREST_DECL bool stopping() const noexcept;
+
   /// Connections open now, and accepts that failed since the start; from any thread.
   ASYNCREST_DECL server_statistics statistics() const noexcept;
 

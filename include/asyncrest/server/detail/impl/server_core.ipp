@@ -12,6 +12,7 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/post.hpp>
 #include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
 
 #include <signal.h>
 #include <sys/socket.h>
@@ -61,7 +62,11 @@ struct server_core::state {
   asio::io_context* control = nullptr;
   std::atomic<bool> stop_requested{false};
   std::atomic<bool> running{false};
-  bool stopping = false;  // touched on the control thread only
+  std::atomic<bool> stop_began{false};  // read by any thread: readiness fails from then on
+  bool stopping = false;                // touched on the control thread only
+  bool participants_began = false;      // likewise
+  std::vector<std::function<void()>> stop_listeners;
+  std::unique_ptr<asio::steady_timer> grace;  // the readiness grace, on the control loop
 
   void wait_for_signal(asio::signal_set& signals, int seen) {
     signals.async_wait([this, &signals, seen](const asio::error_code& error, int) {
@@ -75,14 +80,39 @@ struct server_core::state {
     });
   }
 
+  /// Readiness fails at once; the drain follows after the readiness grace, during which the
+  /// server accepts and serves as before, so that a load balancer stops sending before a client
+  /// could find the port closed.
   void begin_stop() {
     if (stopping) return;
     stopping = true;
+    stop_began.store(true, std::memory_order_release);
+    for (auto& listener : stop_listeners) {
+      try {
+        listener();
+      } catch (const std::exception& error) {
+        report_server_failure("a stop listener failed", error.what());
+      }
+    }
+    const auto grace_period = shared.settings.timeouts.readiness_grace;
+    if (grace_period.count() > 0 && control != nullptr) {
+      grace = std::make_unique<asio::steady_timer>(*control, grace_period);
+      grace->async_wait([this](const asio::error_code& error) {
+        if (!error) begin_drain();
+      });
+      return;
+    }
+    begin_drain();
+  }
+
+  void begin_drain() {
     for (auto& each : workers) asio::post(*each->context, [target = each.get()] { target->begin_drain(); });
     begin_participants_drain();
   }
 
   void begin_participants_drain() {
+    if (participants_began) return;
+    participants_began = true;
     const clock::time_point deadline = clock::now() + shared.settings.timeouts.drain;
     for (auto& participant : drain_participants) {
       try {
@@ -94,6 +124,7 @@ struct server_core::state {
   }
 
   void force_stop() {
+    if (grace) grace->cancel();  // no drain left to wait for
     for (auto& each : workers) asio::post(*each->context, [target = each.get()] { target->force_close(); });
   }
 };
@@ -194,6 +225,7 @@ ASYNCREST_DECL void server_core::run() {
   const auto worker_finished = [&] {
     if (--running == 0) {
       signals.cancel();
+      if (self.grace) self.grace->cancel();
       keep_running.reset();
     }
   };
@@ -218,7 +250,8 @@ ASYNCREST_DECL void server_core::run() {
     std::lock_guard lock(self.control_mutex);
     self.control = nullptr;
   }
-  if (!self.stopping) self.begin_participants_drain();  // the threads ended without a stop
+  self.grace.reset();
+  self.begin_participants_drain();  // when the threads ended without a drain (a forced stop, a failure)
   for (auto& participant : self.drain_participants) {
     try {
       participant.wait();
@@ -247,6 +280,14 @@ ASYNCREST_DECL void server_core::on_shutdown(std::function<void()> hook) {
 
 ASYNCREST_DECL void server_core::on_drain(drain_participant participant) {
   state_->drain_participants.push_back(std::move(participant));
+}
+
+ASYNCREST_DECL void server_core::on_stop(std::function<void()> listener) {
+  state_->stop_listeners.push_back(std::move(listener));
+}
+
+ASYNCREST_DECL bool server_core::stopping() const noexcept {
+  return state_->stop_began.load(std::memory_order_acquire);
 }
 
 ASYNCREST_DECL server_statistics server_core::statistics() const noexcept {
