@@ -159,6 +159,7 @@ TEST_CASE("access log: one JSON line per request, its ids those of the response"
   CHECK(std::string_view(first["level"]) == "info");
   CHECK(std::string_view(first["method"]) == "GET");
   CHECK(std::string_view(first["path"]) == "/users/42");  // the query is not logged
+  CHECK(std::string_view(first["route"]) == "/users/{id}");
   CHECK(std::string_view(first["user_agent"]) == "tester/1.0");
   CHECK(std::string_view(first["trace_id"]) == "0af7651916cd43dd8448eb211c80319c");
   CHECK(std::uint64_t(first["bytes_out"]) == replies[0].body.size());
@@ -170,6 +171,7 @@ TEST_CASE("access log: one JSON line per request, its ids those of the response"
 
   simdjson::dom::element third = parser.parse(lines[2]);
   CHECK(std::string_view(third["level"]) == "warning");
+  CHECK(third["route"].error() == simdjson::NO_SUCH_FIELD);  // no route answered
   CHECK(std::string_view(third["user_agent"]) == "\"quoted\\\"");
 
   simdjson::dom::element fourth = parser.parse(lines[3]);

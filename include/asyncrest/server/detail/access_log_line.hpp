@@ -82,6 +82,7 @@ inline access_log_entry make_access_log_entry(const request& req, const response
   }
   if (const request_id* id = req.context().find<request_id>()) entry.request_id = id->value();
   entry.method = req.method_name();
+  entry.route = req.route_template();
   entry.path = req.raw_path();
   entry.target = req.target();
   entry.version_major = req.version_major();
