@@ -225,8 +225,11 @@ void json_reader::read_array(simdjson::dom::element element, Vector& out) {
     return;
   }
   out.clear();
+  // A copy: value_unsafe() is a reference into the temporary result, which a range-for outlives.
+  const simdjson::dom::array items = element.get_array().value_unsafe();
+  out.reserve(items.size());
   std::size_t index = 0;
-  for (const simdjson::dom::element item : element.get_array().value_unsafe()) {
+  for (const simdjson::dom::element item : items) {
     const std::size_t mark = pointer_.size();
     pointer_.push_back('/');
     pointer_.append(std::to_string(index++));
@@ -245,7 +248,8 @@ void json_reader::read_map(simdjson::dom::element element, Map& out) {
     return;
   }
   out.clear();
-  for (const simdjson::dom::key_value_pair member : element.get_object().value_unsafe()) {
+  const simdjson::dom::object members = element.get_object().value_unsafe();
+  for (const simdjson::dom::key_value_pair member : members) {
     const std::size_t mark = pointer_.size();
     append_json_pointer_token(pointer_, member.key);
     typename Map::mapped_type value{};
@@ -417,12 +421,14 @@ inline json_value json_reader::to_json_value(simdjson::dom::element element) {
   switch (element.type()) {
     case element_type::ARRAY: {
       json_value::array_type items;
-      for (const simdjson::dom::element item : element.get_array().value_unsafe()) items.push_back(to_json_value(item));
+      const simdjson::dom::array array = element.get_array().value_unsafe();
+      for (const simdjson::dom::element item : array) items.push_back(to_json_value(item));
       return json_value(std::move(items));
     }
     case element_type::OBJECT: {
       json_value::object_type members;
-      for (const simdjson::dom::key_value_pair member : element.get_object().value_unsafe()) {
+      const simdjson::dom::object object = element.get_object().value_unsafe();
+      for (const simdjson::dom::key_value_pair member : object) {
         members.emplace_back(std::string(member.key), to_json_value(member.value));
       }
       return json_value(std::move(members));

@@ -70,7 +70,8 @@ void write_json_value(json_writer& out, const Value& value) {
     }
     out.end_object();
   } else if constexpr (is_json_time<Value>::value) {
-    std::string text;
+    thread_local std::string text;  // kept: a time point is written without allocating
+    text.clear();
     append_rfc3339(text, value);
     out.value(text);
   } else if constexpr (std::is_same_v<Value, json_value>) {
