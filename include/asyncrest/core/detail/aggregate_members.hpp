@@ -42,14 +42,38 @@ constexpr std::size_t count_members() noexcept {
   }
 }
 
-/// An object that is declared and never defined: only the addresses of its members are taken,
-/// at compile time, so that the compiler spells each member's name in a template argument.
+/// An object whose members' addresses are taken at compile time, so that the compiler spells
+/// each member's name in a template argument; it is never read.
+/// - g++: declared and never defined. (g++ refuses this for a type local to a function.)
+/// - clang: a union that holds the aggregate unconstructed, because clang refuses a declared-only
+///   variable of a type in an anonymous namespace, and clang 14 takes no constexpr union with a
+///   member that is not a literal type. The union is initialized as a constant (no code runs).
 #if defined(__clang__)
-#pragma clang diagnostic push
-#pragma clang diagnostic ignored "-Wundefined-var-template"
-#endif
 template <class Aggregate>
-extern const Aggregate declared_object;
+union unconstructed {
+  char nothing;
+  Aggregate object;
+
+  constexpr unconstructed() noexcept : nothing() {}
+  ~unconstructed() {}
+};
+
+template <class Aggregate>
+inline const unconstructed<Aggregate> unconstructed_object{};
+
+template <class Aggregate>
+constexpr const Aggregate& declared_object() noexcept {
+  return unconstructed_object<Aggregate>.object;
+}
+#else
+template <class Aggregate>
+extern const Aggregate declared_object_storage;
+
+template <class Aggregate>
+constexpr const Aggregate& declared_object() noexcept {
+  return declared_object_storage<Aggregate>;
+}
+#endif
 
 /// A pointer wrapped in a class: a template argument that both compilers accept for a pointer to
 /// a subobject.
@@ -61,12 +85,9 @@ struct member_address {
 template <class Aggregate, std::size_t Index>
 consteval auto address_of_member() noexcept {
   constexpr std::size_t count = count_members<Aggregate>();
-  const auto& member = std::get<Index>(tie_members<count>(declared_object<Aggregate>));
+  const auto& member = std::get<Index>(tie_members<count>(declared_object<Aggregate>()));
   return member_address<const std::remove_cvref_t<decltype(member)>*>{&member};
 }
-#if defined(__clang__)
-#pragma clang diagnostic pop
-#endif
 
 template <auto Address>
 consteval std::string_view spelled_member() noexcept {

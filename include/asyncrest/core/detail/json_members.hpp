@@ -41,21 +41,14 @@ consteval auto json_rules_of() {
   }
 }
 
-#if defined(__clang__)
-#pragma clang diagnostic push
-#pragma clang diagnostic ignored "-Wundefined-var-template"
-#endif
 /// The index of the member `Pointer` points to: the one at the same address in an object.
 template <class Aggregate, auto Pointer, std::size_t... Index>
 consteval std::size_t member_index_of(std::index_sequence<Index...>) {
-  const void* wanted = &(declared_object<Aggregate>.*Pointer);
+  const void* wanted = &(declared_object<Aggregate>().*Pointer);
   std::size_t found = sizeof...(Index);
   ((static_cast<const void*>(address_of_member<Aggregate, Index>().pointer) == wanted ? (found = Index) : 0), ...);
   return found;
 }
-#if defined(__clang__)
-#pragma clang diagnostic pop
-#endif
 
 template <class Aggregate, class Rule>
 consteval bool rule_belongs_to() {
