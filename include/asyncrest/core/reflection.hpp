@@ -11,8 +11,9 @@
 //     enum_name(color::green) == "green";  enum_from_name<color>("red") == color::red;
 //
 // What can be reflected: an aggregate (no constructors, no base classes, no C arrays or
-// references among its members) of at most 64 members; an enum's enumerators whose values lie in
-// -128..127. Names are read from the compiler's `__PRETTY_FUNCTION__` (g++ 12 and clang 14 and later).
+// references among its members) of at most 64 members, declared outside a function; an enum's
+// enumerators whose values lie in -128..127. Names are read from the compiler's
+// `__PRETTY_FUNCTION__` (g++ 12 and clang 14 and later).
 #pragma once
 
 #include <asyncrest/core/detail/aggregate_members.hpp>
