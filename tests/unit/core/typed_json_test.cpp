@@ -420,3 +420,18 @@ TEST_CASE("typed JSON: top-level arrays and maps, and value() of a failed read")
     CHECK(error.errors() == error_list{{"/1", "expected an integer"}});
   }
 }
+
+TEST_CASE("typed JSON: each member's description, as a schema generator walks it") {
+  std::string seen;
+  ar::detail::visit_json_members<new_todo>([&]<class Member>(Member) {
+    seen.append(std::to_string(Member::index)).append(":").append(Member::name);
+    seen.append(Member::required ? " required" : " optional");
+    if constexpr (Member::rules.maximum.has_value())
+      seen.append(" max=").append(std::to_string(int(*Member::rules.maximum)));
+    if constexpr (Member::rules.length.limited())
+      seen.append(" length<=").append(std::to_string(Member::rules.length.maximum));
+    if constexpr (std::is_same_v<typename Member::type, int>) seen.append(" int");
+    seen.append(";");
+  });
+  CHECK(seen == "0:title required length<=200;1:due optional;2:prio required max=5 int;");
+}
