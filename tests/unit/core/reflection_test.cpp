@@ -54,6 +54,7 @@ struct sixty_five {
 class not_aggregate {
  public:
   explicit not_aggregate(int value) : value_(value) {}
+  [[nodiscard]] int value() const noexcept { return value_; }
 
  private:
   int value_;

@@ -15,10 +15,13 @@
 namespace asyncrest::detail {
 
 /// Converts to any member type, so that `Aggregate{any_member{}, ...}` compiles exactly when the
-/// aggregate has at least that many members. Declared only: it is used in unevaluated probes.
+/// aggregate has at least that many members. Only probed, never called; defined all the same,
+/// because a member's own templates (std::optional's constructors) may instantiate the call.
 struct any_member {
   template <class Member>
-  operator Member() const noexcept;
+  operator Member() const noexcept {
+    __builtin_unreachable();
+  }
 };
 
 template <class Aggregate, std::size_t Count>
