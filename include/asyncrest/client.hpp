@@ -1,6 +1,7 @@
 // The HTTP client: requests with retries, redirects and timeouts over a connection pool, HTTPS
 // with asyncrest::tls, gather/bounded_map to fetch many URLs at once, server-sent events, and
-// request bodies as forms and as streams a coroutine writes; with the core types; a cookie jar, authentication helpers,
+// request bodies as forms and as streams a coroutine writes; with the core types (typed JSON
+// among them: read_json<T> for a response's body); a cookie jar, authentication helpers,
 // a base URL and proxies.
 #pragma once
 
@@ -22,7 +23,11 @@
 #endif
 #include <asyncrest/core/headers.hpp>
 #include <asyncrest/core/json.hpp>
+#include <asyncrest/core/json_errors.hpp>
+#include <asyncrest/core/json_fields.hpp>
 #include <asyncrest/core/method.hpp>
+#include <asyncrest/core/reflection.hpp>
 #include <asyncrest/core/result.hpp>
 #include <asyncrest/core/status.hpp>
 #include <asyncrest/core/task.hpp>
+#include <asyncrest/core/typed_json.hpp>

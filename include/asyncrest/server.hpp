@@ -1,16 +1,22 @@
 // The server: an app of routes and middleware, requests, responses and their bodies (event
 // streams among them), static files, conditional requests, forms and file uploads, cookies, CORS,
-// upgrades, the typed request context, request ids and access logs, the hub for fan-out across threads, and the
-// settings; with the core types they use.
+// upgrades, the typed request context, typed JSON bodies (structs read, with 422 for what does
+// not fit, and written), request ids, access logs, tracing, rate limits, load shedding, metrics,
+// health, the hub for fan-out across threads, the test client, and the settings; with the core
+// types they use (typed JSON's .pattern constraint needs <asyncrest/core/json_pattern.hpp>).
 #pragma once
 
 #include <asyncrest/core/headers.hpp>
 #include <asyncrest/core/http_error.hpp>
 #include <asyncrest/core/json.hpp>
+#include <asyncrest/core/json_errors.hpp>
+#include <asyncrest/core/json_fields.hpp>
 #include <asyncrest/core/method.hpp>
+#include <asyncrest/core/reflection.hpp>
 #include <asyncrest/core/result.hpp>
 #include <asyncrest/core/status.hpp>
 #include <asyncrest/core/task.hpp>
+#include <asyncrest/core/typed_json.hpp>
 #include <asyncrest/core/url.hpp>
 #include <asyncrest/server/access_log.hpp>
 #include <asyncrest/server/app.hpp>
@@ -37,6 +43,7 @@
 #include <asyncrest/server/settings.hpp>
 #include <asyncrest/server/static_files.hpp>
 #include <asyncrest/server/test_client.hpp>
+#include <asyncrest/server/typed_body.hpp>
 #include <asyncrest/server/upgrade.hpp>
 // WebSocket (SHA-1 for the handshake, random masks) and signed cookies (HMAC-SHA256) need
 // OpenSSL's libcrypto: link asyncrest::tls.

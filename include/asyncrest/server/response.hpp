@@ -3,6 +3,7 @@
 
 #include <asyncrest/core/headers.hpp>
 #include <asyncrest/core/json.hpp>
+#include <asyncrest/core/json_errors.hpp>
 #include <asyncrest/core/status.hpp>
 #include <asyncrest/server/cookies.hpp>
 #include <asyncrest/server/detail/body_source.hpp>
@@ -11,6 +12,7 @@
 #include <simdjson.h>
 
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -136,6 +138,40 @@ struct response {
   out.value(to_number(code));
   out.key("detail");
   out.value(detail);
+  out.end_object();
+  detail::headers_access::set(result.headers, {"Content-Type", "application/problem+json"});
+  return result;
+}
+
+/// 422 Unprocessable Content with an `application/problem+json` body that lists each error as a
+/// JSON Pointer and a reason: what `read_json_body` answers for a body that does not fit.
+///
+///     {"type":"about:blank","title":"Unprocessable Content","status":422,"detail":"...",
+///      "errors":[{"pointer":"/title","detail":"expected a string"}]}
+[[nodiscard]] inline response validation_problem(std::span<const json_field_error> errors) {
+  constexpr status code = status::unprocessable_content;
+  response result{code, {}, {}};
+  json_writer out{result.body};
+  out.begin_object();
+  out.key("type");
+  out.value("about:blank");
+  out.key("title");
+  out.value(reason_phrase(code));
+  out.key("status");
+  out.value(to_number(code));
+  out.key("detail");
+  out.value("the JSON body does not fit what this resource accepts");
+  out.key("errors");
+  out.begin_array();
+  for (const json_field_error& error : errors) {
+    out.begin_object();
+    out.key("pointer");
+    out.value(error.pointer);
+    out.key("detail");
+    out.value(error.detail);
+    out.end_object();
+  }
+  out.end_array();
   out.end_object();
   detail::headers_access::set(result.headers, {"Content-Type", "application/problem+json"});
   return result;

@@ -3,6 +3,7 @@
 
 #include <asyncrest/client/error.hpp>
 #include <asyncrest/core/http_error.hpp>
+#include <asyncrest/core/json_errors.hpp>
 #include <asyncrest/server/request.hpp>
 #include <asyncrest/server/request_id.hpp>
 #include <asyncrest/server/response.hpp>
@@ -38,6 +39,7 @@ inline void log_unhandled(const request& req, std::string_view what) noexcept {
 }
 
 /// Who is at fault decides the status:
+/// - json_validation_error (a body that does not fit a type) is 422 with each error listed;
 /// - http_error keeps its status and detail;
 /// - simdjson's errors (a missing member, a wrong type) in a handler that read its request's body
 ///   as JSON mean the body had another shape than the handler expects: 400. (A handler that also
@@ -49,6 +51,8 @@ inline void log_unhandled(const request& req, std::string_view what) noexcept {
 inline response response_from_exception(const std::exception_ptr& failure, const request& req) {
   try {
     std::rethrow_exception(failure);
+  } catch (const json_validation_error& error) {
+    return validation_problem(error.errors());
   } catch (const http_error& error) {
     return problem(error.code(), error.detail());
   } catch (const simdjson::simdjson_error& error) {
