@@ -13,7 +13,8 @@
 //     struct api_key {                      // before: may answer early, costs no coroutine
 //       std::optional<response> before(request& req) const;   // or req.set_attribute("user", ...)
 //     };
-//     struct no_sniff {                     // after: may change every response
+//     struct no_sniff {                     // after: may change every response; no coroutine
+//                                           // either, unless the handler is one
 //       void after(const request& req, response& res) const;
 //     };
 //

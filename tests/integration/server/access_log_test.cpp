@@ -57,7 +57,12 @@ auto routes() {
                       return ar::text(std::to_string(id) + " " + std::string(known ? known->value() : "-"));
                     }),
                     ar::post<"/echo">([](ar::request& req) { return ar::text(std::string(req.body())); }),
-                    ar::get<"/boom">([](ar::request&) -> ar::response { throw std::runtime_error("boom"); }));
+                    ar::get<"/boom">([](ar::request&) -> ar::response { throw std::runtime_error("boom"); }),
+                    ar::get<"/later">([](ar::request&) -> ar::task<ar::response> { co_return ar::text("later"); }),
+                    ar::get<"/later-boom">([](ar::request&) -> ar::task<ar::response> {
+                      throw std::runtime_error("boom, later");
+                      co_return ar::text("never");
+                    }));
 }
 
 std::string get(std::string_view path, std::string_view extra_fields = {}) {
@@ -100,6 +105,16 @@ TEST_CASE("request ids: a well-formed incoming id is kept, anything else replace
   const auto failed = client.read_response();
   CHECK(failed.status == 500);
   CHECK(failed.header("X-Request-Id").value_or("").size() == 32);
+
+  // A coroutine handler's answer, and its exception, get theirs after the wait.
+  REQUIRE(client.send(get("/later", "X-Request-Id: after-the-wait\r\n") +
+                      get("/later-boom", "X-Request-Id: failed-later\r\n")));
+  const auto later = client.read_response();
+  CHECK(later.body == "later");
+  CHECK(later.header("X-Request-Id") == "after-the-wait");
+  const auto failed_later = client.read_response();
+  CHECK(failed_later.status == 500);
+  CHECK(failed_later.header("X-Request-Id") == "failed-later");
 }
 
 TEST_CASE("request ids: an incoming id is not trusted when the settings say so") {

@@ -37,7 +37,7 @@ inline clock::time_point coarse_now() noexcept {
   timespec now{};
   ::clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
   return clock::time_point(std::chrono::duration_cast<clock::duration>(std::chrono::seconds(now.tv_sec) +
-                                                                      std::chrono::nanoseconds(now.tv_nsec)));
+                                                                       std::chrono::nanoseconds(now.tv_nsec)));
 }
 
 /// Starts the app's answer to a request whose views are filled: a 400 for a path that does not

@@ -105,14 +105,38 @@ class middleware_chain {
       }
     } else {
       using current = std::tuple_element_t<Index, std::tuple<Middleware...>>;
-      if constexpr (around_middleware<current> || after_middleware<current>) {
+      if constexpr (around_middleware<current>) {
         out.pending = step<Index>(this, req);  // runs around what follows: needs a coroutine
+      } else if constexpr (after_middleware<current>) {
+        // The hook runs on an answer made at once in place; only a pending one needs a coroutine
+        // to run it after the wait. (A log, a request id, a span: no frame for a plain handler.)
+        const current& middleware = std::get<Index>(middleware_);
+        if constexpr (before_middleware<current>) {
+          if (std::optional<response> early = middleware.before(req)) {
+            middleware.after(req, *early);
+            out.value = std::move(*early);
+            return;
+          }
+        }
+        respond_from<Index + 1>(req, out);
+        if (out.pending.valid()) {
+          out.pending = after_pending<Index>(std::move(out.pending), req);
+        } else {
+          middleware.after(req, out.value);
+        }
       } else if (std::optional<response> early = std::get<Index>(middleware_).before(req)) {
         out.value = std::move(*early);
       } else {
         respond_from<Index + 1>(req, out);
       }
     }
+  }
+
+  template <std::size_t Index>
+  task<response> after_pending(task<response> pending, request& req) const {
+    response result = co_await std::move(pending);
+    std::get<Index>(middleware_).after(req, result);
+    co_return result;
   }
 
   template <std::size_t Index>
