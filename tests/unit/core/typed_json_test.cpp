@@ -58,8 +58,6 @@ struct everything {
   std::chrono::sys_seconds created;
   std::chrono::sys_time<std::chrono::milliseconds> updated;
   ar::json_value extra;
-
-  friend bool operator==(const everything&, const everything&) = default;
 };
 
 struct new_todo {
