@@ -24,6 +24,17 @@
 namespace asyncrest {
 
 namespace detail {
+/// Whether a middleware asks for its requests to be found from their coroutines' executor
+/// (`static constexpr bool needs_request_scope = true;`, as `tracing` does).
+template <class Middleware>
+inline constexpr bool needs_request_scope = [] {
+  if constexpr (requires { Middleware::needs_request_scope; }) {
+    return static_cast<bool>(Middleware::needs_request_scope);
+  } else {
+    return false;
+  }
+}();
+
 template <class Type>
 inline constexpr bool is_router = false;
 template <class... Routes>
@@ -40,7 +51,8 @@ class app {
   explicit app(Router routes, Middleware... middleware)
       : chain_(detail::guarded_router<Router>{std::move(routes)}, std::tuple<Middleware...>(std::move(middleware)...)),
         server_(detail::dispatcher{this, &dispatch,
-                                   chain_.final_step().routes.has_body_settings() ? &body_settings_for : nullptr}) {
+                                   chain_.final_step().routes.has_body_settings() ? &body_settings_for : nullptr,
+                                   (detail::needs_request_scope<Middleware> || ...)}) {
     (detail::check_middleware<Middleware>(), ...);
   }
   app(const app&) = delete;
