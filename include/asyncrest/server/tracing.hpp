@@ -6,10 +6,8 @@
 //     ar::tracing{{.endpoint = "http://collector:4318/v1/traces", .service_name = "orders"}}
 //
 //     // in a handler: the call is a child span, and the other service continues the trace
-//     const ar::span_context& span = req.context().get<ar::span_context>();
-//     ar::client_request call{ar::method::get, "http://users/users/7"};
-//     call.parent = &span;
-//     co_await http.request(std::move(call));
+//     ar::client http{co_await asio::this_coro::executor};
+//     co_await http.get("http://users/users/7");        // sends traceparent, records a CLIENT span
 //
 // - The server span continues an incoming valid `traceparent` (its trace id, its span as the
 //   parent, its sampled flag: parent-based sampling); without one the request starts a trace,
@@ -25,6 +23,10 @@
 //   middleware (with its app) sends what is queued, waiting at most `shutdown_timeout`.
 // - Unsampled requests carry their ids (a call made in them says "not sampled" too) but are
 //   never recorded.
+// - A client call finds the span of the handler it is made in through the coroutine's executor
+//   (`needs_request_scope` below; core/detail/request_scope.hpp), correctly after any number of
+//   suspensions. Code that runs on another executor names the parent:
+//   `client_request::parent = &req.context().get<ar::span_context>()`.
 //
 // The middleware includes the client (it posts the spans with it), so <asyncrest/server.hpp>
 // leaves it out: include <asyncrest/server/tracing.hpp> or <asyncrest/asyncrest.hpp>.
