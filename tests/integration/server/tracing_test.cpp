@@ -6,7 +6,9 @@
 
 #include <doctest/doctest.h>
 #include <simdjson.h>
+#include <support/client_runner.hpp>
 #include <support/raw_client.hpp>
+#include <support/test_certificates.hpp>
 #include <support/test_server.hpp>
 
 #include <asio/steady_timer.hpp>
@@ -429,3 +431,34 @@ TEST_CASE("concurrent handlers that suspend each find their own request's span")
     CHECK(parent_in_trace);
   }
 }
+
+#if defined(ASYNCREST_WITH_OPENSSL) && ASYNCREST_WITH_OPENSSL
+TEST_CASE("over TLS too, a handler's call finds its request's span") {
+  clear_collected();
+  test_server collector(make_collector);
+  ar::tracing traced_a{settings_for(collector.port(), "service-a")};
+  ar::tracing traced_b{settings_for(collector.port(), "service-b")};
+  test_server b([&] { return make_service_b(traced_b); });
+  service_b_port = b.port();
+  const ar::testing::test_certificates certificates;
+  test_server a([&] { return make_service_a(traced_a); }, certificates.server_tls_settings());
+
+  std::string seen;
+  ar::client_settings settings;
+  settings.tls.ca_file = certificates.ca_file();
+  ar::testing::run_client(settings, [&](ar::client& http) -> ar::task<void> {
+    ar::headers fields;
+    fields.set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+    seen = (co_await http.get("https://localhost:" + std::to_string(a.port()) + "/a", std::move(fields))).body;
+  });
+  const auto seen_by_b = words(seen);
+  REQUIRE(seen_by_b.size() == 4);
+  CHECK(seen_by_b[1] == "4bf92f3577b34da6a3ce929d0e0e4736");
+  traced_a.flush();
+  traced_b.flush();
+  const auto spans = received_spans();
+  const received_span* a_client = find_span(spans, "service-a", 3);
+  REQUIRE(a_client != nullptr);
+  CHECK(seen_by_b[2] == a_client->span_id);
+}
+#endif
