@@ -68,8 +68,9 @@ class span_exporter {
 
   [[nodiscard]] span_queue& queue() noexcept { return queue_; }
 
-  /// Returns once the spans queued before the call have been sent (or their batch failed).
-  void flush() { asio::co_spawn(context_, send_queued(), asio::use_future).get(); }
+  /// Returns once the spans queued before the call have been sent (or their batch failed),
+  /// those of a batch the timer's turn has in flight included.
+  void flush() { asio::co_spawn(context_, send_all(), asio::use_future).get(); }
 
   [[nodiscard]] std::uint64_t exported() const noexcept { return exported_.load(std::memory_order_relaxed); }
   [[nodiscard]] std::uint64_t failed_batches() const noexcept {
@@ -114,8 +115,33 @@ class span_exporter {
     finished_cv_.notify_all();
   }
 
+  // Sends what is queued, then waits until no other send has a batch in flight.
+  asio::awaitable<void> send_all() {
+    co_await send_queued();
+    while (sending_ > 0) {
+      asio::steady_timer idle(context_, asio::steady_timer::time_point::max());
+      idle_waiters_.push_back(&idle);
+      std::error_code cancelled;
+      co_await idle.async_wait(asio::redirect_error(asio::use_awaitable, cancelled));
+    }
+  }
+
+  // Counts a send in flight; the last one to end wakes those waiting in send_all().
+  struct sending_guard {
+    explicit sending_guard(span_exporter& owner) noexcept : exporter(owner) { ++exporter.sending_; }
+    sending_guard(const sending_guard&) = delete;
+    sending_guard& operator=(const sending_guard&) = delete;
+    ~sending_guard() {
+      if (--exporter.sending_ != 0) return;
+      for (asio::steady_timer* waiter : exporter.idle_waiters_) waiter->cancel();
+      exporter.idle_waiters_.clear();
+    }
+    span_exporter& exporter;
+  };
+
   // Sends batches until the queue is empty.
   asio::awaitable<void> send_queued() {
+    const sending_guard counted(*this);
     for (;;) {
       std::vector<span_record> batch = queue_.take(settings_.batch_spans);
       if (batch.empty()) co_return;
@@ -138,7 +164,9 @@ class span_exporter {
   asio::steady_timer timer_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::optional<client> http_;
-  bool stopping_ = false;  // on the exporter's thread only
+  bool stopping_ = false;  // on the exporter's thread only, as the two below
+  int sending_ = 0;
+  std::vector<asio::steady_timer*> idle_waiters_;
   std::atomic<std::uint64_t> exported_{0};
   std::atomic<std::uint64_t> failed_batches_{0};
   std::mutex finished_mutex_;
