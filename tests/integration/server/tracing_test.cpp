@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -430,6 +431,37 @@ TEST_CASE("concurrent handlers that suspend each find their own request's span")
                                             other.span_id == span.parent_span_id && other.trace_id == span.trace_id);
     CHECK(parent_in_trace);
   }
+}
+
+namespace {
+/// Keeps the access log's lines.
+struct kept_lines {
+  std::shared_ptr<std::string> into = std::make_shared<std::string>();
+  std::shared_ptr<std::mutex> mutex = std::make_shared<std::mutex>();
+  void write(std::string_view lines) const {
+    const std::lock_guard hold(*mutex);
+    into->append(lines);
+  }
+};
+}  // namespace
+
+TEST_CASE("the access log writes the trace id of the request's span, a new trace's too") {
+  clear_collected();
+  test_server collector(make_collector);
+  ar::tracing traced{settings_for(collector.port(), "service-b")};
+  const kept_lines lines;
+  ar::access_log<kept_lines> log{{}, lines};
+  test_server b([&] {
+    return ar::app{ar::routes(ar::get<"/b">([](ar::request& req) {
+                     return ar::text(std::string(req.context().get<ar::span_context>().trace_id()));
+                   })),
+                   traced, log};
+  });
+  const std::string trace_id = get(b.port(), "/b");  // no traceparent: a new trace
+  REQUIRE(trace_id.size() == 32);
+  log.flush();
+  const std::lock_guard hold(*lines.mutex);
+  CHECK(lines.into->find("\"trace_id\":\"" + trace_id + "\"") != std::string::npos);
 }
 
 #if defined(ASYNCREST_WITH_OPENSSL) && ASYNCREST_WITH_OPENSSL
