@@ -106,6 +106,7 @@ class span_exporter {
       co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
       co_await send_queued();
     }
+    co_await send_queued();  // a stop asked for before the loop's first turn skipped the loop
     http_.reset();
     work_.reset();
     {
