@@ -1,7 +1,7 @@
 // The server: an app of routes and middleware, requests, responses and their bodies (event
 // streams among them), static files, conditional requests, forms and file uploads, cookies, CORS,
 // upgrades, the typed request context, typed JSON bodies (structs read, with 422 for what does
-// not fit, and written), request ids, access logs, tracing, rate limits, load shedding, metrics,
+// not fit, and written), request ids, access logs, rate limits, load shedding, metrics,
 // health, the hub for fan-out across threads, the test client, and the settings; with the core
 // types they use (typed JSON's .pattern constraint needs <asyncrest/core/json_pattern.hpp>).
 #pragma once
