@@ -28,8 +28,15 @@ namespace {
 struct captured_lines {
   std::mutex mutex;
   std::condition_variable released_changed;
+  std::condition_variable entered_changed;
   std::vector<std::string> lines;
   bool held = false;
+  int writes_entered = 0;  // calls to write() so far, stuck or not
+
+  void wait_for_writes_entered(int count) {
+    std::unique_lock hold(mutex);
+    entered_changed.wait(hold, [&] { return writes_entered >= count; });
+  }
 
   std::vector<std::string> snapshot() {
     const std::lock_guard hold(mutex);
@@ -41,6 +48,8 @@ struct capturing_sink {
   std::shared_ptr<captured_lines> into;
   void write(std::string_view batch) const {
     std::unique_lock hold(into->mutex);
+    ++into->writes_entered;
+    into->entered_changed.notify_all();
     into->released_changed.wait(hold, [&] { return !into->held; });
     while (!batch.empty()) {
       const auto end = batch.find('\n');
@@ -255,12 +264,16 @@ TEST_CASE("access log: a stuck sink drops lines past the queue and never holds a
     auto make = [&log] { return ar::app{routes(), log}; };  // a copy: it shares the writer
     test_server<decltype(make)> server(make);
     raw_client client(server.port());
-    for (int request = 0; request < 6; ++request) {
+    REQUIRE(client.send(get("/users/3")));
+    CHECK(client.read_response().status == 200);
+    // The writer takes what is queued as one batch: wait until it holds the first line alone
+    // and is stuck in the sink with it, so what follows does not depend on when it woke.
+    captured->wait_for_writes_entered(1);
+    for (int request = 1; request < 6; ++request) {
       REQUIRE(client.send(get("/users/3")));
       CHECK(client.read_response().status == 200);  // answered while the sink is stuck
     }
-    // The writer took the first line and is stuck in the sink with it; two more wait; three
-    // were dropped.
+    // The writer is stuck with the first line; two more wait in the queue; three were dropped.
     CHECK(log.statistics().dropped == 3);
     CHECK(log.statistics().written == 0);
     {
