@@ -1,6 +1,6 @@
 // The service example: a template for production, with everything on. A JSON API behind a rate
-// limit, Prometheus metrics, liveness and readiness with a two-phase shutdown, request ids, and
-// JSON access logs on standard output.
+// limit, Prometheus metrics, liveness and readiness with a two-phase shutdown, request ids, JSON
+// access logs on standard output, and traces exported when a collector is named.
 //
 //   GET /api/hello/{name}   {"greeting": "Hello, NAME!", "request_id": "..."}; 10 a second per
 //                           client address, with a burst of 20 (429 past it)
@@ -8,8 +8,9 @@
 //   GET /healthz, /readyz   alive; ready (503 from the moment a stop begins)
 //
 // Environment: PORT (default 8080; 0 picks a free port), READINESS_GRACE_MS (how long to keep
-// serving, not ready, after SIGTERM; default 0).
-#include <asyncrest/server.hpp>
+// serving, not ready, after SIGTERM; default 0), OTEL_EXPORTER_OTLP_ENDPOINT and
+// OTEL_SERVICE_NAME (traces are exported only when the endpoint is set).
+#include <asyncrest/asyncrest.hpp>
 
 #include <charconv>
 #include <chrono>
@@ -38,8 +39,10 @@ std::optional<std::uint64_t> number_from_environment(const char* name, std::uint
   return value;
 }
 
-/// Builds the app, serves until SIGINT or SIGTERM, and drains.
-int serve(std::uint16_t port, std::chrono::milliseconds grace) {
+/// Builds the app with the middleware given (with tracing or without: a middleware is part of
+/// the app's type), serves until SIGINT or SIGTERM, and drains.
+template <class... Operations>
+int serve(std::uint16_t port, std::chrono::milliseconds grace, Operations... operations) {
   ar::metrics_registry registry;  // outlives the app
   ar::health health;
 
@@ -51,9 +54,9 @@ int serve(std::uint16_t port, std::chrono::milliseconds grace) {
                  }).use(api_limit),
                  ar::metrics_route<"/metrics">(registry), ar::health_routes(health));
 
-  // Metrics first, so that their durations cover the rest; the request id before the log,
-  // which writes it.
-  ar::app app{routes, ar::request_metrics{registry}, ar::request_ids{}, ar::access_log{}};
+  // Metrics first, so that their durations cover the rest; the request id before the log and
+  // the spans, which write it.
+  ar::app app{routes, ar::request_metrics{registry}, ar::request_ids{}, operations..., ar::access_log{}};
   ar::observe_server(registry, app);
   app.attach(health);
 
@@ -74,5 +77,9 @@ int main() {
   const auto grace = number_from_environment("READINESS_GRACE_MS", 0);
   if (!port || *port > 65535 || !grace) return 2;
   const auto listen_port = static_cast<std::uint16_t>(*port);
-  return serve(listen_port, std::chrono::milliseconds(*grace));
+  const std::chrono::milliseconds readiness_grace(*grace);
+  if (std::getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != nullptr) {
+    return serve(listen_port, readiness_grace, ar::tracing{});
+  }
+  return serve(listen_port, readiness_grace);
 }

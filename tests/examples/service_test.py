@@ -1,13 +1,15 @@
 """examples/service as a user runs it: the API behind its rate limit, /metrics, the health
-probes and the two-phase shutdown, and access lines on stdout.
+probes and the two-phase shutdown, access lines on stdout, and spans posted to a collector.
 
     python3 service_test.py SERVICE_BINARY
 """
+import http.server
 import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -31,7 +33,30 @@ def get(url):
         return error.code, error.headers, error.read()
 
 
-environment = dict(os.environ, PORT="0", READINESS_GRACE_MS="3000")
+# A collector: records what is posted to /v1/traces.
+posted = []
+
+
+class Collector(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        posted.append((self.path, self.headers["Content-Type"], body))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *arguments):
+        pass
+
+
+collector = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Collector)
+threading.Thread(target=collector.serve_forever, daemon=True).start()
+
+environment = dict(os.environ, PORT="0", READINESS_GRACE_MS="3000",
+                   OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:%d" % collector.server_address[1],
+                   OTEL_SERVICE_NAME="service-example")
 server = subprocess.Popen([binary], stdout=subprocess.PIPE, env=environment, text=True)
 try:
     base = server.stdout.readline().split(" on ")[1].strip()
@@ -82,6 +107,23 @@ check(server.returncode == 0, "the service exits cleanly after the grace and the
 lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
 check(len(lines) >= 66, "an access line per request (%d)" % len(lines))
 check(all(len(line.get("request_id", "")) > 0 for line in lines), "every access line has its request id")
+api_lines = [line for line in lines if line.get("route") == "/api/hello/{name}"]
+check(any(line.get("trace_id") for line in api_lines), "the access lines carry the trace id")
+
+spans = []
+for path, content_type, body in posted:
+    check(path == "/v1/traces" and content_type == "application/json", "spans are posted as OTLP/HTTP JSON")
+    for resource_spans in json.loads(body)["resourceSpans"]:
+        names = {attribute["key"]: attribute["value"].get("stringValue")
+                 for attribute in resource_spans["resource"]["attributes"]}
+        check(names.get("service.name") == "service-example", "the spans' service.name is OTEL_SERVICE_NAME")
+        for scope_spans in resource_spans["scopeSpans"]:
+            spans.extend(scope_spans["spans"])
+check(any(span["name"] == "GET /api/hello/{name}" for span in spans),
+      "a span per request, named by its route template (%d spans)" % len(spans))
+trace_ids = {span["traceId"] for span in spans}
+check(any(line.get("trace_id") in trace_ids for line in api_lines), "the log's trace ids are the spans'")
+
 if failures:
     print("%d check(s) failed" % len(failures))
     sys.exit(1)

@@ -8,6 +8,7 @@
 #include <asyncrest/core/headers.hpp>
 #include <asyncrest/core/method.hpp>
 #include <asyncrest/core/status.hpp>
+#include <asyncrest/core/trace_context.hpp>
 
 #include <simdjson.h>
 
@@ -114,6 +115,10 @@ struct client_request {
   std::optional<std::chrono::milliseconds> timeout;
   /// Replaces the client's `decompress` for this call: false leaves the body as it was sent.
   std::optional<bool> decompress;
+  /// The span this call is part of (a server handler's: `&req.context().get<span_context>()`,
+  /// server/tracing.hpp). The call then sends a `traceparent` naming a child span of it, and
+  /// records that span (kind CLIENT) when the parent is sampled. It must outlive the call.
+  const span_context* parent = nullptr;
 };
 
 /// A response read in full.

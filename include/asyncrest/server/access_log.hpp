@@ -18,8 +18,8 @@
 //   under `minimum_level` are not written; `sample` keeps that fraction of the `info` lines,
 //   while warnings and errors are always kept.
 // - `request_id` is the `request_id` in the request's context (request_id.hpp: put
-//   `request_ids{}` before this middleware); `trace_id` is the one in the request's W3C
-//   `traceparent` field, when it has a valid one.
+//   `request_ids{}` before this middleware); `trace_id` is the request span's (tracing.hpp: put
+//   `tracing{}` before this middleware), else the one in a valid W3C `traceparent` field.
 // - `route` is the template of the route that answered, absent when none did (a 404).
 // - `path` is the path as the client sent it (percent-encoded, without the query, which may
 //   carry secrets). `duration_ms` is measured from this middleware's turn to the response's,

@@ -13,7 +13,7 @@
 // allocation; they are destroyed when the response has been sent.
 #pragma once
 
-#include <asyncrest/server/detail/context_storage.hpp>
+#include <asyncrest/core/detail/context_storage.hpp>
 
 #include <cxxabi.h>
 

@@ -1,4 +1,4 @@
-// The access log's formats, the traceparent's trace id, and which request ids are kept.
+// The access log's formats, and which request ids are kept.
 #include <asyncrest/server/access_log.hpp>
 
 #include <doctest/doctest.h>
@@ -68,28 +68,6 @@ TEST_CASE("access log line: combined") {
   line.clear();
   ar::detail::append_combined_access_line(line, entry);
   CHECK(line.find("\" 200 - \"-\"") != std::string::npos);
-}
-
-TEST_CASE("traceparent: the trace id of a valid field, nothing from an invalid one") {
-  using ar::detail::trace_id_of_traceparent;
-  CHECK(trace_id_of_traceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01") ==
-        "0af7651916cd43dd8448eb211c80319c");
-  // A later version may add fields after a dash.
-  CHECK(trace_id_of_traceparent("01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-what") ==
-        "0af7651916cd43dd8448eb211c80319c");
-  for (const std::string_view bad : {
-           "",
-           "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-extra",  // version 00 has no more
-           "00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01",        // upper case
-           "00-00000000000000000000000000000000-b7ad6b7169203331-01",        // all-zero trace id
-           "00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01",        // all-zero parent id
-           "ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",        // version ff is invalid
-           "00-0af7651916cd43dd8448eb211c80319-cb7ad6b7169203331-01",        // dash misplaced
-           "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-0g",
-       }) {
-    CAPTURE(bad);
-    CHECK(trace_id_of_traceparent(bad).empty());
-  }
 }
 
 TEST_CASE("request id: which incoming ids are well formed") {

@@ -7,6 +7,7 @@
 #include <asyncrest/client/cookie_jar.hpp>
 #include <asyncrest/client/detail/body_part_access.hpp>
 #include <asyncrest/client/detail/body_producer.hpp>
+#include <asyncrest/client/detail/client_span.hpp>
 #include <asyncrest/client/detail/pool.hpp>
 #include <asyncrest/client/detail/proxy.hpp>
 #include <asyncrest/client/detail/url.hpp>
@@ -897,14 +898,30 @@ inline asio::awaitable<exchange_state> run_request(std::shared_ptr<client_state>
 }
 
 inline asio::awaitable<client_response> perform(std::shared_ptr<client_state> state, client_request request) {
-  check_executor(*state, co_await asio::this_coro::executor);
+  const asio::any_io_executor executor = co_await asio::this_coro::executor;
+  check_executor(*state, executor);
+  client_span span;
+  span.start(request.parent != nullptr ? request.parent : ambient_span(executor), request.headers);
   prepared_request prepared;
   prepare(*state, request, prepared);
   prepared.decompress = request.decompress.value_or(state->settings.decompress);
   pending_registration registration(*state, total_limit(*state, request));
-  exchange_state outcome = co_await run_request(state, prepared, registration.operation, false, nullptr);
-  if (prepared.decompress) decode_response_body(outcome.response, state->settings.max_body_bytes);
-  co_return std::move(outcome.response);
+  std::optional<exchange_state> outcome;
+  try {
+    outcome.emplace(co_await run_request(state, prepared, registration.operation, false, nullptr));
+  } catch (const http_status_error& error) {  // raise_for_status: the call had its response
+    span.finish(prepared.verb, prepared.url, error.status());
+    throw;
+  } catch (const client_error& error) {
+    span.finish(prepared.verb, prepared.url, std::nullopt, client_error_type(error));
+    throw;
+  } catch (...) {
+    span.finish(prepared.verb, prepared.url, std::nullopt);
+    throw;
+  }
+  span.finish(prepared.verb, prepared.url, outcome->response.status);
+  if (prepared.decompress) decode_response_body(outcome->response, state->settings.max_body_bytes);
+  co_return std::move(outcome->response);
 }
 
 // ---- streaming ----------------------------------------------------------------------------

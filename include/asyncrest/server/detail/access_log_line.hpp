@@ -3,6 +3,8 @@
 
 #include <asyncrest/core/detail/json_escape.hpp>
 #include <asyncrest/core/detail/random_hex.hpp>
+#include <asyncrest/core/detail/trace_context_syntax.hpp>
+#include <asyncrest/core/trace_context.hpp>
 #include <asyncrest/server/detail/body_source_access.hpp>
 #include <asyncrest/server/request.hpp>
 #include <asyncrest/server/request_id.hpp>
@@ -45,27 +47,6 @@ struct access_log_entry {
   std::string_view trace_id;
 };
 
-/// The trace id of a W3C `traceparent` field (version 00 and its successors' common prefix), or
-/// empty when the field is malformed or its trace id is all zeros.
-inline std::string_view trace_id_of_traceparent(std::string_view field) noexcept {
-  // version "-" trace-id "-" parent-id "-" flags: 2 + 1 + 32 + 1 + 16 + 1 + 2
-  if (field.size() < 55 || field[2] != '-' || field[35] != '-' || field[52] != '-') return {};
-  if (field.size() > 55 && (field.substr(0, 2) == "00" || field[55] != '-')) return {};
-  const auto lower_hex = [](std::string_view text) {
-    for (const char character : text)
-      if (!((character >= '0' && character <= '9') || (character >= 'a' && character <= 'f'))) return false;
-    return true;
-  };
-  const std::string_view version = field.substr(0, 2);
-  const std::string_view trace_id = field.substr(3, 32);
-  if (!lower_hex(version) || version == "ff" || !lower_hex(trace_id) || !lower_hex(field.substr(36, 16)) ||
-      !lower_hex(field.substr(53, 2)))
-    return {};
-  if (trace_id.find_first_not_of('0') == std::string_view::npos) return {};
-  if (field.substr(36, 16).find_first_not_of('0') == std::string_view::npos) return {};
-  return trace_id;
-}
-
 /// Keeps a line with probability `fraction`.
 inline bool keep_sampled_line(double fraction) noexcept {
   constexpr double scale = 1.0 / 9007199254740992.0;  // 2^-53: the generator's top 53 bits as [0, 1)
@@ -93,7 +74,11 @@ inline access_log_entry make_access_log_entry(const request& req, const response
   entry.client = client_address(req);
   entry.user_agent = req.header("User-Agent").value_or(std::string_view{});
   entry.referer = req.header("Referer").value_or(std::string_view{});
-  if (const auto traceparent = req.header("traceparent")) entry.trace_id = trace_id_of_traceparent(*traceparent);
+  if (const span_context* span = req.context().find<span_context>()) {
+    entry.trace_id = span->trace_id();  // the tracing middleware's span, a new trace's included
+  } else if (const auto traceparent = req.header("traceparent")) {
+    entry.trace_id = trace_id_of_traceparent(*traceparent);
+  }
   return entry;
 }
 

@@ -117,6 +117,18 @@ inline constexpr std::array<bool, 256> host_characters = alphanumeric_table_with
   return text;
 }
 
+/// Gives a connection's request scope back to its worker when the connection's coroutine ends.
+struct scope_release {
+  scope_release(worker& owner_of_scope, request_scope* released) noexcept : owner(owner_of_scope), scope(released) {}
+  worker& owner;
+  request_scope* scope;
+  scope_release(const scope_release&) = delete;
+  scope_release& operator=(const scope_release&) = delete;
+  ~scope_release() {
+    if (scope != nullptr) owner.release_scope(scope);
+  }
+};
+
 /// Closes a connection's socket and takes it off its worker's list, however its coroutine ends.
 /// (At namespace scope: GCC 12 cannot mangle a local class of a coroutine in a precompiled header.)
 struct connection_registration {
@@ -157,7 +169,10 @@ class basic_connection {
 
   /// A connection's coroutine, from accept to close. Its frame holds the connection, and is the
   /// only frame an idle keep-alive connection keeps (with Asio's own for the spawn and the wait).
-  static task<void> run(worker& owner, asio::ip::tcp::socket socket) {
+  /// `scope`, when the app asks for request scopes, is the one the coroutine's executor
+  /// carries: it is pointed at each request's context while the request is handled.
+  static task<void> run(worker& owner, asio::ip::tcp::socket socket, request_scope* scope = nullptr) {
+    const scope_release release(owner, scope);
     connection_state state(socket);
     connection_registration registration(owner, state);  // for the sweep and the drain
     basic_connection self(owner, state);
@@ -239,6 +254,7 @@ class basic_connection {
         if (self.streamed_) [[unlikely]]
           self.prepare_streamed_body();
         // A plain handler answers at once; only a coroutine handler leaves a task to await.
+        if (scope != nullptr) scope->context = &self.space().context;
         start_answer(owner.shared.dispatch, self.message(), reply, self.fill_request());
         if (reply.pending.valid()) {
           // finish_answer's work, in this frame: a coroutine handler's request takes no frame more.
@@ -250,6 +266,7 @@ class basic_connection {
           }
           if (failure) reply.value = response_from_exception(failure, self.message());
         }
+        if (scope != nullptr) scope->context = nullptr;
         // A streamed body the handler did not read to its end leaves the connection mid-request.
         if (self.streamed_ && !self.body_finished_) [[unlikely]]
           self.close_after_response_ = true;
@@ -1140,10 +1157,22 @@ inline task<void> accept_connections(worker& owner) {
     socket.non_blocking(true, error);
 #if defined(ASYNCREST_WITH_OPENSSL) && ASYNCREST_WITH_OPENSSL
     if (owner.shared.tls_context) {
+      if (owner.shared.dispatch.request_scopes) {
+        request_scope* scope = owner.acquire_scope();
+        asio::co_spawn(request_scope_executor(owner.context->get_executor(), scope),
+                       tls_connection::run(owner, std::move(socket), scope), asio::detached);
+        continue;
+      }
       asio::co_spawn(*owner.context, tls_connection::run(owner, std::move(socket)), asio::detached);
       continue;
     }
 #endif
+    if (owner.shared.dispatch.request_scopes) {
+      request_scope* scope = owner.acquire_scope();
+      asio::co_spawn(request_scope_executor(owner.context->get_executor(), scope),
+                     plain_connection::run(owner, std::move(socket), scope), asio::detached);
+      continue;
+    }
     asio::co_spawn(*owner.context, plain_connection::run(owner, std::move(socket)), asio::detached);
   }
 }
@@ -1160,7 +1189,10 @@ inline task<void> sweep_deadlines(worker& owner) {
   }
 }
 
-inline void start_worker(worker& owner) {
+// Kept out of line: inlined into server_core::run, g++ 12 at -O3 folded the spawn's stores into a
+// constant that named a coroutine's destroy function from outside the COMDAT group holding it,
+// and a program with two translation units that each run an app did not link (tests/odr).
+[[gnu::noinline]] inline void start_worker(worker& owner) {
   asio::co_spawn(*owner.context, accept_connections(owner), asio::detached);
   asio::co_spawn(*owner.context, sweep_deadlines(owner), asio::detached);
 }

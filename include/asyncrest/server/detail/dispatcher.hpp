@@ -25,6 +25,9 @@ struct dispatcher {
   /// that the connection looks nothing up.
   const route_body_settings* (*body_settings_for)(const void* target, method verb, std::string_view raw_path,
                                                   workspace& space) = nullptr;
+  /// Whether connections run on a `request_scope_executor` (core/detail/request_scope.hpp):
+  /// set when a middleware of the app asks for it, so other apps' connections pay nothing.
+  bool request_scopes = false;
 };
 
 using clock = std::chrono::steady_clock;

@@ -3,6 +3,7 @@
 // the connection count.
 #pragma once
 
+#include <asyncrest/core/detail/request_scope.hpp>
 #include <asyncrest/core/task.hpp>
 #include <asyncrest/server/detail/dispatcher.hpp>
 #include <asyncrest/server/request.hpp>
@@ -23,6 +24,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace asyncrest::detail {
 
@@ -186,6 +188,27 @@ class worker {
     context->stop();
   }
 
+  /// A scope for a new connection of an app that asks for them. Scopes are reused, never freed
+  /// while the worker lives: a coroutine a handler spawned may keep the executor after its
+  /// connection ends, and then reads an empty scope (or a later request's) rather than freed
+  /// memory.
+  request_scope* acquire_scope() {
+    if (idle_scopes_.empty()) {
+      all_scopes_.push_back(std::make_unique<request_scope>());
+      return all_scopes_.back().get();
+    }
+    request_scope* scope = idle_scopes_.back();
+    idle_scopes_.pop_back();
+    return scope;
+  }
+  void release_scope(request_scope* scope) noexcept {
+    scope->context = nullptr;
+    try {
+      idle_scopes_.push_back(scope);
+    } catch (...) {  // out of memory: the scope stays in all_scopes_, unused
+    }
+  }
+
   shared_state& shared;
   /// Accepts that failed, since the start; read by other threads for statistics.
   std::atomic<std::uint64_t> accept_failures{0};
@@ -198,6 +221,8 @@ class worker {
   connection_state* first_ = nullptr;
   std::uint64_t failures_unreported_ = 0;
   clock::time_point next_failure_report_{};
+  std::vector<std::unique_ptr<request_scope>> all_scopes_;
+  std::vector<request_scope*> idle_scopes_;
 
  public:
   // Declared last so they are destroyed first, while the members above still exist.

@@ -2,9 +2,9 @@
 // its thread's pool while it reads and answers a request (see request_memory.hpp).
 #pragma once
 
+#include <asyncrest/core/detail/context_storage.hpp>
 #include <asyncrest/core/headers.hpp>
 #include <asyncrest/http/detail/raw_header.hpp>
-#include <asyncrest/server/detail/context_storage.hpp>
 #include <asyncrest/server/path_parameter.hpp>
 
 #include <cstddef>

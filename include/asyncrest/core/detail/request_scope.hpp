@@ -1,0 +1,87 @@
+// The request a coroutine works for, found from the coroutine's executor: how a client call
+// made in a handler finds the handler's span without being told.
+//
+// An app whose middleware asks for it (`static constexpr bool needs_request_scope = true;`)
+// spawns each connection's coroutine on a `request_scope_executor`: the worker's io_context
+// executor plus a pointer to the connection's `request_scope`, which the connection points at
+// the request it is handling. Asio resumes a coroutine through the executor it was spawned
+// with, and `co_await asio::this_coro::executor` returns that executor, so a handler reads its
+// own request's scope after any number of suspensions, whatever ran on the thread in between.
+// A thread-local would not do: other connections' handlers run on the same thread between two
+// resumptions of this one.
+#pragma once
+
+#include <asyncrest/core/detail/context_storage.hpp>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/execution/execute.hpp>
+#include <asio/io_context.hpp>
+#include <asio/query.hpp>
+#include <asio/require.hpp>
+
+#include <type_traits>
+#include <typeinfo>
+#include <utility>
+
+namespace asyncrest::detail {
+
+/// What the connection shares with the coroutines spawned on its executor: the typed context
+/// of the request being handled, or null between requests.
+struct request_scope {
+  context_storage* context = nullptr;
+};
+
+/// An executor that runs everything on `Inner` and carries a request scope. Queries go to
+/// `Inner`; requirements (blocking.never, outstanding_work.tracked, ...) give another
+/// `scoped_executor` over `Inner`'s answer, so the scope survives Asio's conversions.
+template <class Inner>
+class scoped_executor {
+ public:
+  scoped_executor(Inner inner, request_scope* scope) noexcept : inner_(std::move(inner)), scope_(scope) {}
+
+  [[nodiscard]] request_scope* scope() const noexcept { return scope_; }
+  [[nodiscard]] const Inner& inner() const noexcept { return inner_; }
+
+  template <class Function>
+  void execute(Function&& function) const {
+    asio::execution::execute(inner_, std::forward<Function>(function));
+  }
+
+  template <class Property>
+  requires asio::can_query<const Inner&, const Property&>::value [[nodiscard]] decltype(auto) query(
+      const Property& property) const noexcept(asio::is_nothrow_query<const Inner&, const Property&>::value) {
+    return asio::query(inner_, property);
+  }
+
+  template <class Property>
+  requires asio::can_require<const Inner&, const Property&>::value [[nodiscard]] auto require(
+      const Property& property) const {
+    using required = std::decay_t<decltype(asio::require(inner_, property))>;
+    return scoped_executor<required>(asio::require(inner_, property), scope_);
+  }
+
+  friend bool operator==(const scoped_executor& left, const scoped_executor& right) noexcept {
+    return left.inner_ == right.inner_ && left.scope_ == right.scope_;
+  }
+  friend bool operator!=(const scoped_executor& left, const scoped_executor& right) noexcept {
+    return !(left == right);
+  }
+
+ private:
+  Inner inner_;
+  request_scope* scope_;
+};
+
+/// What a scoped app's connections are spawned on.
+using request_scope_executor = scoped_executor<asio::io_context::executor_type>;
+
+/// The request scope of the coroutine whose executor is `executor`, or null when it was not
+/// spawned on a `request_scope_executor` (an app without a middleware that asks for one, or a
+/// coroutine of the user's own).
+[[nodiscard]] inline request_scope* request_scope_of(const asio::any_io_executor& executor) noexcept {
+  // Asio before 1.24 casts in target<T>() without checking the type: check it first.
+  if (!executor || executor.target_type() != typeid(request_scope_executor)) return nullptr;
+  return executor.target<request_scope_executor>()->scope();
+}
+
+}  // namespace asyncrest::detail
