@@ -121,6 +121,36 @@ TEST_CASE(
   CHECK(timeout.timed_out() == 1);
 }
 
+namespace {
+
+/// Counts the responses an after hook sees, and the 5xx among them.
+struct response_counter {
+  std::atomic<int>* seen;
+  std::atomic<int>* server_errors;
+  void after(const ar::request&, ar::response& res) const {
+    ++*seen;
+    if (static_cast<int>(res.status) >= 500) ++*server_errors;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a middleware inside the deadline sees the cancelled handler's abort, not a 500 of its own") {
+  slow_handler_seen seen;
+  std::atomic<int> responses{0};
+  std::atomic<int> server_errors{0};
+  test_server server([&] {
+    return ar::app{ar::routes(ar::get<"/slow">([&]() { return sleep_long(seen); }),
+                              ar::get<"/fast">([]() -> ar::task<ar::response> { co_return ar::text("fast"); })),
+                   ar::handler_timeout{{.after = 100ms}}, response_counter{&responses, &server_errors}};
+  });
+  CHECK(fetch(server.port(), "/slow").status == 504);
+  CHECK(seen.destroyed);
+  CHECK(fetch(server.port(), "/fast").status == 200);
+  CHECK(responses == 1);
+  CHECK(server_errors == 0);
+}
+
 TEST_CASE("a route's deadline holds that route only") {
   slow_handler_seen seen;
   std::atomic<bool> open{false};
@@ -261,5 +291,31 @@ TEST_CASE("a client call made in a handler gets at most the handler's time left"
   const http_reply quick = fetch(server.port(), "/quick");
   CHECK(quick.status == 200);
   CHECK(quick.body == "through: quick");
+  open = true;
+}
+
+TEST_CASE("a route's deadline alone also reaches the client calls of its handler") {
+  std::atomic<bool> open{false};
+  test_server slow_service([&] { return ar::app{ar::routes(ar::get<"/held">([&]() { return wait_for(open); }))}; });
+  const std::string held_url = "http://127.0.0.1:" + std::to_string(slow_service.port()) + "/held";
+
+  call_outcome outcome;
+  // No middleware on the app: the route's asks for the request scopes the client reads.
+  test_server server([&] {
+    return ar::app{ar::routes(ar::get<"/call">([&]() -> ar::task<ar::response> {
+                                const auto executor = co_await asio::this_coro::executor;
+                                asio::co_spawn(executor, call_and_record(held_url, outcome), asio::detached);
+                                asio::steady_timer timer{executor, 30s};
+                                co_await timer.async_wait(asio::use_awaitable);
+                                co_return ar::text("not cut");
+                              }).use(ar::handler_timeout{{.after = 300ms}}))};
+  });
+
+  CHECK(fetch(server.port(), "/call").status == 504);
+  REQUIRE(wait_until([&] { return outcome.done.load(); }));
+  CHECK(outcome.code == ar::client_errc::total_timeout);
+  const long long limit = limit_in(outcome.what);
+  CHECK(limit > 0);
+  CHECK(limit <= 300);
   open = true;
 }
