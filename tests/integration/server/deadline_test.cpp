@@ -319,3 +319,16 @@ TEST_CASE("a route's deadline alone also reaches the client calls of its handler
   CHECK(limit <= 300);
   open = true;
 }
+
+TEST_CASE("the test client meets the same deadline as a server on a port") {
+  slow_handler_seen seen;
+  ar::app app{ar::routes(ar::get<"/slow">([&]() { return sleep_long(seen); }),
+                         ar::get<"/fast">([]() -> ar::task<ar::response> { co_return ar::text("fast"); })),
+              ar::handler_timeout{{.after = 100ms}}};
+  ar::test_client client{app};
+  const ar::client_response late = client.get("/slow");
+  CHECK(late.status == ar::status::gateway_timeout);
+  CHECK(contains(late.body, "did not answer within 100 ms"));
+  CHECK(seen.destroyed);
+  CHECK(client.get("/fast").body == "fast");
+}
