@@ -52,6 +52,12 @@ struct handler_timeout_settings {
   asyncrest::status status = asyncrest::status::gateway_timeout;
 };
 
+/// Counts since the middleware was made; from any thread.
+struct handler_timeout_statistics {
+  /// Handlers cancelled at their deadline (and answered with the timeout's status).
+  std::uint64_t timed_out = 0;
+};
+
 /// The handler timeout middleware (see the top of this file). Copies share their count.
 class handler_timeout {
  public:
@@ -76,8 +82,9 @@ class handler_timeout {
     co_return problem(status_, detail_);
   }
 
-  /// Handlers cancelled since the middleware was made; from any thread.
-  [[nodiscard]] std::uint64_t timed_out() const noexcept { return timed_out_->load(std::memory_order_relaxed); }
+  [[nodiscard]] handler_timeout_statistics statistics() const noexcept {
+    return {timed_out_->load(std::memory_order_relaxed)};
+  }
 
  private:
   static const handler_timeout_settings& checked(const handler_timeout_settings& settings) {

@@ -118,7 +118,7 @@ TEST_CASE(
   const http_reply plain = client.read_response();
   CHECK(plain.status == 200);
   CHECK(plain.body == "plain");
-  CHECK(timeout.timed_out() == 1);
+  CHECK(timeout.statistics().timed_out == 1);
 }
 
 namespace {
