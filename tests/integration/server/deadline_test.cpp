@@ -151,6 +151,30 @@ TEST_CASE("a middleware inside the deadline sees the cancelled handler's abort, 
   CHECK(server_errors == 0);
 }
 
+TEST_CASE("a handler that catches the abort and waits again is stopped at its next wait") {
+  std::atomic<bool> waited_again{false};
+  std::atomic<bool> destroyed{false};
+  test_server server([&] {
+    return ar::app{ar::routes(ar::get<"/stubborn">([&]() -> ar::task<ar::response> {
+                     const frame_guard guard{destroyed};
+                     asio::steady_timer timer{co_await asio::this_coro::executor, 30s};
+                     try {
+                       co_await timer.async_wait(asio::use_awaitable);
+                     } catch (const std::system_error&) {
+                       waited_again = true;  // ignores the abort...
+                     }
+                     timer.expires_after(30s);
+                     co_await timer.async_wait(asio::use_awaitable);  // ...and is stopped here
+                     co_return ar::text("stubborn");
+                   })),
+                   ar::handler_timeout{{.after = 100ms}}};
+  });
+  const http_reply late = fetch(server.port(), "/stubborn");
+  CHECK(late.status == 504);
+  CHECK(waited_again);
+  CHECK(destroyed);
+}
+
 TEST_CASE("a route's deadline holds that route only") {
   slow_handler_seen seen;
   std::atomic<bool> open{false};
