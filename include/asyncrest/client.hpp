@@ -27,6 +27,7 @@
 #include <asyncrest/core/json_fields.hpp>
 #include <asyncrest/core/method.hpp>
 #include <asyncrest/core/reflection.hpp>
+#include <asyncrest/core/request_deadline.hpp>
 #include <asyncrest/core/result.hpp>
 #include <asyncrest/core/status.hpp>
 #include <asyncrest/core/task.hpp>

@@ -1,9 +1,10 @@
 // The server: an app of routes and middleware, requests, responses and their bodies (event
 // streams among them), static files, conditional requests, forms and file uploads, cookies, CORS,
 // upgrades, the typed request context, typed JSON bodies (structs read, with 422 for what does
-// not fit, and written), request ids, access logs, rate limits, load shedding, metrics,
-// health, the hub for fan-out across threads, the test client, and the settings; with the core
-// types they use (typed JSON's .pattern constraint needs <asyncrest/core/json_pattern.hpp>).
+// not fit, and written), request ids, access logs, rate limits, load shedding, handler
+// deadlines, metrics, health, the hub for fan-out across threads, the test client, and the
+// settings; with the core types they use (typed JSON's .pattern constraint needs
+// <asyncrest/core/json_pattern.hpp>).
 #pragma once
 
 #include <asyncrest/core/headers.hpp>
@@ -13,6 +14,7 @@
 #include <asyncrest/core/json_fields.hpp>
 #include <asyncrest/core/method.hpp>
 #include <asyncrest/core/reflection.hpp>
+#include <asyncrest/core/request_deadline.hpp>
 #include <asyncrest/core/result.hpp>
 #include <asyncrest/core/status.hpp>
 #include <asyncrest/core/task.hpp>
@@ -26,6 +28,7 @@
 #include <asyncrest/server/context.hpp>
 #include <asyncrest/server/cookies.hpp>
 #include <asyncrest/server/cors.hpp>
+#include <asyncrest/server/deadline.hpp>
 #include <asyncrest/server/events.hpp>
 #include <asyncrest/server/forms.hpp>
 #include <asyncrest/server/health.hpp>

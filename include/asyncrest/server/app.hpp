@@ -24,17 +24,6 @@
 namespace asyncrest {
 
 namespace detail {
-/// Whether a middleware asks for its requests to be found from their coroutines' executor
-/// (`static constexpr bool needs_request_scope = true;`, as `tracing` does).
-template <class Middleware>
-inline constexpr bool needs_request_scope = [] {
-  if constexpr (requires { Middleware::needs_request_scope; }) {
-    return static_cast<bool>(Middleware::needs_request_scope);
-  } else {
-    return false;
-  }
-}();
-
 template <class Type>
 inline constexpr bool is_router = false;
 template <class... Routes>
@@ -118,7 +107,7 @@ class app {
   // How the server, and a test client, reach this app.
   [[nodiscard]] detail::dispatcher make_dispatcher() const noexcept {
     return {this, &dispatch, chain_.final_step().routes.has_body_settings() ? &body_settings_for : nullptr,
-            (detail::needs_request_scope<Middleware> || ...)};
+            detail::needs_request_scope<Router> || (detail::needs_request_scope<Middleware> || ...)};
   }
 
   // A plain handler's response is left in `out.value`, so the server awaits nothing.

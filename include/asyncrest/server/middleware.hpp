@@ -1,6 +1,6 @@
 // Middleware: plain types composed at compile time around the routes, in the order written.
 //
-// Three shapes, any mix of them in one type:
+// Four shapes, any mix of them in one type:
 //
 //     struct timing {                       // around: runs the rest of the chain itself
 //       task<response> operator()(request& req, next rest) const {
@@ -16,6 +16,11 @@
 //     struct no_sniff {                     // after: may change every response; no coroutine
 //                                           // either, unless the handler is one
 //       void after(const request& req, response& res) const;
+//     };
+//     struct watchdog {                     // around a wait: runs only when the rest of the
+//                                           // chain has not answered at once (a coroutine
+//                                           // handler), so a plain handler pays nothing
+//       task<response> around_pending(request& req, task<response> pending) const;
 //     };
 //
 // Global middleware go to the app (`app{routes, timing{}, api_key{}}`), per-route ones to a
@@ -66,8 +71,17 @@ concept after_middleware = requires(const Middleware& middleware, request& req, 
   middleware.after(req, res);
 };
 
-/// A type the chain can run: an around middleware, or one with before and/or after hooks.
+/// `pending` is the rest of the chain, not started yet (tasks start when awaited): the
+/// middleware awaits it, or races it, and returns the response.
 template <class Middleware>
-concept middleware = around_middleware<Middleware> || before_middleware<Middleware> || after_middleware<Middleware>;
+concept pending_middleware = requires(const Middleware& middleware, request& req, task<response> pending) {
+  { middleware.around_pending(req, std::move(pending)) } -> std::same_as<task<response>>;
+};
+
+/// A type the chain can run: an around middleware, or one with before, after and/or
+/// around_pending hooks.
+template <class Middleware>
+concept middleware = around_middleware<Middleware> || before_middleware<Middleware> || after_middleware<Middleware> ||
+    pending_middleware<Middleware>;
 
 }  // namespace asyncrest

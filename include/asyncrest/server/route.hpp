@@ -44,6 +44,8 @@ class route {
   static constexpr asyncrest::method route_method = Method;
   /// The parsed path, with each parameter's type settled from the handler.
   static constexpr detail::path_pattern pattern = detail::checked_pattern<Path, Handler>();
+  /// Whether a middleware of this route asks the app for request scopes (see app.hpp).
+  static constexpr bool needs_request_scope = (detail::needs_request_scope<Middleware> || ...);
 
   explicit route(Handler handler, std::tuple<Middleware...> middleware = {},
                  std::optional<route_body_settings> body_settings = std::nullopt)

@@ -32,6 +32,9 @@ class router {
                 "asyncrest: two routes have the same method and the same path (parameter names aside)");
 
  public:
+  /// Whether a route's middleware asks the app for request scopes.
+  static constexpr bool needs_request_scope = (detail::needs_request_scope<Routes> || ...);
+
   explicit router(Routes... routes) : routes_(std::move(routes)...) {
     [this]<std::size_t... Index>(std::index_sequence<Index...>) {
       (tree_.add(Routes::pattern, Routes::route_method, static_cast<std::uint16_t>(Index)), ...);

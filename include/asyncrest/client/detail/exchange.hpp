@@ -8,6 +8,7 @@
 #include <asyncrest/client/detail/body_part_access.hpp>
 #include <asyncrest/client/detail/body_producer.hpp>
 #include <asyncrest/client/detail/client_span.hpp>
+#include <asyncrest/client/detail/deadline_budget.hpp>
 #include <asyncrest/client/detail/pool.hpp>
 #include <asyncrest/client/detail/proxy.hpp>
 #include <asyncrest/client/detail/url.hpp>
@@ -900,12 +901,14 @@ inline asio::awaitable<exchange_state> run_request(std::shared_ptr<client_state>
 inline asio::awaitable<client_response> perform(std::shared_ptr<client_state> state, client_request request) {
   const asio::any_io_executor executor = co_await asio::this_coro::executor;
   check_executor(*state, executor);
+  // Before the span starts: a call with no time left is not made, and records nothing.
+  const std::chrono::milliseconds limit = within_deadline(total_limit(*state, request), ambient_deadline(executor));
   client_span span;
   span.start(request.parent != nullptr ? request.parent : ambient_span(executor), request.headers);
   prepared_request prepared;
   prepare(*state, request, prepared);
   prepared.decompress = request.decompress.value_or(state->settings.decompress);
-  pending_registration registration(*state, total_limit(*state, request));
+  pending_registration registration(*state, limit);
   std::optional<exchange_state> outcome;
   try {
     outcome.emplace(co_await run_request(state, prepared, registration.operation, false, nullptr));
@@ -948,11 +951,13 @@ struct stream_exchange {
 
 inline asio::awaitable<std::unique_ptr<stream_exchange>> open_stream(std::shared_ptr<client_state> state,
                                                                      client_request request) {
-  check_executor(*state, co_await asio::this_coro::executor);
+  const asio::any_io_executor executor = co_await asio::this_coro::executor;
+  check_executor(*state, executor);
   prepared_request prepared;
   prepare(*state, request, prepared);
   prepared.decompress = request.decompress.value_or(state->settings.decompress);
-  auto exchange = std::make_unique<stream_exchange>(state, total_limit(*state, request));
+  auto exchange = std::make_unique<stream_exchange>(
+      state, within_deadline(total_limit(*state, request), ambient_deadline(executor)));
   exchange_state outcome =
       co_await run_request(state, prepared, exchange->registration->operation, true, &exchange->piece);
   exchange->head = std::move(outcome.response);

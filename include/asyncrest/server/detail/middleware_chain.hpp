@@ -10,6 +10,10 @@
 #include <asyncrest/server/request.hpp>
 #include <asyncrest/server/response.hpp>
 
+#include <asio/cancellation_state.hpp>
+#include <asio/cancellation_type.hpp>
+#include <asio/this_coro.hpp>
+
 #include <concepts>
 #include <cstddef>
 #include <exception>
@@ -89,9 +93,32 @@ class middleware_chain {
       } else if constexpr (after_middleware<current>) {
         return with_hooks<Index>(self, req);
       } else {
-        if (std::optional<response> early = middleware.before(req)) return ready(std::move(*early));
-        return step<Index + 1>(chain, req);
+        if constexpr (before_middleware<current>) {
+          if (std::optional<response> early = middleware.before(req)) return ready(std::move(*early));
+        }
+        return rest_after<Index>(self, req);
       }
+    }
+  }
+
+  // What follows the middleware at `Index`, given to its around_pending hook when it has one.
+  template <std::size_t Index>
+  static task<response> rest_after(const middleware_chain& self, request& req) {
+    using current = std::tuple_element_t<Index, std::tuple<Middleware...>>;
+    if constexpr (pending_middleware<current>) {
+      return std::get<Index>(self.middleware_).around_pending(req, step<Index + 1>(&self, req));
+    } else {
+      return step<Index + 1>(&self, req);
+    }
+  }
+
+  // The same, in place: the hook sees only an answer still to come.
+  template <std::size_t Index>
+  void respond_after(request& req, answer& out) const {
+    respond_from<Index + 1>(req, out);
+    using current = std::tuple_element_t<Index, std::tuple<Middleware...>>;
+    if constexpr (pending_middleware<current>) {
+      if (out.pending.valid()) out.pending = std::get<Index>(middleware_).around_pending(req, std::move(out.pending));
     }
   }
 
@@ -118,16 +145,20 @@ class middleware_chain {
             return;
           }
         }
-        respond_from<Index + 1>(req, out);
+        respond_after<Index>(req, out);
         if (out.pending.valid()) {
           out.pending = after_pending<Index>(std::move(out.pending), req);
         } else {
           middleware.after(req, out.value);
         }
-      } else if (std::optional<response> early = std::get<Index>(middleware_).before(req)) {
-        out.value = std::move(*early);
       } else {
-        respond_from<Index + 1>(req, out);
+        if constexpr (before_middleware<current>) {
+          if (std::optional<response> early = std::get<Index>(middleware_).before(req)) {
+            out.value = std::move(*early);
+            return;
+          }
+        }
+        respond_after<Index>(req, out);
       }
     }
   }
@@ -149,7 +180,7 @@ class middleware_chain {
         co_return std::move(*early);
       }
     }
-    response result = co_await step<Index + 1>(&self, req);
+    response result = co_await rest_after<Index>(self, req);
     middleware.after(req, result);
     co_return result;
   }
@@ -162,9 +193,22 @@ template <class Middleware>
 constexpr void check_middleware() {
   static_assert(middleware<Middleware>,
                 "asyncrest: a middleware must have `task<response> operator()(request&, next) const`, "
-                "`std::optional<response> before(request&) const` or `void after(request&, response&) "
-                "const` (see asyncrest/server/middleware.hpp)");
+                "`std::optional<response> before(request&) const`, `void after(request&, response&) "
+                "const` or `task<response> around_pending(request&, task<response>) const` (see "
+                "asyncrest/server/middleware.hpp)");
 }
+
+/// Whether a middleware, or a route through its middleware, asks for its requests to be found
+/// from their coroutines' executor (`static constexpr bool needs_request_scope = true;`, as
+/// `tracing` and `handler_timeout` do; core/detail/request_scope.hpp).
+template <class Type>
+inline constexpr bool needs_request_scope = [] {
+  if constexpr (requires { Type::needs_request_scope; }) {
+    return static_cast<bool>(Type::needs_request_scope);
+  } else {
+    return false;
+  }
+}();
 
 /// A middleware that answers some requests before routing (CORS preflights) and so belongs to
 /// the app: as a route's, it would run after the router had answered them.
@@ -217,6 +261,10 @@ struct guarded_router {
     } catch (...) {
       failure = std::current_exception();
     }
+    // Cancelled by a middleware outside (handler_timeout), which answers itself: the handler's
+    // operation_aborted is no error of the server's, to be logged and turned into a 500.
+    const asio::cancellation_state cancellation = co_await asio::this_coro::cancellation_state;
+    if (cancellation.cancelled() != asio::cancellation_type::none) std::rethrow_exception(failure);
     co_return response_from_exception(failure, req);
   }
 };
