@@ -88,7 +88,8 @@ class client_metrics {
 };
 
 /// Reports `http`'s calls and connections to `metrics`, from now on (connections already open
-/// are counted at once). Call it on the client's executor, as every use of a client is.
+/// are counted at once). Call it on the client's executor, as every use of a client is, and
+/// once: a client already observed throws std::logic_error.
 void observe_client(client_metrics& metrics, client& http);
 
 }  // namespace asyncrest

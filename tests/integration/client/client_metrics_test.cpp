@@ -2,7 +2,8 @@
 // closed port and a silent server, and the registry's text, scraped from the server's /metrics,
 // has the exact counts per origin, the durations' count, the pool's idle and busy connections
 // (busy read while a call is held by the server), nothing from a client nobody observes; two
-// threads' counts add up; origins past the limit share origin="other"; promtool accepts it.
+// threads' counts add up; origins past the limit share origin="other"; promtool accepts it; a
+// client is observed once.
 #include <asyncrest/asyncrest.hpp>
 #include <asyncrest/client/metrics.hpp>
 
@@ -24,6 +25,7 @@
 #include <chrono>
 #include <cstdint>
 #include <exception>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -247,6 +249,8 @@ TEST_CASE("client metrics: origins past the limit share origin=\"other\"") {
   asio::io_context io;
   ar::client http{io};
   ar::observe_client(figures, http);
+  CHECK_THROWS_WITH_AS(ar::observe_client(figures, http), "asyncrest: observe_client: this client is observed already",
+                       std::logic_error);
   run(io, [&]() -> ar::task<void> {
     for (const std::uint16_t port : ports) {
       CHECK((co_await http.try_get(origin(port) + "/")).error() == ar::client_errc::connect_failed);

@@ -230,6 +230,9 @@ class client_state : public std::enable_shared_from_this<client_state> {
 
   /// Starts telling `watcher`, with the connections already open as the first changes.
   void observe(client_observer watcher) {
+    // A second observer would see the connections open now counted twice, or the first one
+    // never see them closed.
+    if (observer) throw std::logic_error("asyncrest: observe_client: this client is observed already");
     observer = watcher;
     for (auto& [key, origin] : origins_) {
       origin->observed_origin = metric_origin(origin->address);
