@@ -20,8 +20,9 @@
 //   asyncrest_client_connections{origin,state}                    gauge: connections open now,
 //        "idle" in the pool or "busy" (lent to a call, or being opened)
 // The origin of a call is its last one: where the last redirect led, where the last attempt
-// went. A streamed call (`client::stream`) ends, here, when its head arrives. A call refused
-// before it has an origin (a relative URL without a base) is not counted.
+// went. A streamed call (`client::stream`, and each connection of an event source) ends, here,
+// when its head arrives. A call refused before it has an origin (a relative URL without a base)
+// is not counted, nor a WebSocket's handshake, which does not use the pool.
 //
 // A client that calls arbitrary hosts must not grow the registry: the first `max_origins`
 // origins seen get their own series, every later one shares origin="other".
