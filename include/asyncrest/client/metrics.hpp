@@ -28,9 +28,10 @@
 // origins seen get their own series, every later one shares origin="other".
 //
 // Counting takes no lock and no shared atomic: each thread writes its own cells (see
-// server/metrics.hpp), and finds an origin's series in a table of its own. The registry's lock
-// is taken when a thread makes a series it has not used yet, and when it meets an origin it has
-// not seen: once per origin and thread, never once per call.
+// server/metrics.hpp), and finds an origin's series in a table of its own. A lock is taken
+// only when a thread meets an origin it has not seen (client_metrics' own, to admit it) or
+// makes a series it has not used yet (the registry's): once per origin and thread, never once
+// per call.
 #pragma once
 
 #include <asyncrest/client/client.hpp>
