@@ -46,6 +46,10 @@ struct websocket_client_options;
 class event_source;  // client/events.hpp
 struct event_source_settings;
 
+namespace detail {
+struct client_access;
+}  // namespace detail
+
 /// A response whose body is read piece by piece (see `client::stream`). While it lives it holds
 /// its connection; the connection returns to the pool once the body has been read to the end,
 /// and is closed if the stream is destroyed before that.
@@ -197,6 +201,8 @@ class client {
   void close_idle_connections() { state_->close_idle(); }
 
  private:
+  friend struct detail::client_access;
+
   static task<response_stream> open_stream(std::shared_ptr<detail::client_state> state, client_request request) {
     auto exchange = co_await detail::open_stream(std::move(state), std::move(request));
     co_return response_stream(std::move(exchange));
@@ -211,6 +217,13 @@ class client {
 
   std::shared_ptr<detail::client_state> state_;
 };
+
+namespace detail {
+/// A client's state, for what observes it (client/metrics.hpp).
+struct client_access {
+  static client_state& state(client& http) noexcept { return *http.state_; }
+};
+}  // namespace detail
 
 }  // namespace asyncrest
 

@@ -898,6 +898,28 @@ inline asio::awaitable<exchange_state> run_request(std::shared_ptr<client_state>
   return request.timeout.value_or(state.settings.timeouts.total);
 }
 
+/// Times a call and tells the client's observer how it ended; a client nobody observes reads
+/// no clock.
+class call_measure {
+ public:
+  explicit call_measure(const client_state& state) noexcept : observer_(state.observer) {
+    if (observer_) started_ = client_clock::now();
+  }
+  void answered(const parsed_url& url, method verb, status code) const noexcept {
+    if (observer_) observer_.call_ended(observer_.target, url, verb, &code, {}, seconds());
+  }
+  void failed(const parsed_url& url, method verb, std::error_code why) const noexcept {
+    if (observer_) observer_.call_ended(observer_.target, url, verb, nullptr, why, seconds());
+  }
+
+ private:
+  [[nodiscard]] double seconds() const noexcept {
+    return std::chrono::duration<double>(client_clock::now() - started_).count();
+  }
+  client_observer observer_;
+  client_clock::time_point started_{};
+};
+
 inline asio::awaitable<client_response> perform(std::shared_ptr<client_state> state, client_request request) {
   const asio::any_io_executor executor = co_await asio::this_coro::executor;
   check_executor(*state, executor);
@@ -908,21 +930,27 @@ inline asio::awaitable<client_response> perform(std::shared_ptr<client_state> st
   prepared_request prepared;
   prepare(*state, request, prepared);
   prepared.decompress = request.decompress.value_or(state->settings.decompress);
+  const method verb = prepared.verb;  // a 303 turns the request into a GET; the call stays what it was
+  const call_measure measure(*state);
   pending_registration registration(*state, limit);
   std::optional<exchange_state> outcome;
   try {
     outcome.emplace(co_await run_request(state, prepared, registration.operation, false, nullptr));
   } catch (const http_status_error& error) {  // raise_for_status: the call had its response
     span.finish(prepared.verb, prepared.url, error.status());
+    measure.answered(prepared.url, verb, error.status());
     throw;
   } catch (const client_error& error) {
     span.finish(prepared.verb, prepared.url, std::nullopt, client_error_type(error));
+    measure.failed(prepared.url, verb, error.code());
     throw;
   } catch (...) {
     span.finish(prepared.verb, prepared.url, std::nullopt);
+    measure.failed(prepared.url, verb, {});
     throw;
   }
   span.finish(prepared.verb, prepared.url, outcome->response.status);
+  measure.answered(prepared.url, verb, outcome->response.status);
   if (prepared.decompress) decode_response_body(outcome->response, state->settings.max_body_bytes);
   co_return std::move(outcome->response);
 }
@@ -956,10 +984,25 @@ inline asio::awaitable<std::unique_ptr<stream_exchange>> open_stream(std::shared
   prepared_request prepared;
   prepare(*state, request, prepared);
   prepared.decompress = request.decompress.value_or(state->settings.decompress);
+  const method verb = prepared.verb;
+  const call_measure measure(*state);  // a stream's call ends, for its metrics, with its head
   auto exchange = std::make_unique<stream_exchange>(
       state, within_deadline(total_limit(*state, request), ambient_deadline(executor)));
-  exchange_state outcome =
-      co_await run_request(state, prepared, exchange->registration->operation, true, &exchange->piece);
+  std::optional<exchange_state> received;
+  try {
+    received.emplace(co_await run_request(state, prepared, exchange->registration->operation, true, &exchange->piece));
+  } catch (const http_status_error& error) {
+    measure.answered(prepared.url, verb, error.status());
+    throw;
+  } catch (const client_error& error) {
+    measure.failed(prepared.url, verb, error.code());
+    throw;
+  } catch (...) {
+    measure.failed(prepared.url, verb, {});
+    throw;
+  }
+  exchange_state& outcome = *received;
+  measure.answered(prepared.url, verb, outcome.response.status);
   exchange->head = std::move(outcome.response);
   if (const std::optional<content_coding> coding = coding_to_decode(exchange->head);
       prepared.decompress && coding && prepared.verb != method::head) {

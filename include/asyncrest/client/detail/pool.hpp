@@ -11,6 +11,7 @@
 // a limit of a second or more never is. A long download or event stream costs one wake a second.
 #pragma once
 
+#include <asyncrest/client/detail/client_observer.hpp>
 #include <asyncrest/client/detail/proxy.hpp>
 #include <asyncrest/client/detail/url.hpp>
 #include <asyncrest/client/error.hpp>
@@ -173,6 +174,7 @@ struct origin_pool {
   const proxy_endpoint* proxy = nullptr;                 // what its connections go through, if anything
   std::vector<std::unique_ptr<client_connection>> idle;  // oldest first
   std::size_t open = 0;                                  // idle, in use and being connected
+  std::string observed_origin;                           // its metrics label, when the client is observed
   pool_waiter* first_waiter = nullptr;
   pool_waiter* last_waiter = nullptr;
 
@@ -223,6 +225,24 @@ class client_state : public std::enable_shared_from_this<client_state> {
   /// client_settings::base_url, parsed.
   std::optional<parsed_url> base_url;
   proxy_configuration proxies;
+  /// Who is told of calls and connections (client/metrics.hpp); empty unless observed.
+  client_observer observer;
+
+  /// Starts telling `watcher`, with the connections already open as the first changes.
+  void observe(client_observer watcher) {
+    // A second observer would see the connections open now counted twice, or the first one
+    // never see them closed.
+    if (observer) throw std::logic_error("asyncrest: observe_client: this client is observed already");
+    observer = watcher;
+    for (auto& [key, origin] : origins_) {
+      origin->observed_origin = metric_origin(origin->address);
+      const auto idle = static_cast<int>(origin->idle.size());
+      if (origin->open != 0) {
+        observer.connections_changed(observer.target, origin->observed_origin, idle,
+                                     static_cast<int>(origin->open) - idle);
+      }
+    }
+  }
 
   // ---- pool --------------------------------------------------------------------------------
 
@@ -240,6 +260,7 @@ class client_state : public std::enable_shared_from_this<client_state> {
       made->address = url;
       made->proxy = proxy;
       made->address.target.clear();
+      if (observer) made->observed_origin = metric_origin(made->address);
       found = origins_.emplace(std::move(key), std::move(made)).first;
     }
     return *found->second;
@@ -251,7 +272,7 @@ class client_state : public std::enable_shared_from_this<client_state> {
     while (!origin.idle.empty()) {
       std::unique_ptr<client_connection> candidate = std::move(origin.idle.back());
       origin.idle.pop_back();
-      --idle_count_;
+      idle_taken(origin);
       // A connection back from its last exchange for less than a millisecond is taken without
       // the check (a system call): a server closing it within that window is caught by the
       // retry of idempotent requests, and the hot path of a busy pool stays free of it.
@@ -265,8 +286,7 @@ class client_state : public std::enable_shared_from_this<client_state> {
   /// Counts a new connection to `origin` if the limits allow it.
   bool reserve(origin_pool& origin) noexcept {
     if (origin.open >= per_host_limit() || open_ >= total_limit()) return false;
-    ++origin.open;
-    ++open_;
+    opened(origin);
     return true;
   }
 
@@ -276,7 +296,7 @@ class client_state : public std::enable_shared_from_this<client_state> {
       if (origin.get() == &except || origin->idle.empty()) continue;
       std::unique_ptr<client_connection> oldest = std::move(origin->idle.front());
       origin->idle.erase(origin->idle.begin());
-      --idle_count_;
+      idle_taken(*origin);
       discard(std::move(oldest));
       return true;
     }
@@ -288,7 +308,7 @@ class client_state : public std::enable_shared_from_this<client_state> {
     if (origin.idle.empty()) return false;
     std::unique_ptr<client_connection> oldest = std::move(origin.idle.front());
     origin.idle.erase(origin.idle.begin());
-    --idle_count_;
+    idle_taken(origin);
     discard(std::move(oldest));
     return true;
   }
@@ -314,6 +334,7 @@ class client_state : public std::enable_shared_from_this<client_state> {
     connection->idle_since = client_clock::now();
     origin.idle.push_back(std::move(connection));
     ++idle_count_;
+    if (observer) observer.connections_changed(observer.target, origin.observed_origin, 1, -1);
   }
 
   /// Closes a connection and gives its room to the next request waiting for one.
@@ -328,6 +349,7 @@ class client_state : public std::enable_shared_from_this<client_state> {
   void unreserve(origin_pool& origin) {
     --origin.open;
     --open_;
+    if (observer) observer.connections_changed(observer.target, origin.observed_origin, 0, -1);
     if (origin.first_waiter != nullptr) {
       grant_open(origin);
       return;
@@ -374,7 +396,7 @@ class client_state : public std::enable_shared_from_this<client_state> {
       while (!origin->idle.empty()) {
         std::unique_ptr<client_connection> connection = std::move(origin->idle.back());
         origin->idle.pop_back();
-        --idle_count_;
+        idle_taken(*origin);
         discard(std::move(connection));
       }
     }
@@ -429,6 +451,18 @@ class client_state : public std::enable_shared_from_this<client_state> {
     return settings.pool.idle_timeout.count() > 0 && now - connection.idle_since >= settings.pool.idle_timeout;
   }
 
+  /// An idle connection leaves the idle list: closed next, or lent to a request.
+  void idle_taken(origin_pool& origin) noexcept {
+    --idle_count_;
+    if (observer) observer.connections_changed(observer.target, origin.observed_origin, -1, 1);
+  }
+  /// Room counted for a connection about to be opened.
+  void opened(origin_pool& origin) noexcept {
+    ++origin.open;
+    ++open_;
+    if (observer) observer.connections_changed(observer.target, origin.observed_origin, 0, 1);
+  }
+
   bool someone_waits_elsewhere(const origin_pool& except) const noexcept {
     for (const auto& [key, origin] : origins_) {
       if (origin.get() != &except && origin->first_waiter != nullptr) return true;
@@ -439,8 +473,7 @@ class client_state : public std::enable_shared_from_this<client_state> {
   void grant_open(origin_pool& origin) {
     pool_waiter& waiter = *origin.first_waiter;
     origin.unlink(waiter);
-    ++origin.open;
-    ++open_;
+    opened(origin);
     waiter.may_open = true;
     waiter.timer.cancel();
   }
@@ -497,7 +530,7 @@ class client_state : public std::enable_shared_from_this<client_state> {
       while (!origin->idle.empty() && expired_idle(*origin->idle.front(), now)) {
         std::unique_ptr<client_connection> oldest = std::move(origin->idle.front());
         origin->idle.erase(origin->idle.begin());
-        --idle_count_;
+        idle_taken(*origin);
         discard(std::move(oldest));
       }
     }
