@@ -1,10 +1,10 @@
 // The server: an app of routes and middleware, requests, responses and their bodies (event
 // streams among them), static files, conditional requests, forms and file uploads, cookies, CORS,
 // upgrades, the typed request context, typed JSON bodies (structs read, with 422 for what does
-// not fit, and written), request ids, access logs, rate limits, load shedding, handler
-// deadlines, metrics, health, the hub for fan-out across threads, the test client, and the
-// settings; with the core types they use (typed JSON's .pattern constraint needs
-// <asyncrest/core/json_pattern.hpp>).
+// not fit, and written), typed handler parameters and results, request ids, access logs, rate
+// limits, load shedding, handler deadlines, metrics, health, the hub for fan-out across threads,
+// the test client, and the settings; with the core types they use (typed JSON's .pattern
+// constraint needs <asyncrest/core/json_pattern.hpp>).
 #pragma once
 
 #include <asyncrest/core/headers.hpp>
@@ -47,6 +47,8 @@
 #include <asyncrest/server/static_files.hpp>
 #include <asyncrest/server/test_client.hpp>
 #include <asyncrest/server/typed_body.hpp>
+#include <asyncrest/server/typed_parameters.hpp>
+#include <asyncrest/server/typed_results.hpp>
 #include <asyncrest/server/upgrade.hpp>
 // WebSocket (SHA-1 for the handshake, random masks) and signed cookies (HMAC-SHA256) need
 // OpenSSL's libcrypto: link asyncrest::tls.

@@ -143,12 +143,12 @@ struct response {
   return result;
 }
 
-/// 422 Unprocessable Content with an `application/problem+json` body that lists each error as a
-/// JSON Pointer and a reason: what `read_json_body` answers for a body that does not fit.
-///
-///     {"type":"about:blank","title":"Unprocessable Content","status":422,"detail":"...",
-///      "errors":[{"pointer":"/title","detail":"expected a string"}]}
-[[nodiscard]] inline response validation_problem(std::span<const json_field_error> errors) {
+namespace detail {
+/// A 422 problem body with `detail` and the list of `errors`, to which `write_more(out)` may add
+/// entries of its own (typed_parameters.hpp adds query and header errors).
+template <class WriteMore>
+[[nodiscard]] response validation_problem_with(std::string_view detail, std::span<const json_field_error> errors,
+                                               WriteMore&& write_more) {
   constexpr status code = status::unprocessable_content;
   response result{code, {}, {}};
   json_writer out{result.body};
@@ -160,7 +160,7 @@ struct response {
   out.key("status");
   out.value(to_number(code));
   out.key("detail");
-  out.value("the JSON body does not fit what this resource accepts");
+  out.value(detail);
   out.key("errors");
   out.begin_array();
   for (const json_field_error& error : errors) {
@@ -171,10 +171,22 @@ struct response {
     out.value(error.detail);
     out.end_object();
   }
+  write_more(out);
   out.end_array();
   out.end_object();
-  detail::headers_access::set(result.headers, {"Content-Type", "application/problem+json"});
+  headers_access::set(result.headers, {"Content-Type", "application/problem+json"});
   return result;
+}
+}  // namespace detail
+
+/// 422 Unprocessable Content with an `application/problem+json` body that lists each error as a
+/// JSON Pointer and a reason: what `read_json_body` answers for a body that does not fit.
+///
+///     {"type":"about:blank","title":"Unprocessable Content","status":422,"detail":"...",
+///      "errors":[{"pointer":"/title","detail":"expected a string"}]}
+[[nodiscard]] inline response validation_problem(std::span<const json_field_error> errors) {
+  return detail::validation_problem_with("the JSON body does not fit what this resource accepts", errors,
+                                         [](json_writer&) {});
 }
 
 }  // namespace asyncrest

@@ -6,9 +6,11 @@
 // parameter, typed parameters `{name:int}`, `{name:float}`, `{name:str}`, `{name:uuid}`, and a
 // last catch-all `{name:path}` that takes the rest of the path. A handler takes `request&`
 // (optional) and then one parameter per path parameter, in order; integers and floating-point
-// types, `std::string_view` and `std::string` may be used. It returns `task<response>`, or a
-// `response` for a handler that never waits. A handler that does not fit its path is a compile
-// error whose message is followed by the route's path.
+// types, `std::string_view` and `std::string` may be used. After them come, in any order, the
+// parameters read from the request by type: `json_body<T>`, `query<T>`, `header<"Name", T>`
+// (typed_parameters.hpp). It returns `task<response>`, or a `response` for a handler that never
+// waits, or a value written as JSON (typed_results.hpp). A handler that does not fit its path is
+// a compile error whose message is followed by the route's path.
 #pragma once
 
 #include <asyncrest/core/detail/callable_traits.hpp>
@@ -52,6 +54,9 @@ class route {
       : chain_(detail::handler_call<Path, Handler>{std::move(handler)}, std::move(middleware)),
         body_settings_(body_settings) {
     [[maybe_unused]] constexpr const auto& checked = pattern;  // runs the route's checks even outside routes(...)
+    static_assert(Method != method::get || !detail::route_signature<Path, Handler>::reads_body,
+                  "asyncrest: a GET route cannot take a json_body: a GET's body has no meaning (RFC 9110 "
+                  "section 9.3.1) and proxies may drop it; declare a POST, PUT or PATCH route, or read query<T>");
     (detail::check_route_middleware<Middleware>(), ...);
   }
 

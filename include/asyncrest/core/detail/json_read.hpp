@@ -44,6 +44,76 @@ inline std::size_t code_point_count(std::string_view text) noexcept {
   return count;
 }
 
+/// Checks `value` against the rules of `Member` (a json_member), calling `fail(reason)` for each
+/// broken one: shared by the JSON reader and the query parameters of typed handlers.
+template <class Member, class Value, class Fail>
+void check_member_rules(const Value& value, Fail&& fail) {
+  constexpr auto& rules = Member::rules;
+  if constexpr (is_optional<Value>::value) {
+    if (value) check_member_rules<Member>(*value, fail);
+  } else {
+    if constexpr (rules.minimum.has_value() || rules.maximum.has_value()) {
+      static_assert(std::is_arithmetic_v<Value> && !std::is_same_v<Value, bool>,
+                    "field<...>{.minimum, .maximum} apply to number members only");
+      if constexpr (rules.minimum.has_value()) {
+        if (static_cast<double>(value) < *rules.minimum) fail("must be at least " + json_number_text(*rules.minimum));
+      }
+      if constexpr (rules.maximum.has_value()) {
+        if (static_cast<double>(value) > *rules.maximum) fail("must be at most " + json_number_text(*rules.maximum));
+      }
+    }
+    if constexpr (rules.length.limited()) {
+      constexpr bool text = std::is_same_v<Value, std::string>;
+      static_assert(text || is_json_vector<Value>::value || is_json_map<Value>::value,
+                    "field<...>{.length} applies to strings, vectors and maps only");
+      std::size_t length = 0;
+      if constexpr (text) {
+        length = code_point_count(value);
+      } else {
+        length = value.size();
+      }
+      const char* unit = text ? " characters" : (is_json_vector<Value>::value ? " items" : " members");
+      if (length < rules.length.minimum) {
+        fail("must have at least " + std::to_string(rules.length.minimum) + unit);
+      } else if (length > rules.length.maximum) {
+        fail("must have at most " + std::to_string(rules.length.maximum) + unit);
+      }
+    }
+    if constexpr (!rules.pattern.empty()) {
+      static_assert(std::is_same_v<Value, std::string>, "field<...>{.pattern} applies to string members only");
+      static_assert(
+          requires { json_pattern_matcher<Member>::matches(std::string_view{}); },
+          "field<...>{.pattern} needs #include <asyncrest/core/json_pattern.hpp>");
+      if (!json_pattern_matcher<Member>::matches(value)) fail("must match the pattern " + std::string(rules.pattern));
+    }
+    if constexpr (!rules.one_of.empty()) {
+      bool allowed = false;
+      if constexpr (std::is_same_v<Value, std::string>) {
+        static_assert(rules.one_of.holds_texts(), "field<...>{.one_of} of a string member lists strings");
+        for (std::size_t index = 0; index < rules.one_of.size(); ++index) allowed |= rules.one_of.text(index) == value;
+      } else {
+        static_assert(std::is_arithmetic_v<Value> && !std::is_same_v<Value, bool> && !rules.one_of.holds_texts(),
+                      "field<...>{.one_of} applies to strings (listing strings) and numbers (listing numbers) only");
+        for (std::size_t index = 0; index < rules.one_of.size(); ++index) {
+          allowed |= rules.one_of.number(index) == static_cast<double>(value);
+        }
+      }
+      if (!allowed) {
+        std::string reason = "must be one of: ";
+        for (std::size_t index = 0; index < rules.one_of.size(); ++index) {
+          if (index > 0) reason.append(", ");
+          if constexpr (std::is_same_v<Value, std::string>) {
+            reason.append(rules.one_of.text(index));
+          } else {
+            reason.append(json_number_text(rules.one_of.number(index)));
+          }
+        }
+        fail(reason);
+      }
+    }
+  }
+}
+
 /// The state of one read: where it is (a JSON Pointer grown and cut back as it descends), what
 /// it found wrong, and how strict it is.
 class json_reader {
@@ -351,70 +421,7 @@ void json_reader::read_members(simdjson::dom::object object, Aggregate& out, std
 
 template <class Member, class Value>
 void json_reader::check_rules(const Value& value) {
-  constexpr auto& rules = Member::rules;
-  if constexpr (is_optional<Value>::value) {
-    if (value) check_rules<Member>(*value);
-  } else {
-    if constexpr (rules.minimum.has_value() || rules.maximum.has_value()) {
-      static_assert(std::is_arithmetic_v<Value> && !std::is_same_v<Value, bool>,
-                    "field<...>{.minimum, .maximum} apply to number members only");
-      if constexpr (rules.minimum.has_value()) {
-        if (static_cast<double>(value) < *rules.minimum) fail("must be at least " + json_number_text(*rules.minimum));
-      }
-      if constexpr (rules.maximum.has_value()) {
-        if (static_cast<double>(value) > *rules.maximum) fail("must be at most " + json_number_text(*rules.maximum));
-      }
-    }
-    if constexpr (rules.length.limited()) {
-      constexpr bool text = std::is_same_v<Value, std::string>;
-      static_assert(text || is_json_vector<Value>::value || is_json_map<Value>::value,
-                    "field<...>{.length} applies to strings, vectors and maps only");
-      std::size_t length = 0;
-      if constexpr (text) {
-        length = code_point_count(value);
-      } else {
-        length = value.size();
-      }
-      const char* unit = text ? " characters" : (is_json_vector<Value>::value ? " items" : " members");
-      if (length < rules.length.minimum) {
-        fail("must have at least " + std::to_string(rules.length.minimum) + unit);
-      } else if (length > rules.length.maximum) {
-        fail("must have at most " + std::to_string(rules.length.maximum) + unit);
-      }
-    }
-    if constexpr (!rules.pattern.empty()) {
-      static_assert(std::is_same_v<Value, std::string>, "field<...>{.pattern} applies to string members only");
-      static_assert(
-          requires { json_pattern_matcher<Member>::matches(std::string_view{}); },
-          "field<...>{.pattern} needs #include <asyncrest/core/json_pattern.hpp>");
-      if (!json_pattern_matcher<Member>::matches(value)) fail("must match the pattern " + std::string(rules.pattern));
-    }
-    if constexpr (!rules.one_of.empty()) {
-      bool allowed = false;
-      if constexpr (std::is_same_v<Value, std::string>) {
-        static_assert(rules.one_of.holds_texts(), "field<...>{.one_of} of a string member lists strings");
-        for (std::size_t index = 0; index < rules.one_of.size(); ++index) allowed |= rules.one_of.text(index) == value;
-      } else {
-        static_assert(std::is_arithmetic_v<Value> && !std::is_same_v<Value, bool> && !rules.one_of.holds_texts(),
-                      "field<...>{.one_of} applies to strings (listing strings) and numbers (listing numbers) only");
-        for (std::size_t index = 0; index < rules.one_of.size(); ++index) {
-          allowed |= rules.one_of.number(index) == static_cast<double>(value);
-        }
-      }
-      if (!allowed) {
-        std::string reason = "must be one of: ";
-        for (std::size_t index = 0; index < rules.one_of.size(); ++index) {
-          if (index > 0) reason.append(", ");
-          if constexpr (std::is_same_v<Value, std::string>) {
-            reason.append(rules.one_of.text(index));
-          } else {
-            reason.append(json_number_text(rules.one_of.number(index)));
-          }
-        }
-        fail(reason);
-      }
-    }
-  }
+  check_member_rules<Member>(value, [this](std::string_view reason) { fail(reason); });
 }
 
 inline json_value json_reader::to_json_value(simdjson::dom::element element) {

@@ -119,21 +119,21 @@ void append_rfc3339(std::string& out, std::chrono::sys_time<Duration> time) {
   const sys_days day = floor<days>(time);
   const year_month_day date{day};
   using clock_type = hh_mm_ss<std::common_type_t<Duration, seconds>>;
-  const clock_type clock{time - day};
+  const clock_type time_of_day{time - day};
   append_padded(out, static_cast<int>(date.year()), 4);
   out.push_back('-');
   append_padded(out, static_cast<unsigned>(date.month()), 2);
   out.push_back('-');
   append_padded(out, static_cast<unsigned>(date.day()), 2);
   out.push_back('T');
-  append_padded(out, clock.hours().count(), 2);
+  append_padded(out, time_of_day.hours().count(), 2);
   out.push_back(':');
-  append_padded(out, clock.minutes().count(), 2);
+  append_padded(out, time_of_day.minutes().count(), 2);
   out.push_back(':');
-  append_padded(out, clock.seconds().count(), 2);
+  append_padded(out, time_of_day.seconds().count(), 2);
   if constexpr (clock_type::fractional_width > 0) {
     out.push_back('.');
-    append_padded(out, static_cast<long long>(clock.subseconds().count()), clock_type::fractional_width);
+    append_padded(out, static_cast<long long>(time_of_day.subseconds().count()), clock_type::fractional_width);
   }
   out.push_back('Z');
 }

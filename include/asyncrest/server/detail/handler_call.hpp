@@ -1,11 +1,14 @@
 // How a route calls its handler: the path checked against the handler's parameters at compile
 // time (each mistake a static_assert naming the route's path), the matched parameters converted
-// to the handler's types, and the handler called, its response or its task left in an `answer`.
+// to the handler's types, the typed parameters read (parameter_reading.hpp), and the handler
+// called, its response or its task left in an `answer` (a typed result made a response first).
 #pragma once
 
 #include <asyncrest/core/detail/callable_traits.hpp>
 #include <asyncrest/core/task.hpp>
+#include <asyncrest/server/detail/handler_results.hpp>
 #include <asyncrest/server/detail/middleware_chain.hpp>
+#include <asyncrest/server/detail/parameter_reading.hpp>
 #include <asyncrest/server/detail/path_pattern.hpp>
 #include <asyncrest/server/request.hpp>
 #include <asyncrest/server/response.hpp>
@@ -99,6 +102,8 @@ constexpr parameter_type checked_parameter_type() {
   constexpr pattern_segment segment = parse_path_pattern(Path.view()).parameter(Index);
   static_assert(!is_request_parameter<Parameter>,
                 "asyncrest: `request&` must be the handler's first parameter, before the path parameters");
+  static_assert(typed_kind_of<Parameter> == typed_parameter_kind::none,
+                "asyncrest: json_body, query and header parameters come after the path parameters");
   static_assert(segment.type != parameter_type::integer || is_integer_parameter<Parameter>,
                 "asyncrest: an {name:int} path parameter needs an integer handler parameter");
   static_assert(segment.type != parameter_type::number || is_number_parameter<Parameter>,
@@ -107,7 +112,8 @@ constexpr parameter_type checked_parameter_type() {
                     segment.type == parameter_type::number || is_string_parameter<Parameter>,
                 "asyncrest: a {name:str}, {name:uuid} or {name:path} parameter needs a std::string_view or "
                 "std::string handler parameter");
-  static_assert(segment.type != parameter_type::deduced || deduced_type<Parameter>() != parameter_type::deduced,
+  static_assert(typed_kind_of<Parameter> != typed_parameter_kind::none || segment.type != parameter_type::deduced ||
+                    deduced_type<Parameter>() != parameter_type::deduced,
                 "asyncrest: a path parameter can be passed as an integer, a floating-point number, "
                 "std::string_view or std::string only");
   static_assert(!std::is_reference_v<Parameter> || std::is_const_v<std::remove_reference_t<Parameter>>,
@@ -121,6 +127,47 @@ template <class Arguments, std::size_t Offset, std::size_t... Index>
 struct tail_arguments<Arguments, Offset, std::index_sequence<Index...>> {
   using type = std::tuple<std::tuple_element_t<Offset + Index, Arguments>...>;
 };
+
+/// Checks one typed parameter (after the path parameters) of the route's handler.
+template <class Parameter>
+constexpr bool check_typed_parameter() {
+  constexpr typed_parameter_kind kind = typed_kind_of<Parameter>;
+  static_assert(kind != typed_parameter_kind::none,
+                "asyncrest: a handler parameter after the path parameters must be json_body<T>, query<T> or "
+                "header<\"Name\", T> (typed_parameters.hpp); before them come `request&` (optional) and one "
+                "parameter per path parameter, in the order of the path");
+  static_assert(!std::is_reference_v<Parameter> || std::is_const_v<std::remove_reference_t<Parameter>>,
+                "asyncrest: json_body, query and header parameters are passed by value or const reference");
+  using traits = typed_parameter_traits<std::remove_cvref_t<Parameter>>;
+  if constexpr (kind == typed_parameter_kind::query) {
+    using parameters = typename traits::value_type;
+    static_assert(reflectable_aggregate<parameters>,
+                  "asyncrest: query<T> needs a struct (an aggregate) whose members are the query parameters");
+    if constexpr (reflectable_aggregate<parameters>) {
+      constexpr std::size_t unsupported = first_unsupported_query_member<parameters>();
+      if constexpr (unsupported < member_count<parameters>) {
+        unsupported_query_member<parameters, unsupported> refused;
+        (void)refused;
+      }
+    }
+  } else if constexpr (kind == typed_parameter_kind::header) {
+    static_assert(is_field_name(traits::name),
+                  "asyncrest: header<\"Name\", T> needs a field name: letters, digits and !#$%&'*+-.^_`|~");
+    static_assert(is_header_value<typename traits::value_type>,
+                  "asyncrest: header<\"Name\", T> holds bool, an integer, a floating-point number, std::string or "
+                  "an enum, or a std::optional of one");
+  }
+  return true;
+}
+
+/// How many of `Arguments` (a std::tuple) are typed parameters of kind `Kind`.
+template <typed_parameter_kind Kind, class Arguments>
+consteval std::size_t count_typed() {
+  return []<std::size_t... Index>(std::index_sequence<Index...>) {
+    return (std::size_t{0} + ... + (typed_kind_of<std::tuple_element_t<Index, Arguments>> == Kind ? 1 : 0));
+  }
+  (std::make_index_sequence<std::tuple_size_v<Arguments>>{});
+}
 
 /// Everything the route needs to know about its handler, checked against its path.
 template <fixed_string Path, class Handler>
@@ -139,17 +186,36 @@ struct route_signature {
       return is_request_parameter<std::tuple_element_t<0, arguments>>;
   }();
   static constexpr std::size_t offset = takes_request ? 1 : 0;
-  using path_arguments =
-      typename tail_arguments<arguments, offset, std::make_index_sequence<traits::arity - offset>>::type;
-  static constexpr std::size_t path_arity = std::tuple_size_v<path_arguments>;
+  static constexpr bool pattern_is_valid = parse_path_pattern(Path.view()).error == pattern_error::none;
+  /// The handler's parameters after `request&`: one per path parameter, then the typed ones.
+  static constexpr std::size_t declared_arity = traits::arity - offset;
+  static constexpr std::size_t path_arity = [] {
+    const std::size_t in_path = parse_path_pattern(Path.view()).parameter_count;
+    return pattern_is_valid && in_path < declared_arity ? in_path : declared_arity;
+  }();
+  using path_arguments = typename tail_arguments<arguments, offset, std::make_index_sequence<path_arity>>::type;
+  static constexpr std::size_t typed_arity = declared_arity - path_arity;
+  using typed_arguments =
+      typename tail_arguments<arguments, offset + path_arity, std::make_index_sequence<typed_arity>>::type;
 
-  static_assert(std::same_as<result, task<response>> || std::same_as<result, response>,
+  static_assert(is_handler_result<result>,
                 "asyncrest: a handler must return asyncrest::task<asyncrest::response> (a coroutine) or "
-                "asyncrest::response");
-  static_assert(parse_path_pattern(Path.view()).error != pattern_error::none ||
-                    path_arity == parse_path_pattern(Path.view()).parameter_count,
+                "asyncrest::response, or a value written as JSON: a struct, std::pair<status, T> or "
+                "asyncrest::typed_response<T> (typed_results.hpp), each also as a task<...>");
+  static_assert(!pattern_is_valid || path_arity == parse_path_pattern(Path.view()).parameter_count,
                 "asyncrest: a handler takes `request&` (optional) and then exactly one parameter per path "
-                "parameter, in the order of the path");
+                "parameter, in the order of the path, then its json_body, query and header parameters if any");
+  static constexpr bool typed_parameters_checked = []<std::size_t... Index>(std::index_sequence<Index...>) {
+    return (check_typed_parameter<std::tuple_element_t<Index, typed_arguments>>() && ... && true);
+  }
+  (std::make_index_sequence<typed_arity>{});
+
+  static_assert(count_typed<typed_parameter_kind::body, typed_arguments>() <= 1,
+                "asyncrest: a handler takes one json_body at most");
+  static_assert(count_typed<typed_parameter_kind::query, typed_arguments>() <= 1,
+                "asyncrest: a handler takes one query<T> at most: put every query parameter in its struct");
+  /// Whether the handler reads the body as JSON (refused on GET routes, route.hpp).
+  static constexpr bool reads_body = count_typed<typed_parameter_kind::body, typed_arguments>() == 1;
 };
 
 template <fixed_string Path, class Handler>
@@ -186,10 +252,12 @@ struct bound_member {
 template <class Object, class MemberFunction>
 struct callable_traits<bound_member<Object, MemberFunction>, void> : callable_traits<MemberFunction> {};
 
-/// Calls the handler with the path parameters converted, or answers 404 when one does not convert.
+/// Calls the handler with the path parameters converted, or answers 404 when one does not convert;
+/// with its typed parameters read, or answers 422 listing every misfit.
 template <fixed_string Path, class Handler>
 struct handler_call {
   using signature = route_signature<Path, Handler>;
+  static_assert(signature::typed_parameters_checked);
   Handler handler;
 
   task<response> operator()(request& req) const {
@@ -200,40 +268,86 @@ struct handler_call {
 
   /// A plain handler's response goes to `out.value`; a coroutine handler's task to `out.pending`.
   void respond(request& req, answer& out) const {
-    respond(req, out, std::make_index_sequence<signature::path_arity>{});
+    respond(req, out, std::make_index_sequence<signature::path_arity>{},
+            std::make_index_sequence<signature::typed_arity>{});
   }
 
  private:
-  template <std::size_t... Index>
-  void respond(request& req, answer& out, std::index_sequence<Index...>) const {
+  using result = typename signature::result;
+  static constexpr bool returns_task = task_traits<result>::is_task;
+
+  template <std::size_t... Index, std::size_t... TypedIndex>
+  void respond(request& req, answer& out, std::index_sequence<Index...>, std::index_sequence<TypedIndex...>) const {
     const auto parameters = req.path_parameters();
     auto converted = std::tuple{
         convert_parameter<std::tuple_element_t<Index, typename signature::path_arguments>>(parameters[Index].value)...};
     if (!(std::get<Index>(converted).has_value() && ...)) {
       out.value = problem(status::not_found, "no route matches this path");
-    } else if constexpr (std::same_as<typename signature::result, task<response>> && takes_references) {
-      out.pending = call_keeping_values(req, std::move(converted), std::index_sequence<Index...>{});
-    } else if constexpr (std::same_as<typename signature::result, task<response>>) {
-      out.pending = invoke(req, std::move(*std::get<Index>(converted))...);
+      return;
+    }
+    if constexpr (signature::typed_arity == 0) {
+      std::tuple<> none;
+      call(req, out, converted, none, std::index_sequence<Index...>{}, std::index_sequence<>{});
     } else {
-      respond_in_place(out.value, [&] { return invoke(req, std::move(*std::get<Index>(converted))...); });
+      request_misfits misfits;
+      // Braces: read in the order of the handler's parameters, so the 422 lists them that way.
+      auto typed =
+          std::tuple{read_typed_parameter<bare<std::tuple_element_t<TypedIndex, typename signature::typed_arguments>>>(
+              req, misfits)...};
+      if (!misfits.empty()) {
+        out.value = validation_problem(misfits.body, misfits.parameters);
+        return;
+      }
+      call(req, out, converted, typed, std::index_sequence<Index...>{}, std::index_sequence<TypedIndex...>{});
     }
   }
 
-  static constexpr bool takes_references = []<std::size_t... Index>(std::index_sequence<Index...>) {
-    return (std::is_reference_v<std::tuple_element_t<Index, typename signature::path_arguments>> || ...);
+  template <class Converted, class Typed, std::size_t... Index, std::size_t... TypedIndex>
+  void call(request& req, answer& out, Converted& converted, Typed& typed, std::index_sequence<Index...>,
+            std::index_sequence<TypedIndex...>) const {
+    if constexpr (returns_task && takes_references) {
+      out.pending = call_keeping_values(req, std::move(converted), std::move(typed), std::index_sequence<Index...>{},
+                                        std::index_sequence<TypedIndex...>{});
+    } else if constexpr (std::same_as<result, task<response>>) {
+      out.pending = invoke(req, std::move(*std::get<Index>(converted))..., std::move(std::get<TypedIndex>(typed))...);
+    } else if constexpr (returns_task) {
+      out.pending = to_response_task(
+          invoke(req, std::move(*std::get<Index>(converted))..., std::move(std::get<TypedIndex>(typed))...));
+    } else if constexpr (std::same_as<result, response>) {
+      respond_in_place(out.value, [&] {
+        return invoke(req, std::move(*std::get<Index>(converted))..., std::move(std::get<TypedIndex>(typed))...);
+      });
+    } else {
+      respond_in_place(out.value, [&] {
+        return to_response(
+            invoke(req, std::move(*std::get<Index>(converted))..., std::move(std::get<TypedIndex>(typed))...));
+      });
+    }
   }
-  (std::make_index_sequence<signature::path_arity>{});
+
+  template <class Arguments>
+  static constexpr bool any_reference = []<std::size_t... Index>(std::index_sequence<Index...>) {
+    return (std::is_reference_v<std::tuple_element_t<Index, Arguments>> || ... || false);
+  }
+  (std::make_index_sequence<std::tuple_size_v<Arguments>>{});
+  static constexpr bool takes_references =
+      any_reference<typename signature::path_arguments> || any_reference<typename signature::typed_arguments>;
 
   // A coroutine handler taking `const T&` keeps the reference until it finishes, so the values
   // must live in a frame of their own rather than in this function's locals.
-  template <class Values, std::size_t... Index>
-  task<response> call_keeping_values(request& req, Values values, std::index_sequence<Index...>) const {
-    co_return co_await invoke(req, *std::get<Index>(values)...);
+  template <class Converted, class Typed, std::size_t... Index, std::size_t... TypedIndex>
+  task<response> call_keeping_values(request& req, Converted converted, Typed typed, std::index_sequence<Index...>,
+                                     std::index_sequence<TypedIndex...>) const {
+    if constexpr (std::same_as<result, task<response>>) {
+      co_return co_await invoke(req, *std::get<Index>(converted)..., std::move(std::get<TypedIndex>(typed))...);
+    } else {
+      co_return to_response(
+          co_await invoke(req, *std::get<Index>(converted)..., std::move(std::get<TypedIndex>(typed))...));
+    }
   }
 
   template <class... Values>
-  typename signature::result invoke(request& req, Values&&... values) const {
+  result invoke(request& req, Values&&... values) const {
     if constexpr (requires { handler.object; }) {
       if constexpr (signature::takes_request) {
         return (handler.object->*handler.function)(req, std::forward<Values>(values)...);
