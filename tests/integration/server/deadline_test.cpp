@@ -155,7 +155,7 @@ TEST_CASE("a handler that catches the abort and waits again is stopped at its ne
   std::atomic<bool> waited_again{false};
   std::atomic<bool> destroyed{false};
   test_server server([&] {
-    return ar::app{ar::routes(ar::get<"/stubborn">([&]() -> ar::task<ar::response> {
+    return ar::app{ar::routes(ar::get<"/persistent">([&]() -> ar::task<ar::response> {
                      const frame_guard guard{destroyed};
                      asio::steady_timer timer{co_await asio::this_coro::executor, 30s};
                      try {
@@ -165,11 +165,11 @@ TEST_CASE("a handler that catches the abort and waits again is stopped at its ne
                      }
                      timer.expires_after(30s);
                      co_await timer.async_wait(asio::use_awaitable);  // ...and is stopped here
-                     co_return ar::text("stubborn");
+                     co_return ar::text("persistent");
                    })),
                    ar::handler_timeout{{.after = 100ms}}};
   });
-  const http_reply late = fetch(server.port(), "/stubborn");
+  const http_reply late = fetch(server.port(), "/persistent");
   CHECK(late.status == 504);
   CHECK(waited_again);
   CHECK(destroyed);
