@@ -277,3 +277,29 @@ TEST_CASE("client metrics: origins past the limit share origin=\"other\"") {
             "asyncrest_client_connections{origin=\"" + origin(ports[1]) + "\",state=\"busy\"} 0\n" +
             "asyncrest_client_connections{origin=\"other\",state=\"busy\"} 0\n");
 }
+
+#if defined(ASYNCREST_WITH_ZLIB) && ASYNCREST_WITH_ZLIB
+TEST_CASE("client metrics: a body that does not decode is a failed call, not an answered one") {
+  ar::metrics_registry registry;
+  ar::client_metrics figures{registry};
+  scripted_server corrupt([](scripted_connection& connection, std::size_t) {
+    if (connection.read_request().empty()) return;
+    (void)connection.write(
+        "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 12\r\nConnection: close\r\n\r\nnot gzip at ");
+    connection.wait_for_close();
+  });
+
+  asio::io_context io;
+  ar::client http{io};
+  ar::observe_client(figures, http);
+  run(io, [&]() -> ar::task<void> {
+    CHECK((co_await http.try_get(corrupt.url())).error() == ar::client_errc::malformed_response);
+  });
+
+  const std::string text = registry.exposition();
+  INFO(text);
+  CHECK(lines_starting(text, "asyncrest_client_requests_total{") == "");
+  CHECK(lines_starting(text, "asyncrest_client_errors_total{") ==
+        "asyncrest_client_errors_total{origin=\"" + origin(corrupt.port()) + "\",kind=\"protocol\"} 1\n");
+}
+#endif

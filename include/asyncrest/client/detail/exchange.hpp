@@ -949,9 +949,19 @@ inline asio::awaitable<client_response> perform(std::shared_ptr<client_state> st
     measure.failed(prepared.url, verb, {});
     throw;
   }
+  // Decoded before the call is recorded: a body that does not decode (or grows past the limit)
+  // makes the call a failure, in its span and its metrics as for its caller.
+  if (prepared.decompress) {
+    try {
+      decode_response_body(outcome->response, state->settings.max_body_bytes);
+    } catch (const client_error& error) {
+      span.finish(prepared.verb, prepared.url, std::nullopt, client_error_type(error));
+      measure.failed(prepared.url, verb, error.code());
+      throw;
+    }
+  }
   span.finish(prepared.verb, prepared.url, outcome->response.status);
   measure.answered(prepared.url, verb, outcome->response.status);
-  if (prepared.decompress) decode_response_body(outcome->response, state->settings.max_body_bytes);
   co_return std::move(outcome->response);
 }
 
