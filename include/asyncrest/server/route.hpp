@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -72,6 +73,9 @@ class route {
   /// This route with its own body limit, idle timeout, or a body read as it arrives (see
   /// `route_body_settings`).
   [[nodiscard]] route body(const route_body_settings& settings) && {
+    if (settings.streamed && detail::route_signature<Path, Handler>::reads_body)
+      throw std::invalid_argument("asyncrest: route " + std::string(Path.view()) +
+                                  ": a json_body is read whole, so its route cannot stream its body");
     body_settings_ = settings;
     return std::move(*this);
   }
