@@ -1,8 +1,10 @@
 // The time by which a request must be answered: what the server's `handler_timeout` middleware
 // keeps in a request's context, and what the client reads to cut the calls a handler makes.
 //
-//     const ar::request_deadline& deadline = req.context().get<ar::request_deadline>();
-//     if (deadline.remaining() < 20ms) co_return cached_answer();   // not worth a call
+//     const ar::request_deadline* deadline = req.context().find<ar::request_deadline>();
+//     if (deadline && deadline->remaining() < 20ms) co_return cached_answer();   // not worth a call
+//
+// Only a coroutine handler under `handler_timeout` has one: a plain handler finds none.
 #pragma once
 
 #include <chrono>

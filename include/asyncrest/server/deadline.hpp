@@ -5,8 +5,9 @@
 //     ar::get<"/report">(handler).use(ar::handler_timeout{{.after = 300ms}})    // one route
 //     ar::handler_timeout{{.after = 2s, .status = ar::status::service_unavailable}}
 //
-// - The clock starts when the request reaches this middleware, before its handler runs. Past
-//   `after`, the handler is cancelled with Asio's per-operation cancellation: the operation it
+// - The clock starts when the handler is about to run: after routing, the typed parameters'
+//   reading and the `before` hooks of the middleware listed after this one. Past `after`, the
+//   handler is cancelled with Asio's per-operation cancellation: the operation it
 //   waits on (a timer, a socket read, a client call) completes with `operation_aborted`, which
 //   unwinds its frame, and the client gets `status` (504 by default, or 503) as problem+json.
 //   The connection stays open for the client's next request.
@@ -16,15 +17,24 @@
 //   cancelled: for it this middleware does nothing and costs nothing (no coroutine, no timer,
 //   no clock read).
 // - The handler reads its deadline from the request's context, `request_deadline`
-//   (core/request_deadline.hpp): `req.context().get<ar::request_deadline>().remaining()`.
-//   Nested deadlines (an app's and a route's) keep the earlier.
+//   (core/request_deadline.hpp): `req.context().find<ar::request_deadline>()`, null for a plain
+//   handler. Nested deadlines (an app's and a route's) keep the earlier.
 // - A client call made in the handler gets at most the time left as its total timeout (the
 //   smaller of its own and that), and fails at once with a `timeout_error` (total_timeout)
 //   when none is left: the client finds the deadline through the coroutine's executor, as it
 //   finds the tracing span (`needs_request_scope` below). Code that runs on another executor
-//   passes it by hand: `client_request::timeout = deadline.remaining()`.
+//   passes it by hand: `client_request::timeout = deadline.remaining()`. A client stream
+//   opened in the handler (`client::stream`) is cut at the deadline even while its body is
+//   read after the handler has answered (by a response producer that copies it).
 // - A middleware after this one (inside it) sees a cancelled handler's abort as an exception
-//   from `next`, not as a response; one before it sees the timeout's response.
+//   from `next`, not as a response, and its `after` hook does not run on the timeout's answer;
+//   one before it sees the timeout's response. So list the middleware that marks every
+//   response (request ids, CORS, access logs) before this one.
+// - Work the handler spawns on its own executor and that outlives it is not under the deadline:
+//   the executor belongs to the connection, and a client call made from such work later finds
+//   the deadline (and span) of whichever request the connection is handling then. Spawn
+//   background work on an executor taken from the io_context itself (`io_context.get_executor()`,
+//   or a strand made from it), not on `co_await asio::this_coro::executor`.
 #pragma once
 
 #include <asyncrest/core/request_deadline.hpp>
@@ -90,6 +100,9 @@ class handler_timeout {
   static const handler_timeout_settings& checked(const handler_timeout_settings& settings) {
     if (settings.after.count() <= 0)
       throw std::invalid_argument("asyncrest: handler_timeout_settings::after must be more than zero");
+    // A bound far past any request's life, so that `now + after` cannot overflow the clock.
+    if (settings.after > std::chrono::hours(24 * 365))
+      throw std::invalid_argument("asyncrest: handler_timeout_settings::after is at most a year");
     if (settings.status != status::gateway_timeout && settings.status != status::service_unavailable)
       throw std::invalid_argument("asyncrest: handler_timeout_settings::status is 504 or 503");
     return settings;

@@ -212,6 +212,7 @@ TEST_CASE("status 503 when the settings ask for it; bad settings are refused") {
   CHECK(seen.destroyed);
 
   CHECK_THROWS_AS(ar::handler_timeout({.after = 0ms}), std::invalid_argument);
+  CHECK_THROWS_AS(ar::handler_timeout({.after = std::chrono::milliseconds::max()}), std::invalid_argument);
   CHECK_THROWS_AS(ar::handler_timeout({.after = 1s, .status = ar::status::internal_server_error}),
                   std::invalid_argument);
 }
