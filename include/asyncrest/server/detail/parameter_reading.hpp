@@ -14,6 +14,7 @@
 #include <asyncrest/core/reflection.hpp>
 #include <asyncrest/core/status.hpp>
 #include <asyncrest/core/typed_json.hpp>
+#include <asyncrest/server/detail/form_syntax.hpp>
 #include <asyncrest/server/request.hpp>
 #include <asyncrest/server/typed_parameters.hpp>
 
@@ -254,17 +255,13 @@ Parameters read_query_parameters(std::string_view query_string, std::vector<para
   std::string value_storage;
   std::string reason;
   std::string_view rest = query_string;
-  while (!rest.empty()) {
-    const std::size_t end = rest.find('&');
-    const std::string_view pair = rest.substr(0, end);
-    rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
-    if (pair.empty()) continue;
-    const std::size_t equals = pair.find('=');
-    const std::string_view name = decoded_query_text(pair.substr(0, equals), name_storage);
+  std::string_view raw_name;
+  std::string_view raw_value;
+  while (next_urlencoded_pair(rest, raw_name, raw_value)) {
+    const std::string_view name = decoded_query_text(raw_name, name_storage);
     std::size_t index = 0;
     while (index < count && names[index] != name) ++index;
     if (index == count) continue;  // a parameter this route does not read
-    const std::string_view raw_value = equals == std::string_view::npos ? std::string_view{} : pair.substr(equals + 1);
     const std::string_view value = decoded_query_text(raw_value, value_storage);
     [&]<std::size_t... Index>(std::index_sequence<Index...>) {
       (
