@@ -7,6 +7,7 @@
 #include <asyncrest/asyncrest.hpp>
 #include <asyncrest/client/metrics.hpp>
 
+#include <support/exposition_lines.hpp>
 #include <support/prometheus_server.hpp>
 #include <support/raw_client.hpp>
 #include <support/scripted_server.hpp>
@@ -41,6 +42,9 @@ using ar::testing::scripted_connection;
 using ar::testing::scripted_server;
 using ar::testing::test_server;
 
+using asyncrest::testing::has_line;
+using asyncrest::testing::lines_starting;
+
 namespace {
 
 /// `count` different ports nothing listens on: bound together, then closed.
@@ -56,22 +60,6 @@ std::vector<std::uint16_t> closed_ports(std::size_t count) {
 }
 
 std::string origin(std::uint16_t port) { return "http://127.0.0.1:" + std::to_string(port); }
-
-/// The lines of `text` that start with `prefix`.
-std::string lines_starting(std::string_view text, std::string_view prefix) {
-  std::string found;
-  while (!text.empty()) {
-    const std::size_t end = text.find('\n');
-    const std::string_view line = text.substr(0, end);
-    if (line.starts_with(prefix)) found.append(line).append("\n");
-    text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
-  }
-  return found;
-}
-
-bool has_line(std::string_view text, std::string_view line) {
-  return ("\n" + std::string(text)).find("\n" + std::string(line) + "\n") != std::string::npos;
-}
 
 std::string scrape(std::uint16_t port) {
   const ar::testing::http_reply reply =

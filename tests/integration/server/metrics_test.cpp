@@ -3,6 +3,7 @@
 // and a job queue's figures appear.
 #include <asyncrest/asyncrest.hpp>
 
+#include <support/exposition_lines.hpp>
 #include <support/raw_client.hpp>
 #include <support/test_server.hpp>
 #include <support/wait_until.hpp>
@@ -22,26 +23,13 @@ using asyncrest::testing::http_reply;
 using asyncrest::testing::test_server;
 using asyncrest::testing::wait_until;
 
+using asyncrest::testing::has_line;
+using asyncrest::testing::lines_starting;
+
 namespace {
 
 std::string get(std::string_view target) {
   return "GET " + std::string(target) + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
-}
-
-/// The lines of `text` that start with `prefix`.
-std::string lines_starting(std::string_view text, std::string_view prefix) {
-  std::string found;
-  while (!text.empty()) {
-    const std::size_t end = text.find('\n');
-    const std::string_view line = text.substr(0, end);
-    if (line.starts_with(prefix)) found.append(line).append("\n");
-    text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
-  }
-  return found;
-}
-
-bool has_line(std::string_view text, std::string_view line) {
-  return ("\n" + std::string(text)).find("\n" + std::string(line) + "\n") != std::string::npos;
 }
 
 auto make_routes(const ar::metrics_registry& registry) {
