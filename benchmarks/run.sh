@@ -110,6 +110,15 @@ available=()
 for peer in $peers; do
   if [ -n "$(peer_command "$peer")" ]; then available+=("$peer"); else echo "run.sh: $peer is not installed, skipped" >&2; fi
 done
+# The peers built here answer each scenario they serve correctly before they are loaded (the test
+# suite checks them only when configured with ASYNCREST_BENCHMARK_PEERS=ON).
+for peer in "${available[@]}"; do
+  case "$peer" in
+    metrics | floor | beast | httplib | restinio)
+      bash "$here/smoke.sh" "$(peer_command "$peer")" >/dev/null ||
+        { echo "run.sh: $peer fails its smoke test (bash benchmarks/smoke.sh $(peer_command "$peer"))" >&2; exit 1; } ;;
+  esac
+done
 
 server_pid=""
 launcher_pid=""
