@@ -338,6 +338,19 @@ TEST_CASE("openapi: two types of one name are refused, with the way out named") 
                        std::logic_error);
 }
 
+TEST_CASE("openapi: operation ids are unique: made ones numbered, a given one twice refused") {
+  auto made = ar::routes(ar::get<"/a/{x}">([](std::string_view) { return ar::text("x"); }),
+                         ar::get<"/a/x">([] { return ar::text("literal"); }));
+  const parsed_document document(ar::openapi_document(made, {}));
+  CHECK(document.text("/paths/~1a~1{x}/get/operationId") == "get_a_x");
+  CHECK(document.text("/paths/~1a~1x/get/operationId") == "get_a_x_2");
+
+  auto given = ar::routes(ar::get<"/a">([] { return ar::text("a"); }).operation_id("same"),
+                          ar::get<"/b">([] { return ar::text("b"); }).operation_id("same"));
+  CHECK_THROWS_WITH_AS(static_cast<void>(ar::openapi_document(given, {})), doctest::Contains("operation id"),
+                       std::logic_error);
+}
+
 TEST_CASE("openapi: readable schema names") {
   using asyncrest::detail::readable_type_name;
   CHECK(readable_type_name("shop::page<shop::todo>") == "page_todo");

@@ -13,6 +13,7 @@
 #include <asyncrest/server/route_metadata.hpp>
 
 #include <cstddef>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -190,9 +191,35 @@ void add_path_parameters(std::vector<std::string>& parameters, schema_components
   (add(std::integral_constant<std::size_t, Index>{}), ...);
 }
 
+/// The operation id of a route: its metadata's, which must be unique in the document, or one made
+/// from its method and path, numbered when another operation has it already ("get_a_x_2").
+[[nodiscard]] inline std::string unique_operation_id(const route_metadata& metadata, method verb, std::string_view path,
+                                                     std::vector<std::string>& taken) {
+  const auto is_taken = [&](const std::string& id) {
+    for (const std::string& each : taken) {
+      if (each == id) return true;
+    }
+    return false;
+  };
+  std::string id = metadata.operation_id;
+  if (!id.empty()) {
+    if (is_taken(id)) {
+      throw std::logic_error("asyncrest: two routes have the operation id \"" + id +
+                             "\"; an OpenAPI document needs each once (.operation_id(...))");
+    }
+  } else {
+    const std::string made = default_operation_id(verb, path);
+    id = made;
+    for (int number = 2; is_taken(id); ++number) id = made + "_" + std::to_string(number);
+  }
+  taken.push_back(id);
+  return id;
+}
+
 /// The operation of one route, as a path item's member.
 template <class Route>
-[[nodiscard]] std::string describe_operation(const Route& route, schema_components& components) {
+[[nodiscard]] std::string describe_operation(const Route& route, schema_components& components,
+                                             std::vector<std::string>& operation_ids) {
   using described = route_description<Route>;
   const route_metadata& metadata = route.metadata();
   json_object_text operation;
@@ -207,8 +234,7 @@ template <class Route>
   if (!metadata.summary.empty()) operation.set("summary", json_text(metadata.summary));
   if (!metadata.description.empty()) operation.set("description", json_text(metadata.description));
   operation.set("operationId",
-                json_text(metadata.operation_id.empty() ? default_operation_id(Route::route_method, Route::path)
-                                                        : metadata.operation_id));
+                json_text(unique_operation_id(metadata, Route::route_method, Route::path, operation_ids)));
 
   std::vector<std::string> parameters;
   add_path_parameters<Route>(parameters, components, std::make_index_sequence<Route::pattern.parameter_count>{});
@@ -270,7 +296,7 @@ class openapi_paths {
         if (known == path) item = &operations;
       }
       if (item == nullptr) item = &items_.emplace_back(path, json_object_text{}).second;
-      item->set(openapi_method(Route::route_method), describe_operation(route, components));
+      item->set(openapi_method(Route::route_method), describe_operation(route, components, operation_ids_));
     }
   }
 
@@ -285,6 +311,7 @@ class openapi_paths {
 
  private:
   std::vector<std::pair<std::string, json_object_text>> items_;
+  std::vector<std::string> operation_ids_;
 };
 
 }  // namespace asyncrest::detail
