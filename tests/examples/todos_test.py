@@ -2,7 +2,7 @@
 /title, filters, PATCH, DELETE, 404 as problem+json), the OpenAPI document it serves, and /docs
 answering a clear 503 when Swagger UI's files are not installed.
 
-    python3 todos_test.py TODOS_BINARY
+    python3 todos_test.py <todos program>
 """
 import json
 import os
