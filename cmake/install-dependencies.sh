@@ -17,7 +17,9 @@ packages=(cmake make g++ libasio-dev libsimdjson-dev doctest-dev node-llhttp lib
 # The tests' third-party peers: Python's websockets and requests, curl, tinyproxy for the
 # client's proxy tests (which skip without it), Prometheus (which scrapes /metrics; promtool
 # checks its text), spdlog for the logging example, and Chromium, driven by playwright-core from
-# npm, for the examples in a browser.
+# npm, for the examples in a browser. npm itself installs, from tests/browser/package-lock.json
+# into the build tree, playwright-core, and swagger-ui-dist and @apidevtools/swagger-parser for
+# the todos example's /docs page and the validation of its /openapi.json.
 packages+=(python3-websockets python3-requests curl tinyproxy prometheus libspdlog-dev chromium)
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 for option in "$@"; do

@@ -37,14 +37,17 @@
 #include <asyncrest/server/metrics.hpp>
 #include <asyncrest/server/middleware.hpp>
 #include <asyncrest/server/multipart.hpp>
+#include <asyncrest/server/openapi.hpp>
 #include <asyncrest/server/rate_limit.hpp>
 #include <asyncrest/server/request.hpp>
 #include <asyncrest/server/request_id.hpp>
 #include <asyncrest/server/response.hpp>
 #include <asyncrest/server/route.hpp>
+#include <asyncrest/server/route_metadata.hpp>
 #include <asyncrest/server/router.hpp>
 #include <asyncrest/server/settings.hpp>
 #include <asyncrest/server/static_files.hpp>
+#include <asyncrest/server/swagger_ui.hpp>
 #include <asyncrest/server/test_client.hpp>
 #include <asyncrest/server/typed_body.hpp>
 #include <asyncrest/server/typed_parameters.hpp>

@@ -45,6 +45,18 @@ struct json_fields {};
 template <class Variant>
 struct json_variant_tags;
 
+/// The name a struct's schema has in a document that describes it (an OpenAPI document's
+/// `components/schemas`). Without a specialization, the type's own name without namespaces
+/// ("page_todo" for `app::page<app::todo>`); specialize it to choose another, or when two types
+/// of the same name in different namespaces would share one:
+///
+///     template <>
+///     struct asyncrest::json_schema_name<app::todo> {
+///       static constexpr std::string_view name = "Todo";
+///     };
+template <class Aggregate>
+struct json_schema_name {};
+
 /// The least and most characters of a string (Unicode code points), items of an array or
 /// members of a map.
 struct length_limits {

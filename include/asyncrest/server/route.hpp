@@ -22,6 +22,7 @@
 #include <asyncrest/server/middleware.hpp>
 #include <asyncrest/server/request.hpp>
 #include <asyncrest/server/response.hpp>
+#include <asyncrest/server/route_metadata.hpp>
 #include <asyncrest/server/settings.hpp>
 
 #include <charconv>
@@ -38,8 +39,9 @@
 
 namespace asyncrest {
 
-/// One route. Build it with `get`, `post`, `put`, `patch`, `delete_` or `options`, and add
-/// per-route middleware with `.use(...)`.
+/// One route. Build it with `get`, `post`, `put`, `patch`, `delete_` or `options`, add
+/// per-route middleware with `.use(...)` and documentation with `.summary(...)`, `.tags(...)`
+/// and the others (route_metadata.hpp).
 template <fixed_string Path, method Method, class Handler, class... Middleware>
 class route {
  public:
@@ -51,9 +53,10 @@ class route {
   static constexpr bool needs_request_scope = (detail::needs_request_scope<Middleware> || ...);
 
   explicit route(Handler handler, std::tuple<Middleware...> middleware = {},
-                 std::optional<route_body_settings> body_settings = std::nullopt)
+                 std::optional<route_body_settings> body_settings = std::nullopt, route_metadata metadata = {})
       : chain_(detail::handler_call<Path, Handler>{std::move(handler)}, std::move(middleware)),
-        body_settings_(body_settings) {
+        body_settings_(body_settings),
+        metadata_(std::move(metadata)) {
     [[maybe_unused]] constexpr const auto& checked = pattern;  // runs the route's checks even outside routes(...)
     static_assert(Method != method::get || !detail::route_signature<Path, Handler>::reads_body,
                   "asyncrest: a GET route cannot take a json_body: a GET's body has no meaning (RFC 9110 "
@@ -67,7 +70,8 @@ class route {
     detail::check_route_middleware<Added>();
     return route<Path, Method, Handler, Middleware..., Added>(
         std::move(chain_.final_step().handler),
-        std::tuple_cat(std::move(chain_.middleware()), std::tuple<Added>(std::move(added))), body_settings_);
+        std::tuple_cat(std::move(chain_.middleware()), std::tuple<Added>(std::move(added))), body_settings_,
+        std::move(metadata_));
   }
 
   /// This route with its own body limit, idle timeout, or a body read as it arrives (see
@@ -83,6 +87,43 @@ class route {
   /// The route's own body settings, if it has any.
   [[nodiscard]] const std::optional<route_body_settings>& body_settings() const noexcept { return body_settings_; }
 
+  /// This route with a one-line summary of what it does, for documentation.
+  [[nodiscard]] route summary(std::string text) && {
+    metadata_.summary = std::move(text);
+    return std::move(*this);
+  }
+  /// This route with a longer description (CommonMark), for documentation.
+  [[nodiscard]] route description(std::string text) && {
+    metadata_.description = std::move(text);
+    return std::move(*this);
+  }
+  /// This route with documentation tags added: `.tags("todos", "public")`.
+  template <class... Names>
+  [[nodiscard]] route tags(const Names&... names) && {
+    static_assert((std::is_convertible_v<const Names&, std::string_view> && ...),
+                  "asyncrest: .tags(...) takes strings: .tags(\"todos\", \"public\")");
+    (metadata_.tags.emplace_back(std::string_view(names)), ...);
+    return std::move(*this);
+  }
+  /// This route with the name client generators give its operation (unique in the app).
+  [[nodiscard]] route operation_id(std::string name) && {
+    metadata_.operation_id = std::move(name);
+    return std::move(*this);
+  }
+  /// This route documented as answering `code` when it succeeds (201 for a POST that creates).
+  [[nodiscard]] route success_status(status code) && {
+    metadata_.success_status = code;
+    return std::move(*this);
+  }
+  /// This route documented as one clients should stop using.
+  [[nodiscard]] route deprecated() && {
+    metadata_.deprecated = true;
+    return std::move(*this);
+  }
+
+  /// What the route says about itself for documentation.
+  [[nodiscard]] const route_metadata& metadata() const noexcept { return metadata_; }
+
   /// Runs the route's middleware and handler; `req` carries the matched path parameters.
   [[nodiscard]] task<response> operator()(request& req) const { return chain_(req); }
 
@@ -92,6 +133,7 @@ class route {
  private:
   detail::middleware_chain<detail::handler_call<Path, Handler>, Middleware...> chain_;
   std::optional<route_body_settings> body_settings_;
+  route_metadata metadata_;
 };
 
 namespace detail {

@@ -59,6 +59,13 @@ class router {
     return body_settings_table[match.route](*this);
   }
 
+  /// Calls `visit(route)` for each route, in the order given: for code that describes the
+  /// table, such as the OpenAPI document (openapi.hpp).
+  template <class Visitor>
+  void for_each_route(Visitor&& visit) const {
+    std::apply([&](const Routes&... each) { (visit(each), ...); }, routes_);
+  }
+
   /// Answers `req`: its route's response, or 404, 405 with Allow, 501, or the automatic OPTIONS.
   [[nodiscard]] task<response> operator()(request& req) const {
     detail::answer out;
@@ -132,6 +139,8 @@ class router {
   }
   (std::index_sequence_for<Routes...>{});
 
+  friend struct detail::router_access;
+
   std::tuple<Routes...> routes_;
   detail::route_tree tree_;
   std::size_t routes_with_body_settings_ = 0;
@@ -145,8 +154,23 @@ struct route_group {
   std::tuple<Routes...> routes;
 };
 
-/// Collects routes (and route groups) into a router. Two routes with the same method and path do
-/// not compile.
+namespace detail {
+/// Lets `routes(...)` take a whole router's routes, as it takes a group's.
+struct router_access {
+  template <class... Routes>
+  static std::tuple<Routes...> take_routes(router<Routes...>&& table) {
+    return std::move(table.routes_);
+  }
+};
+template <class... Routes>
+std::tuple<Routes...> as_route_tuple(router<Routes...>&& table) {
+  return router_access::take_routes(std::move(table));
+}
+}  // namespace detail
+
+/// Collects routes, route groups and the routes of other routers into a router (so a table can
+/// be described, then served with more routes: openapi.hpp). Two routes with the same method
+/// and path do not compile.
 template <class... Routes>
 [[nodiscard]] auto routes(Routes... all) {
   if constexpr ((detail::is_route<Routes> && ...)) {

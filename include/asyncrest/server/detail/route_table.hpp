@@ -24,6 +24,8 @@ struct route_group;
 
 namespace detail {
 
+struct router_access;
+
 template <class Type>
 inline constexpr bool is_route = false;
 template <fixed_string Path, method Method, class Handler, class... Middleware>
