@@ -173,8 +173,9 @@ class basic_connection {
 
   /// A connection's coroutine, from accept to close. Its frame holds the connection, and is the
   /// only frame an idle keep-alive connection keeps (with Asio's own for the spawn and the wait).
-  /// `scope`, when the app asks for request scopes, is the one the coroutine's executor
-  /// carries: it is pointed at each request's context while the request is handled.
+  /// `scope`, when the app asks for request scopes, is pointed at each request's context while
+  /// the request is handled, and a coroutine handler's answer runs on an executor made for that
+  /// request (core/detail/request_scope.hpp).
   static task<void> run(worker& owner, asio::ip::tcp::socket socket, request_scope* scope = nullptr) {
     const scope_release release(owner, scope);
     connection_state state(socket);
@@ -260,13 +261,24 @@ class basic_connection {
         // A plain handler answers at once; only a coroutine handler leaves a task to await.
         // A handler that reads its body from the socket is not watched: the socket is its own.
         if (!self.streamed_) request_access::set_disconnect_watch(self.message(), {&self, &until_client_gone_of});
-        if (scope != nullptr) scope->context = &self.space().context;
+        if (scope != nullptr) {
+          ++scope->request;
+          scope->context = &self.space().context;
+        }
         start_answer(owner.shared.dispatch, self.message(), reply, self.fill_request());
         if (reply.pending.valid()) {
           // finish_answer's work, in this frame: a coroutine handler's request takes no frame more.
           std::exception_ptr failure;
           try {
-            reply.value = co_await std::move(reply.pending);
+            if (scope == nullptr) {
+              reply.value = co_await std::move(reply.pending);
+            } else {
+              // On an executor of this request's own, which work the handler spawns keeps: once
+              // the request is over, such work finds no scope rather than the next request's.
+              reply.value =
+                  co_await asio::co_spawn(request_scope_executor(owner.context->get_executor(), scope, scope->request),
+                                          std::move(reply.pending), asio::use_awaitable);
+            }
           } catch (...) {
             failure = std::current_exception();
           }
@@ -1207,9 +1219,8 @@ inline task<void> accept_connections(worker& owner) {
 #if defined(ASYNCREST_WITH_OPENSSL) && ASYNCREST_WITH_OPENSSL
     if (owner.shared.tls_context) {
       if (owner.shared.dispatch.request_scopes) {
-        request_scope* scope = owner.acquire_scope();
-        asio::co_spawn(request_scope_executor(owner.context->get_executor(), scope),
-                       tls_connection::run(owner, std::move(socket), scope), asio::detached);
+        asio::co_spawn(*owner.context, tls_connection::run(owner, std::move(socket), owner.acquire_scope()),
+                       asio::detached);
         continue;
       }
       asio::co_spawn(*owner.context, tls_connection::run(owner, std::move(socket)), asio::detached);
@@ -1217,9 +1228,8 @@ inline task<void> accept_connections(worker& owner) {
     }
 #endif
     if (owner.shared.dispatch.request_scopes) {
-      request_scope* scope = owner.acquire_scope();
-      asio::co_spawn(request_scope_executor(owner.context->get_executor(), scope),
-                     plain_connection::run(owner, std::move(socket), scope), asio::detached);
+      asio::co_spawn(*owner.context, plain_connection::run(owner, std::move(socket), owner.acquire_scope()),
+                     asio::detached);
       continue;
     }
     asio::co_spawn(*owner.context, plain_connection::run(owner, std::move(socket)), asio::detached);
