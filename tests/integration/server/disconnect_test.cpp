@@ -2,10 +2,13 @@
 // coroutine handler waits gets its handler cancelled (its wait aborted, its frame destroyed),
 // nothing written and the connection closed, with 499 for the middleware before it; a pipelined
 // request that arrives while the handler waits is answered after it, not taken for a disconnect;
-// a route without the policy runs to its end; with handler_timeout, whichever comes first.
+// a route without the policy runs to its end; with handler_timeout, whichever comes first; over
+// TLS as over plain TCP.
 #include <asyncrest/asyncrest.hpp>
 
+#include <support/client_runner.hpp>
 #include <support/raw_client.hpp>
+#include <support/test_certificates.hpp>
 #include <support/test_server.hpp>
 #include <support/wait_until.hpp>
 
@@ -238,5 +241,35 @@ TEST_CASE("with handler_timeout, a disconnect that comes first cancels the handl
   }
   CHECK(policy.statistics().cancelled == 2);
   CHECK(timeout.statistics().timed_out == 0);
+  open = true;
+}
+
+TEST_CASE("over TLS too, a client that gives up cancels its handler") {
+  held_handler_seen seen;
+  std::atomic<bool> open{false};
+  const ar::cancel_on_disconnect policy;
+  const ar::testing::test_certificates certificates;
+  test_server server(
+      [&] {
+        return ar::app{ar::routes(ar::get<"/held">([&]() { return held(seen, open); })), policy};
+      },
+      certificates.server_tls_settings());
+  ar::client_settings settings;
+  settings.tls.ca_file = certificates.ca_file();
+  settings.timeouts.total = 1s;  // the client's own limit: it then closes its connection
+  std::string outcome;
+  ar::testing::run_client(settings, [&](ar::client& http) -> ar::task<void> {
+    try {
+      outcome = (co_await http.get("https://localhost:" + std::to_string(server.port()) + "/held")).body;
+    } catch (const ar::client_error& error) {
+      outcome = error.what();
+    }
+  });
+  CHECK(seen.started);
+  REQUIRE(wait_until([&] { return seen.destroyed.load(); }));
+  CHECK(seen.aborted);
+  CHECK_FALSE(seen.finished);
+  CHECK(policy.statistics().cancelled == 1);
+  CHECK(outcome != "released");
   open = true;
 }
