@@ -21,6 +21,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -71,6 +73,20 @@ ar::task<ar::response> held(held_handler_seen& seen, const std::atomic<bool>& op
   co_return ar::text("released");
 }
 
+/// Keeps an access log's lines.
+struct kept_lines {
+  std::shared_ptr<std::string> into = std::make_shared<std::string>();
+  std::shared_ptr<std::mutex> mutex = std::make_shared<std::mutex>();
+  void write(std::string_view lines) const {
+    const std::lock_guard hold(*mutex);
+    into->append(lines);
+  }
+  [[nodiscard]] std::string text() const {
+    const std::lock_guard hold(*mutex);
+    return *into;
+  }
+};
+
 /// Records the last status an after hook saw: what an access log or metrics would record.
 struct status_recorder {
   std::atomic<int>* last;
@@ -86,10 +102,12 @@ TEST_CASE(
   std::atomic<bool> open{false};
   std::atomic<int> last_status{0};
   const ar::cancel_on_disconnect policy;
+  const kept_lines lines;
+  const ar::access_log<kept_lines> log{{}, lines};
   test_server server([&] {
     return ar::app{ar::routes(ar::get<"/held">([&]() { return held(seen, open); }),
                               ar::get<"/plain">([]() -> ar::response { return ar::text("plain"); })),
-                   status_recorder{&last_status}, policy};
+                   log, status_recorder{&last_status}, policy};
   });
   {
     raw_client client(server.port());
@@ -102,6 +120,9 @@ TEST_CASE(
   REQUIRE(wait_until([&] { return last_status.load() != 0; }));
   CHECK(last_status == 499);
   CHECK(policy.statistics().cancelled == 1);
+  log.flush();
+  CHECK(lines.text().find(R"("level":"warning")") != std::string::npos);
+  CHECK(lines.text().find(R"("path":"/held","status":499)") != std::string::npos);
 
   // The server goes on: a plain handler on a new connection is answered.
   raw_client next(server.port());
