@@ -29,6 +29,7 @@
 #include <asyncrest/server/cookies.hpp>
 #include <asyncrest/server/cors.hpp>
 #include <asyncrest/server/deadline.hpp>
+#include <asyncrest/server/disconnect.hpp>
 #include <asyncrest/server/events.hpp>
 #include <asyncrest/server/forms.hpp>
 #include <asyncrest/server/health.hpp>

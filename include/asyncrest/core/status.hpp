@@ -42,6 +42,9 @@ enum class status : std::uint16_t {
   upgrade_required = 426,
   too_many_requests = 429,
   request_header_fields_too_large = 431,
+  /// nginx's code for a request whose client left before it was answered: never sent, it is
+  /// what logs and metrics see (`cancel_on_disconnect`, server/disconnect.hpp).
+  client_closed_request = 499,
   internal_server_error = 500,
   not_implemented = 501,
   bad_gateway = 502,
@@ -53,7 +56,8 @@ enum class status : std::uint16_t {
 /// The status code as a number.
 [[nodiscard]] constexpr unsigned to_number(status code) noexcept { return static_cast<unsigned>(code); }
 
-/// The reason phrase of RFC 9110 for `code`, or "Unknown" for a code it does not name.
+/// The reason phrase of RFC 9110 for `code` (nginx's for 499), or "Unknown" for a code it does
+/// not name.
 [[nodiscard]] constexpr std::string_view reason_phrase(status code) noexcept {
   switch (to_number(code)) {
     case 100: return "Continue";
@@ -98,6 +102,7 @@ enum class status : std::uint16_t {
     case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";
     case 451: return "Unavailable For Legal Reasons";
+    case 499: return "Client Closed Request";
     case 500: return "Internal Server Error";
     case 501: return "Not Implemented";
     case 502: return "Bad Gateway";

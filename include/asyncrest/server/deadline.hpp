@@ -30,11 +30,13 @@
 //   from `next`, not as a response, and its `after` hook does not run on the timeout's answer;
 //   one before it sees the timeout's response. So list the middleware that marks every
 //   response (request ids, CORS, access logs) before this one.
-// - Work the handler spawns on its own executor and that outlives it is not under the deadline:
-//   the executor belongs to the connection, and a client call made from such work later finds
-//   the deadline (and span) of whichever request the connection is handling then. Spawn
-//   background work on an executor taken from the io_context itself (`io_context.get_executor()`,
-//   or a strand made from it), not on `co_await asio::this_coro::executor`.
+// - Work the handler spawns on its own executor (`co_await asio::this_coro::executor`) finds the
+//   handler's deadline while the request lasts; once the request is answered, a client call made
+//   from such work finds none (nor a span), never the deadline of the connection's next request:
+//   the executor is made for its request (core/detail/request_scope.hpp).
+// - A client that goes away does not end the handler under this middleware alone: add
+//   `cancel_on_disconnect` (server/disconnect.hpp), on the app or the route. With both, whichever
+//   comes first cancels the handler.
 #pragma once
 
 #include <asyncrest/core/request_deadline.hpp>

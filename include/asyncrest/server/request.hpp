@@ -32,6 +32,14 @@ struct body_reader {
   void* source = nullptr;
   task<std::string_view> (*next)(void* source) = nullptr;
 };
+
+/// How `cancel_on_disconnect` learns that the client has gone while the handler waits: the
+/// connection, through one function pointer. `until_gone` completes when the client is gone, and
+/// ends with `operation_aborted` when it is cancelled first.
+struct disconnect_watch {
+  void* source = nullptr;
+  task<void> (*until_gone)(void* source) = nullptr;
+};
 }  // namespace detail
 
 /// An HTTP request. Every view it hands out stays valid until the handler's response is
@@ -143,6 +151,7 @@ class request {
   std::string_view body_;
   request_headers headers_;
   detail::body_reader body_reader_{};
+  detail::disconnect_watch disconnect_watch_{};
   bool body_given_ = false;
   std::size_t body_limit_ = 0;
   std::span<const asyncrest::path_parameter> parameters_;
@@ -166,11 +175,17 @@ struct detail::request_access {
     target.headers_ = {};
     target.body_ = {};
     target.body_reader_ = {};
+    target.disconnect_watch_ = {};
     target.body_given_ = false;
   }
   static void set_body_reader(request& target, body_reader reader) noexcept { target.body_reader_ = reader; }
   /// The reader of a body the route streams; none (null `next`) for a body read whole.
   static body_reader streamed_body_reader(const request& target) noexcept { return target.body_reader_; }
+  /// Set by a connection that can tell when its client goes away; none for the test client.
+  static void set_disconnect_watch(request& target, disconnect_watch watch) noexcept {
+    target.disconnect_watch_ = watch;
+  }
+  static disconnect_watch disconnect_watch_of(const request& target) noexcept { return target.disconnect_watch_; }
   /// Replaces the whole body (decompressed, say); the view must live as long as the request.
   static void set_body(request& target, std::string_view body) noexcept {
     target.body_ = body;

@@ -1,7 +1,8 @@
 // Handler deadlines over real sockets: a handler still waiting at its deadline is cancelled (its
 // wait aborted, its frame destroyed) and answered 504 or 503 as problem+json on a connection that
 // stays open; a fast or plain handler is untouched; a route's deadline holds that route only;
-// the handler reads its time left; a client call made in it is cut at that time.
+// the handler reads its time left; a client call made in it is cut at that time; work it spawns
+// on its executor finds its own request's deadline, never the next one's.
 #include <asyncrest/asyncrest.hpp>
 
 #include <support/raw_client.hpp>
@@ -21,6 +22,7 @@
 #include <chrono>
 #include <cstdint>
 #include <exception>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -358,4 +360,74 @@ TEST_CASE("the test client meets the same deadline as a server on a port") {
   CHECK(contains(late.body, "did not answer within 100 ms"));
   CHECK(seen.destroyed);
   CHECK(client.get("/fast").body == "fast");
+}
+
+namespace {
+
+/// What work a handler spawned on its own executor found as its deadline, the way a client call
+/// finds it: once while its request lasted, once while the next request on the connection ran.
+struct spawned_work_seen {
+  std::atomic<bool> during_done{false};
+  std::atomic<bool> next_started{false};
+  std::atomic<bool> later_done{false};
+  ar::request_deadline::clock::time_point first_deadline{};
+  ar::request_deadline::clock::time_point second_deadline{};
+  std::optional<ar::request_deadline::clock::time_point> during_expires;
+  std::optional<ar::request_deadline::clock::time_point> later_expires;
+};
+
+ar::task<void> until(const std::atomic<bool>& flag) {
+  asio::steady_timer pause{co_await asio::this_coro::executor};
+  while (!flag) {
+    pause.expires_after(2ms);
+    co_await pause.async_wait(asio::use_awaitable);
+  }
+}
+
+std::optional<ar::request_deadline::clock::time_point> deadline_found(const asio::any_io_executor& executor) {
+  const ar::request_deadline* found = ar::detail::ambient_deadline(executor);
+  if (found == nullptr) return std::nullopt;
+  return found->expires_at();
+}
+
+ar::task<void> look_for_deadline(spawned_work_seen& seen) {
+  const auto executor = co_await asio::this_coro::executor;
+  seen.during_expires = deadline_found(executor);
+  seen.during_done = true;
+  co_await until(seen.next_started);
+  seen.later_expires = deadline_found(executor);
+  seen.later_done = true;
+}
+
+}  // namespace
+
+TEST_CASE("work a handler spawns finds its own request's deadline, and never the next request's") {
+  spawned_work_seen seen;
+  test_server server([&] {
+    return ar::app{ar::routes(ar::get<"/first">([&](ar::request& req) -> ar::task<ar::response> {
+                                seen.first_deadline = req.context().get<ar::request_deadline>().expires_at();
+                                asio::co_spawn(co_await asio::this_coro::executor, look_for_deadline(seen),
+                                               asio::detached);
+                                co_await until(seen.during_done);
+                                co_return ar::text("first");
+                              }),
+                              ar::get<"/second">([&](ar::request& req) -> ar::task<ar::response> {
+                                seen.second_deadline = req.context().get<ar::request_deadline>().expires_at();
+                                seen.next_started = true;
+                                co_await until(seen.later_done);
+                                co_return ar::text("second");
+                              })),
+                   ar::handler_timeout{{.after = 5s}}};
+  });
+  raw_client client(server.port());
+  REQUIRE(client.send(request_for("/first")));
+  CHECK(client.read_response().body == "first");
+  REQUIRE(client.send(request_for("/second")));
+  CHECK(client.read_response().body == "second");
+
+  REQUIRE(seen.during_expires.has_value());
+  CHECK(*seen.during_expires == seen.first_deadline);
+  // Its request over, the work is under no deadline; above all not the next request's.
+  CHECK_FALSE(seen.later_expires.has_value());
+  CHECK(seen.first_deadline != seen.second_deadline);
 }

@@ -11,6 +11,8 @@
 #include <support/test_certificates.hpp>
 #include <support/test_server.hpp>
 
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
@@ -495,3 +497,77 @@ TEST_CASE("over TLS too, a handler's call finds its request's span") {
   CHECK(seen_by_b[2] == a_client->span_id);
 }
 #endif
+
+namespace {
+
+/// Calls service B from work a handler spawned on its own executor: once while the handler's
+/// request lasts, once more while the next request on the same connection is handled.
+struct background_calls {
+  std::atomic<bool> during_done{false};
+  std::atomic<bool> next_started{false};
+  std::atomic<bool> later_done{false};
+  std::string during;  // what B saw of the first call
+  std::string later;   // and of the second
+};
+
+ar::task<void> until(const std::atomic<bool>& flag) {
+  asio::steady_timer pause(co_await asio::this_coro::executor);
+  while (!flag) {
+    pause.expires_after(std::chrono::milliseconds(2));
+    co_await pause.async_wait(asio::use_awaitable);
+  }
+}
+
+ar::task<void> call_from_background(background_calls& calls) {
+  ar::client http{co_await asio::this_coro::executor};
+  calls.during = (co_await http.get(service_b_url())).body;
+  calls.during_done = true;
+  co_await until(calls.next_started);
+  calls.later = (co_await http.get(service_b_url())).body;
+  calls.later_done = true;
+}
+
+}  // namespace
+
+TEST_CASE("work a handler spawns on its executor finds its own request's span, and never the next request's") {
+  clear_collected();
+  test_server collector(make_collector);
+  ar::tracing traced_a{settings_for(collector.port(), "service-a")};
+  ar::tracing traced_b{settings_for(collector.port(), "service-b")};
+  test_server b([&] { return make_service_b(traced_b); });
+  service_b_port = b.port();
+
+  background_calls calls;
+  test_server a([&] {
+    return ar::app{ar::routes(ar::get<"/first">([&]() -> ar::task<ar::response> {
+                                asio::co_spawn(co_await asio::this_coro::executor, call_from_background(calls),
+                                               asio::detached);
+                                co_await until(calls.during_done);
+                                co_return ar::text("first");
+                              }),
+                              ar::get<"/second">([&]() -> ar::task<ar::response> {
+                                calls.next_started = true;
+                                co_await until(calls.later_done);
+                                co_return ar::text("second");
+                              })),
+                   ar::request_ids{}, traced_a};
+  });
+
+  ar::testing::raw_client client(a.port());
+  REQUIRE(client.send("GET /first HTTP/1.1\r\nHost: a\r\nX-Request-Id: first-request\r\n\r\n"));
+  CHECK(client.read_response().body == "first");
+  REQUIRE(client.send("GET /second HTTP/1.1\r\nHost: a\r\nX-Request-Id: second-request\r\n\r\n"));
+  CHECK(client.read_response().body == "second");
+
+  // While its request lasted, the work's call was a child of that request's span.
+  const auto during = words(calls.during);
+  REQUIRE(during.size() == 4);
+  CHECK(during[0] != "-");
+  CHECK(during[3] == "first-request");
+  // Once it had ended, the work belonged to no request: its call carried no trace, and above all
+  // not the next request's.
+  const auto later = words(calls.later);
+  REQUIRE(later.size() == 4);
+  CHECK(later[0] == "-");
+  CHECK(later[3] == "-");
+}

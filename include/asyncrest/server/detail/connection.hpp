@@ -22,12 +22,15 @@
 #include <asyncrest/server/upgrade.hpp>
 
 #include <asio/buffer.hpp>
+#include <asio/cancellation_state.hpp>
+#include <asio/cancellation_type.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/post.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
@@ -44,6 +47,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <utility>
 
 namespace asyncrest::detail {
@@ -169,8 +173,9 @@ class basic_connection {
 
   /// A connection's coroutine, from accept to close. Its frame holds the connection, and is the
   /// only frame an idle keep-alive connection keeps (with Asio's own for the spawn and the wait).
-  /// `scope`, when the app asks for request scopes, is the one the coroutine's executor
-  /// carries: it is pointed at each request's context while the request is handled.
+  /// `scope`, when the app asks for request scopes, is pointed at each request's context while
+  /// the request is handled, and a coroutine handler's answer runs on an executor made for that
+  /// request (core/detail/request_scope.hpp).
   static task<void> run(worker& owner, asio::ip::tcp::socket socket, request_scope* scope = nullptr) {
     const scope_release release(owner, scope);
     connection_state state(socket);
@@ -241,7 +246,7 @@ class basic_connection {
         request_access::reset(self.message(), &self.space());
 
         self.memory_->parse_again = false;
-        self.streamed_ = self.close_after_response_ = false;
+        self.streamed_ = self.close_after_response_ = self.client_gone_ = false;
         self.memory_->route_body_idle = {};
         if (const parse_progress progress = self.parse_buffered(); progress != parse_progress::complete) {
           if (co_await self.read_request(progress) != read_outcome::complete) co_return;
@@ -254,19 +259,34 @@ class basic_connection {
         if (self.streamed_) [[unlikely]]
           self.prepare_streamed_body();
         // A plain handler answers at once; only a coroutine handler leaves a task to await.
-        if (scope != nullptr) scope->context = &self.space().context;
+        // A handler that reads its body from the socket is not watched: the socket is its own.
+        if (!self.streamed_) request_access::set_disconnect_watch(self.message(), {&self, &until_client_gone_of});
+        if (scope != nullptr) {
+          ++scope->request;
+          scope->context = &self.space().context;
+        }
         start_answer(owner.shared.dispatch, self.message(), reply, self.fill_request());
         if (reply.pending.valid()) {
           // finish_answer's work, in this frame: a coroutine handler's request takes no frame more.
           std::exception_ptr failure;
           try {
-            reply.value = co_await std::move(reply.pending);
+            if (scope == nullptr) {
+              reply.value = co_await std::move(reply.pending);
+            } else {
+              // On an executor of this request's own, which work the handler spawns keeps: once
+              // the request is over, such work finds no scope rather than the next request's.
+              reply.value =
+                  co_await asio::co_spawn(request_scope_executor(owner.context->get_executor(), scope, scope->request),
+                                          std::move(reply.pending), asio::use_awaitable);
+            }
           } catch (...) {
             failure = std::current_exception();
           }
           if (failure) reply.value = response_from_exception(failure, self.message());
         }
         if (scope != nullptr) scope->context = nullptr;
+        if (self.client_gone_) [[unlikely]]
+          co_return;  // cancel_on_disconnect cancelled the handler: no one to answer
         // A streamed body the handler did not read to its end leaves the connection mid-request.
         if (self.streamed_ && !self.body_finished_) [[unlikely]]
           self.close_after_response_ = true;
@@ -711,6 +731,46 @@ class basic_connection {
     request_access::set_body_reader(message(), {this, &next_body_piece_of});
   }
 
+  static task<void> until_client_gone_of(void* self) {
+    return static_cast<basic_connection*>(self)->until_client_gone();
+  }
+
+  /// Completes when the client has gone while its request's handler waits (cancel_on_disconnect):
+  /// the end of its stream (a close or a half-close), a reset, or a socket closed under the
+  /// connection (a forced shutdown). Bytes that arrive meanwhile (a pipelined request) are read
+  /// into the buffer behind the request, which stays put, for the loop to parse next. Cancelled
+  /// (the handler answered first), it ends with operation_aborted.
+  task<void> until_client_gone() {
+    for (;;) {
+      const std::size_t room = space().read_buffer.capacity() - end_;
+      if (room == 0) {
+        // Full of pipelined requests: nothing more is read until this one is answered.
+        asio::steady_timer never(state_.socket.get_executor(), clock::time_point::max());
+        co_await never.async_wait(asio::use_awaitable);
+      }
+      asio::error_code error;
+      std::size_t received = 0;
+      if constexpr (Transport::encrypted) {
+        // OpenSSL may hold bytes read with the request's last record, which no readiness announces.
+        auto& secure = *secure_;
+        if (!secure.has_pending()) co_await state_.socket.async_wait(secure.next_wait(), with_error(error));
+        if (!error) received = secure.read_some(asio::buffer(buffer() + end_, room), error);
+      } else {
+        co_await state_.socket.async_wait(asio::ip::tcp::socket::wait_read, with_error(error));
+        if (!error) received = state_.socket.read_some(asio::buffer(buffer() + end_, room), error);
+      }
+      if (error == asio::error::would_block) continue;  // woken for nothing, or part of a record
+      if (error) {
+        const asio::cancellation_state cancellation = co_await asio::this_coro::cancellation_state;
+        if (cancellation.cancelled() != asio::cancellation_type::none)
+          throw std::system_error(asio::error::operation_aborted);
+        client_gone_ = true;
+        co_return;
+      }
+      end_ += received;
+    }
+  }
+
   static task<std::string_view> next_body_piece_of(void* self) {
     return static_cast<basic_connection*>(self)->next_body_piece();
   }
@@ -1097,6 +1157,7 @@ class basic_connection {
   bool body_finished_ = false;         // a streamed body has been read to its end
   bool body_broken_ = false;           // a streamed body could not be read: memory_->refusal says why
   bool close_after_response_ = false;  // the request left the connection where no request starts
+  bool client_gone_ = false;           // cancel_on_disconnect found the client gone while it waited
 };
 
 using plain_connection = basic_connection<plain_tcp>;
@@ -1158,9 +1219,8 @@ inline task<void> accept_connections(worker& owner) {
 #if defined(ASYNCREST_WITH_OPENSSL) && ASYNCREST_WITH_OPENSSL
     if (owner.shared.tls_context) {
       if (owner.shared.dispatch.request_scopes) {
-        request_scope* scope = owner.acquire_scope();
-        asio::co_spawn(request_scope_executor(owner.context->get_executor(), scope),
-                       tls_connection::run(owner, std::move(socket), scope), asio::detached);
+        asio::co_spawn(*owner.context, tls_connection::run(owner, std::move(socket), owner.acquire_scope()),
+                       asio::detached);
         continue;
       }
       asio::co_spawn(*owner.context, tls_connection::run(owner, std::move(socket)), asio::detached);
@@ -1168,9 +1228,8 @@ inline task<void> accept_connections(worker& owner) {
     }
 #endif
     if (owner.shared.dispatch.request_scopes) {
-      request_scope* scope = owner.acquire_scope();
-      asio::co_spawn(request_scope_executor(owner.context->get_executor(), scope),
-                     plain_connection::run(owner, std::move(socket), scope), asio::detached);
+      asio::co_spawn(*owner.context, plain_connection::run(owner, std::move(socket), owner.acquire_scope()),
+                     asio::detached);
       continue;
     }
     asio::co_spawn(*owner.context, plain_connection::run(owner, std::move(socket)), asio::detached);

@@ -1,11 +1,13 @@
-// The race of a handler against its deadline, for `handler_timeout`: the rest of the chain runs
-// as a coroutine of its own beside a timer, in an Asio parallel group that waits for the first
-// to finish and cancels the other. Cancelling the handler is Asio's per-operation cancellation:
+// The race of a handler against its deadline, for `handler_timeout`, or against its client's
+// leaving, for `cancel_on_disconnect`: the rest of the chain runs as a coroutine of its own beside
+// a timer or the connection's watch, in an Asio parallel group that waits for the first to finish
+// and cancels the other. Cancelling the handler is Asio's per-operation cancellation:
 // the operation it waits on completes with `operation_aborted`, its frame unwinds, and the
 // group returns only once it has ended, so nothing of it outlives the request.
 #pragma once
 
 #include <asyncrest/core/task.hpp>
+#include <asyncrest/server/request.hpp>
 #include <asyncrest/server/response.hpp>
 
 #include <asio/any_io_executor.hpp>
@@ -56,6 +58,25 @@ inline task<std::optional<response>> race_deadline(task<response> pending,
   // The timer ended first: the deadline passed, unless the race itself was cancelled (an outer
   // deadline), which is not this deadline's answer to give.
   if (timer_error) throw std::system_error(timer_error);
+  co_return std::nullopt;
+}
+
+/// `pending`'s response, or nothing when the client went first (the handler then ended,
+/// cancelled, before this returns). An exception of the handler's that came first is rethrown.
+inline task<std::optional<response>> race_disconnect(task<response> pending, disconnect_watch watch) {
+  const asio::any_io_executor executor = co_await asio::this_coro::executor;
+  auto [order, failure, answer, watch_failure] =
+      co_await asio::experimental::make_parallel_group(
+          asio::co_spawn(executor, std::move(pending), deferred_operation{}),
+          asio::co_spawn(executor, watch.until_gone(watch.source), deferred_operation{}))
+          .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
+  if (order[0] == 0) {
+    if (failure) std::rethrow_exception(failure);
+    co_return std::optional<response>(std::move(answer));
+  }
+  // The watch ended first: the client is gone, unless the race itself was cancelled (a deadline
+  // outside), which is not this race's answer to give.
+  if (watch_failure) std::rethrow_exception(watch_failure);
   co_return std::nullopt;
 }
 

@@ -189,9 +189,9 @@ class worker {
   }
 
   /// A scope for a new connection of an app that asks for them. Scopes are reused, never freed
-  /// while the worker lives: a coroutine a handler spawned may keep the executor after its
-  /// connection ends, and then reads an empty scope (or a later request's) rather than freed
-  /// memory.
+  /// while the worker lives: a coroutine a handler spawned may keep its request's executor after
+  /// the connection ends, and then finds that its request's number has passed (no scope) rather
+  /// than reading freed memory.
   request_scope* acquire_scope() {
     if (idle_scopes_.empty()) {
       all_scopes_.push_back(std::make_unique<request_scope>());
