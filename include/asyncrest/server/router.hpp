@@ -41,8 +41,8 @@ class router {
     }
     (std::index_sequence_for<Routes...>{});
     tree_.prepare();
-    routes_with_body_settings_ = std::apply(
-        [](const Routes&... each) { return (std::size_t{0} + ... + (each.body_settings() ? 1 : 0)); }, routes_);
+    routes_with_body_settings_ =
+        routes_.apply([](const Routes&... each) { return (std::size_t{0} + ... + (each.body_settings() ? 1 : 0)); });
   }
 
   /// Whether any route has body settings of its own: only then must a request's route be found
@@ -63,7 +63,7 @@ class router {
   /// table, such as the OpenAPI document (openapi.hpp).
   template <class Visitor>
   void for_each_route(Visitor&& visit) const {
-    std::apply([&](const Routes&... each) { (visit(each), ...); }, routes_);
+    routes_.apply([&](const Routes&... each) { (visit(each), ...); });
   }
 
   /// Answers `req`: its route's response, or 404, 405 with Allow, 501, or the automatic OPTIONS.
@@ -103,7 +103,8 @@ class router {
 
   template <std::size_t Index>
   static void invoke(const router& self, request& req, const detail::route_match& match, detail::answer& out) {
-    using route_type = std::tuple_element_t<Index, std::tuple<Routes...>>;
+    const auto& chosen = detail::route_at<Index>(self.routes_);
+    using route_type = std::remove_cvref_t<decltype(chosen)>;
     detail::workspace& space = detail::request_access::space(req);
     space.parameters.clear();
     for (std::size_t position = 0; position < match.parameter_count; ++position) {
@@ -111,12 +112,12 @@ class router {
     }
     detail::request_access::set_parameters(req, space.parameters);
     detail::request_access::set_route_template(req, route_type::path);
-    std::get<Index>(self.routes_).respond(req, out);
+    chosen.respond(req, out);
   }
 
   template <std::size_t Index>
   static const route_body_settings* body_settings_of(const router& self) noexcept {
-    const auto& settings = std::get<Index>(self.routes_).body_settings();
+    const auto& settings = detail::route_at<Index>(self.routes_).body_settings();
     return settings ? &*settings : nullptr;
   }
 
@@ -141,7 +142,7 @@ class router {
 
   friend struct detail::router_access;
 
-  std::tuple<Routes...> routes_;
+  detail::route_slots<std::index_sequence_for<Routes...>, Routes...> routes_;
   detail::route_tree tree_;
   std::size_t routes_with_body_settings_ = 0;
 };
@@ -159,7 +160,7 @@ namespace detail {
 struct router_access {
   template <class... Routes>
   static std::tuple<Routes...> take_routes(router<Routes...>&& table) {
-    return std::move(table.routes_);
+    return std::move(table.routes_).apply([](Routes&... each) { return std::tuple<Routes...>(std::move(each)...); });
   }
 };
 template <class... Routes>
