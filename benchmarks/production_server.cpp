@@ -64,20 +64,28 @@ template <class Routes>
 int serve(Routes routes, ar::metrics_registry* registry, std::uint16_t port) {
   auto middleware = [&] {
     auto tracing_part = [] {
-      if constexpr (with_tracing) return std::tuple{make_tracing()};
-      else return std::tuple{};
+      if constexpr (with_tracing)
+        return std::tuple{make_tracing()};
+      else
+        return std::tuple{};
     };
     auto metrics_part = [&] {
-      if constexpr (with_metrics) return std::tuple{ar::request_metrics{*registry}};
-      else return std::tuple{};
+      if constexpr (with_metrics)
+        return std::tuple{ar::request_metrics{*registry}};
+      else
+        return std::tuple{};
     };
     auto rate_limit_part = [] {
-      if constexpr (with_rate_limit) return std::tuple{make_rate_limit()};
-      else return std::tuple{};
+      if constexpr (with_rate_limit)
+        return std::tuple{make_rate_limit()};
+      else
+        return std::tuple{};
     };
     auto access_log_part = [] {
-      if constexpr (with_access_log) return std::tuple{ar::access_log{}};
-      else return std::tuple{};
+      if constexpr (with_access_log)
+        return std::tuple{ar::access_log{}};
+      else
+        return std::tuple{};
     };
     return std::tuple_cat(metrics_part(), rate_limit_part(), tracing_part(), access_log_part());
   }();
