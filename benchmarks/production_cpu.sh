@@ -7,7 +7,7 @@
 # (python3, pinned to core 1 with wrk); log lines to /dev/null through the log's writer thread.
 #
 #   bash benchmarks/production_cpu.sh [--configurations "none rate_limit ..."] [--before REVISION]
-#                                     [--rounds N] [--duration SECONDS]
+#                                     [--rounds N] [--duration SECONDS] [--no-build]
 #
 # Configurations: none rate_limit metrics access_log tracing all tracing_unsampled (default: the
 # first six). --before REVISION also builds each configuration from that revision's headers and
@@ -21,12 +21,14 @@ configurations="none rate_limit metrics access_log tracing all"
 before_revision=""
 rounds=5
 duration=5
+build=true
 while [ $# -gt 0 ]; do
   case "$1" in
     --configurations) configurations="$2"; shift 2 ;;
     --before) before_revision="$2"; shift 2 ;;
     --rounds) rounds="$2"; shift 2 ;;
     --duration) duration="$2"; shift 2 ;;
+    --no-build) build=false; shift ;;
     *) sed -n '2,/^# Needs/p' "$0" >&2; exit 2 ;;
   esac
 done
@@ -51,22 +53,26 @@ if [ ! -f "$work/llhttp.a" ]; then
 fi
 trees=("after:$tree/include")
 if [ -n "$before_revision" ]; then
-  rm -rf "$work/before"
-  mkdir -p "$work/before"
-  git -C "$tree" archive "$before_revision" include | tar -x -C "$work/before"
+  if [ "$build" = true ] || [ ! -d "$work/before/include" ]; then
+    rm -rf "$work/before"
+    mkdir -p "$work/before"
+    git -C "$tree" archive "$before_revision" include | tar -x -C "$work/before"
+  fi
   trees=("before:$work/before/include" "${trees[@]}")
 fi
-servers=()  # label:binary
+servers=()  # label|binary
 for configuration in $configurations; do
   for entry in "${trees[@]}"; do
     side="${entry%%:*}" include="${entry#*:}"
     binary="$work/production_server_${side}_$configuration"
-    echo "building $binary" >&2
-    g++ "${flags[@]}" -DPRODUCTION_CONFIGURATION="$(number_of "$configuration")" -I "$include" \
-      -I "$llhttp_include" "$here/production_server.cpp" "$work/llhttp.a" -lsimdjson -o "$binary"
+    if [ "$build" = true ] || [ ! -x "$binary" ]; then
+      echo "building $binary" >&2
+      g++ "${flags[@]}" -DPRODUCTION_CONFIGURATION="$(number_of "$configuration")" -I "$include" \
+        -I "$llhttp_include" "$here/production_server.cpp" "$work/llhttp.a" -lsimdjson -o "$binary"
+    fi
     label="$configuration"
     [ -n "$before_revision" ] && label="$side: $configuration"
-    servers+=("$label:$binary")
+    servers+=("$label|$binary")
   done
 done
 
@@ -125,7 +131,7 @@ run_one() {  # binary label
 }
 for round in $(seq 1 "$rounds"); do
   for server in "${servers[@]}"; do
-    run_one "${server#*:}" "${server%%:*}"
+    run_one "${server#*|}" "${server%%|*}"
   done
 done
 python3 - "$results" <<'PYTHON'
