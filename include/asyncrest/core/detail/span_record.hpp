@@ -2,12 +2,14 @@
 // server's threads (server spans) and by clients (client spans), emptied by the exporter.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
+#include <new>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -109,6 +111,11 @@ class span_queue {
     const std::lock_guard hold(mutex_);
     if (spans_.size() <= most) {
       taken.swap(spans_);
+      // Room for the next batch at once, rather than growing (and moving records) as it fills.
+      try {
+        spans_.reserve(std::min(batch_size_, capacity_));
+      } catch (const std::bad_alloc&) {  // it grows as it fills instead
+      }
     } else {
       const auto end = spans_.begin() + static_cast<std::ptrdiff_t>(most);
       taken.assign(std::make_move_iterator(spans_.begin()), std::make_move_iterator(end));
