@@ -9,9 +9,11 @@
 #   bash benchmarks/production_cpu.sh [--configurations "none rate_limit ..."] [--before REVISION]
 #                                     [--rounds N] [--duration SECONDS] [--no-build]
 #
-# Configurations: none rate_limit metrics access_log tracing all tracing_unsampled (default: the
-# first six). --before REVISION also builds each configuration from that revision's headers and
-# measures both in the same rounds, side by side ("before: NAME").
+# Configurations: none rate_limit metrics access_log tracing all tracing_unsampled all_sampled_10
+# (default: the first six; see production_server.cpp). --before REVISION also builds each
+# configuration from that revision's headers and measures both in the same rounds, side by side
+# ("before: NAME"). --no-build keeps the binaries of a previous run where they exist (in
+# build-production-cpu/).
 #
 # Needs g++, wrk, taskset, python3, libsimdjson-dev, Debian's node-llhttp sources, git.
 set -euo pipefail
@@ -35,7 +37,7 @@ done
 number_of() {  # the configuration's number in production_server.cpp
   case "$1" in
     none) echo 0 ;; rate_limit) echo 1 ;; metrics) echo 2 ;; access_log) echo 3 ;;
-    tracing) echo 4 ;; all) echo 5 ;; tracing_unsampled) echo 6 ;;
+    tracing) echo 4 ;; all) echo 5 ;; tracing_unsampled) echo 6 ;; all_sampled_10) echo 7 ;;
     *) echo "production_cpu.sh: unknown configuration $1" >&2; exit 2 ;;
   esac
 }

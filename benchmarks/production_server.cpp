@@ -13,6 +13,7 @@
 //                         runs a sink there that answers 200)
 //   5  all                the four above, in the order a service puts them
 //   6  tracing_unsampled  tracing{} with no request sampled (root_sample_ratio 0)
+//   7  all_sampled_10     the four, with one new trace in ten sampled (root_sample_ratio 0.1)
 //
 //   production_server PORT     prints "listening on port N", serves until SIGINT or SIGTERM
 #include <asyncrest/server.hpp>
@@ -25,7 +26,7 @@
 #include <tuple>
 
 #ifndef PRODUCTION_CONFIGURATION
-#error "compile with -DPRODUCTION_CONFIGURATION=N (0 none ... 6 tracing_unsampled, see the top of this file)"
+#error "compile with -DPRODUCTION_CONFIGURATION=N (0 none ... 7 all_sampled_10, see the top of this file)"
 #endif
 
 namespace ar = asyncrest;
@@ -34,18 +35,19 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr int configuration = PRODUCTION_CONFIGURATION;
-constexpr bool with_rate_limit = configuration == 1 || configuration == 5;
-constexpr bool with_metrics = configuration == 2 || configuration == 5;
-constexpr bool with_access_log = configuration == 3 || configuration == 5;
-constexpr bool with_tracing = configuration == 4 || configuration == 5 || configuration == 6;
-static_assert(configuration >= 0 && configuration <= 6, "PRODUCTION_CONFIGURATION is a number from 0 to 6");
+constexpr bool all_four = configuration == 5 || configuration == 7;
+constexpr bool with_rate_limit = configuration == 1 || all_four;
+constexpr bool with_metrics = configuration == 2 || all_four;
+constexpr bool with_access_log = configuration == 3 || all_four;
+constexpr bool with_tracing = configuration == 4 || configuration == 6 || all_four;
+static_assert(configuration >= 0 && configuration <= 7, "PRODUCTION_CONFIGURATION is a number from 0 to 7");
 
 ar::tracing make_tracing() {
   const char* collector = std::getenv("COLLECTOR_URL");
   ar::tracing_settings settings;
   settings.endpoint = collector != nullptr ? collector : "http://127.0.0.1:9/v1/traces";
   settings.service_name = "production_server";
-  settings.root_sample_ratio = configuration == 6 ? 0.0 : 1.0;
+  settings.root_sample_ratio = configuration == 6 ? 0.0 : configuration == 7 ? 0.1 : 1.0;
   return ar::tracing{settings};
 }
 
