@@ -143,6 +143,8 @@ for line in open(sys.argv[1]):
     label, scenario, cpu, requests = line.rstrip("\n").split("\t")
     figures[(label, scenario)].append(float(cpu))
 labels = list(dict.fromkeys(label for label, _ in figures))
+if not labels:
+    sys.exit(0)  # --rounds 0: built, nothing measured
 median = {key: statistics.median(values) for key, values in figures.items()}
 base = {side: labels[0] if side == "" else f"{side}: {labels[0].split(': ', 1)[1]}"
         for side in {label.split(": ", 1)[0] if ": " in label else "" for label in labels}}
