@@ -28,9 +28,11 @@
 //
 // Lines are queued for the writer thread (at most `queue_lines`; beyond that they are dropped
 // and counted in `statistics()`, so that a stuck sink costs memory up to a bound and never
-// blocks a request). The queue's lock is held for a move of one string. The writer hands the
-// sink every line queued since its last turn at once. Destroying the middleware (with its app)
-// writes what is queued, then stops the thread.
+// blocks a request). The queue's lock is held for a copy of one line's bytes. The writer takes
+// its turn every `write_interval`, or sooner when many lines wait, and hands the sink every
+// line queued since its last turn at once: a line reaches the sink up to `write_interval`
+// after its request (`flush()` to have it now). Destroying the middleware (with its app) writes
+// what is queued, then stops the thread.
 #pragma once
 
 #include <asyncrest/server/detail/access_log_line.hpp>
@@ -72,6 +74,9 @@ struct access_log_settings {
   double sample = 1.0;
   /// Lines waiting for the writer; more are dropped (and counted).
   std::size_t queue_lines = 16384;
+  /// How long a line may wait for the writer's turn; a quarter of `queue_lines` (at most 256)
+  /// waiting wakes it sooner.
+  std::chrono::milliseconds write_interval{100};
 };
 
 /// Where the lines go: `write` receives one or more whole lines, each ending in '\n', on the
@@ -111,7 +116,8 @@ class access_log {
  public:
   explicit access_log(access_log_settings settings = {}, Sink sink = Sink{})
       : settings_(checked(settings)),
-        writer_(std::make_shared<detail::access_log_writer<Sink>>(std::move(sink), settings.queue_lines)) {}
+        writer_(std::make_shared<detail::access_log_writer<Sink>>(std::move(sink), settings.queue_lines,
+                                                                  settings.write_interval)) {}
 
   std::optional<response> before(request& req) const {
     req.context().emplace<detail::access_log_start>(detail::access_log_start{std::chrono::steady_clock::now()});
@@ -124,13 +130,14 @@ class access_log {
     if (level == log_level::info && settings_.sample < 1.0 && !detail::keep_sampled_line(settings_.sample)) return;
     detail::access_log_entry entry = detail::make_access_log_entry(req, res);
     entry.level = level == log_level::error ? "error" : level == log_level::warning ? "warning" : "info";
-    std::string line;
+    thread_local std::string line;  // formatted here, copied into the queue: no allocation per line
+    line.clear();
     if (settings_.format == access_log_format::json_lines) {
       detail::append_json_access_line(line, entry);
     } else {
       detail::append_combined_access_line(line, entry);
     }
-    writer_->push(std::move(line));
+    writer_->push(line);
   }
 
   [[nodiscard]] access_log_statistics statistics() const noexcept { return {writer_->written(), writer_->dropped()}; }
@@ -148,6 +155,8 @@ class access_log {
     if (!(settings.sample >= 0.0 && settings.sample <= 1.0))
       throw std::invalid_argument("asyncrest: access_log_settings::sample is a fraction from 0 to 1");
     if (settings.queue_lines == 0) throw std::invalid_argument("asyncrest: access_log_settings::queue_lines is 0");
+    if (settings.write_interval <= std::chrono::milliseconds::zero())
+      throw std::invalid_argument("asyncrest: access_log_settings::write_interval must be positive");
     return settings;
   }
 

@@ -9,6 +9,7 @@
 #include <support/test_server.hpp>
 #include <support/wait_until.hpp>
 
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -285,4 +286,39 @@ TEST_CASE("access log: a stuck sink drops lines past the queue and never holds a
     CHECK(log.statistics().written == 3);
     CHECK(captured->snapshot().size() == 3);
   }
+}
+
+TEST_CASE("access log: the writer takes its turn by itself, at its interval or when enough lines wait") {
+  using namespace std::chrono_literals;
+  auto captured = std::make_shared<captured_lines>();
+  // A short interval and a queue whose wake-up mark is far: one line arrives on the timer's turn.
+  ar::access_log<capturing_sink> timed{{.write_interval = 10ms}, capturing_sink{captured}};
+  {
+    auto make = [&timed] { return ar::app{routes(), timed}; };
+    test_server<decltype(make)> server(make);
+    raw_client client(server.port());
+    REQUIRE(client.send(get("/users/1")));
+    CHECK(client.read_response().status == 200);
+    CHECK(ar::testing::wait_until([&] { return captured->snapshot().size() == 1; }));
+  }
+
+  // An interval longer than the test: a quarter of the queue's lines (2 of 8) wake the writer.
+  captured = std::make_shared<captured_lines>();
+  ar::access_log<capturing_sink> counted{{.queue_lines = 8, .write_interval = 1h}, capturing_sink{captured}};
+  {
+    auto make = [&counted] { return ar::app{routes(), counted}; };
+    test_server<decltype(make)> server(make);
+    raw_client client(server.port());
+    REQUIRE(client.send(get("/users/1") + get("/users/2")));
+    for (int reply = 0; reply < 2; ++reply) CHECK(client.read_response().status == 200);
+    CHECK(ar::testing::wait_until([&] { return captured->snapshot().size() == 2; }));
+    CHECK(counted.statistics().written == 2);
+  }
+}
+
+TEST_CASE("access log: settings that cannot work are refused") {
+  using namespace std::chrono_literals;
+  CHECK_THROWS_AS(ar::access_log<>({.write_interval = 0ms}), std::invalid_argument);
+  CHECK_THROWS_AS(ar::access_log<>({.queue_lines = 0}), std::invalid_argument);
+  CHECK_THROWS_AS(ar::access_log<>({.sample = 1.5}), std::invalid_argument);
 }

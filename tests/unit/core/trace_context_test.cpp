@@ -165,6 +165,23 @@ TEST_CASE("span queue: full, it drops and counts; batches are taken oldest first
   CHECK(queue.take(5).empty());
 }
 
+TEST_CASE("span record: ids are held in place, exactly their length or empty") {
+  ar::detail::span_record span;
+  CHECK(span.trace_id.empty());
+  span.trace_id = "0af7651916cd43dd8448eb211c80319c";
+  span.span_id = "b7ad6b7169203331";
+  CHECK(std::string_view(span.trace_id) == "0af7651916cd43dd8448eb211c80319c");
+  CHECK(span.span_id == "b7ad6b7169203331");
+  CHECK(span.parent_span_id.empty());
+  // A copy keeps them; a view of the wrong length leaves the id empty instead of cut or padded.
+  const ar::detail::span_record copied = span;
+  CHECK(copied.trace_id == "0af7651916cd43dd8448eb211c80319c");
+  span.span_id = "b7ad6b716920333";
+  CHECK(span.span_id.empty());
+  span.trace_id = "0af7651916cd43dd8448eb211c80319c00";
+  CHECK(span.trace_id.empty());
+}
+
 TEST_CASE("OTLP JSON: a fixed span, exactly") {
   ar::detail::span_record span;
   span.trace_id = "0af7651916cd43dd8448eb211c80319c";

@@ -2,11 +2,14 @@
 // server's threads (server spans) and by clients (client spans), emptied by the exporter.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
+#include <new>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -22,8 +25,32 @@ enum class span_kind : int { internal = 1, server = 2, client = 3 };
 enum class span_status : int { unset = 0, ok = 1, error = 2 };
 
 struct span_attribute {
-  std::string key;
+  /// A name with static storage (a string literal, as OpenTelemetry's conventions name them):
+  /// a span records several, and copying each would cost the request an allocation.
+  std::string_view key;
   std::variant<std::string, std::int64_t, bool, double> value;
+};
+
+/// A trace's or span's id as its lowercase hex digits, held in place: a record is made for each
+/// sampled request, and strings of 16 and 32 characters would each be an allocation. Empty, or
+/// exactly `Digits` long (anything else assigned leaves it empty).
+template <std::size_t Digits>
+class hex_id {
+ public:
+  hex_id() = default;
+  hex_id(std::string_view digits) noexcept { *this = digits; }  // NOLINT: implicit on purpose
+  hex_id& operator=(std::string_view digits) noexcept {
+    size_ = digits.size() == Digits ? Digits : 0;
+    digits.copy(digits_.data(), size_);
+    return *this;
+  }
+  operator std::string_view() const noexcept { return {digits_.data(), size_}; }  // NOLINT: implicit on purpose
+  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+  friend bool operator==(const hex_id& id, std::string_view digits) noexcept { return std::string_view(id) == digits; }
+
+ private:
+  std::array<char, Digits> digits_{};
+  std::size_t size_ = 0;
 };
 
 /// OTLP's Span.flags bits above the W3C trace flags: whether the parent's remoteness is known,
@@ -32,9 +59,9 @@ inline constexpr std::uint32_t otlp_flags_has_is_remote = 0x100;
 inline constexpr std::uint32_t otlp_flags_is_remote = 0x200;
 
 struct span_record {
-  std::string trace_id;        // 32 lowercase hex digits
-  std::string span_id;         // 16
-  std::string parent_span_id;  // 16, or empty for a root span
+  hex_id<32> trace_id;
+  hex_id<16> span_id;
+  hex_id<16> parent_span_id;  // empty for a root span
   std::string tracestate;
   std::uint8_t trace_flags = 0;
   bool parent_is_remote = false;  // the parent came from another process (a traceparent field)
@@ -84,6 +111,11 @@ class span_queue {
     const std::lock_guard hold(mutex_);
     if (spans_.size() <= most) {
       taken.swap(spans_);
+      // Room for the next batch at once, rather than growing (and moving records) as it fills.
+      try {
+        spans_.reserve(std::min(batch_size_, capacity_));
+      } catch (const std::bad_alloc&) {  // it grows as it fills instead
+      }
     } else {
       const auto end = spans_.begin() + static_cast<std::ptrdiff_t>(most);
       taken.assign(std::make_move_iterator(spans_.begin()), std::make_move_iterator(end));
