@@ -131,10 +131,6 @@ inline std::string post_request(std::string_view path, std::string_view body) {
   return bytes;
 }
 
-inline std::string get_request(std::string_view target) {
-  return "GET " + std::string(target) + " HTTP/1.1\r\nHost: test\r\n\r\n";
-}
-
 inline std::string delete_request(std::string_view target) {
   return "DELETE " + std::string(target) + " HTTP/1.1\r\nHost: test\r\n\r\n";
 }

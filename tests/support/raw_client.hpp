@@ -226,6 +226,11 @@ class raw_client {
   std::string pending_;
 };
 
+/// The bytes of `GET target` with a Host field and nothing else.
+inline std::string get_request(std::string_view target) {
+  return "GET " + std::string(target) + " HTTP/1.1\r\nHost: api.example\r\n\r\n";
+}
+
 /// One request on a new connection; the reply.
 inline http_reply exchange(std::uint16_t port, std::string_view request_bytes, bool head_request = false) {
   raw_client client(port);

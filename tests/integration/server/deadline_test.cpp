@@ -28,6 +28,7 @@
 #include <system_error>
 
 namespace ar = asyncrest;
+using asyncrest::testing::get_request;
 using asyncrest::testing::http_reply;
 using asyncrest::testing::raw_client;
 using asyncrest::testing::test_server;
@@ -36,12 +37,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string request_for(std::string_view target) {
-  return "GET " + std::string(target) + " HTTP/1.1\r\nHost: api.example\r\n\r\n";
-}
-
 http_reply fetch(std::uint16_t port, std::string_view target) {
-  return asyncrest::testing::exchange(port, request_for(target));
+  return asyncrest::testing::exchange(port, get_request(target));
 }
 
 std::string field(const http_reply& reply, std::string_view name) { return reply.header(name).value_or("<absent>"); }
@@ -100,7 +97,7 @@ TEST_CASE(
   });
 
   raw_client client(server.port());
-  REQUIRE(client.send(request_for("/slow")));
+  REQUIRE(client.send(get_request("/slow")));
   const http_reply late = client.read_response();
   CHECK(late.status == 504);
   CHECK(field(late, "Content-Type") == "application/problem+json");
@@ -112,11 +109,11 @@ TEST_CASE(
   CHECK_FALSE(seen.finished);
 
   // The same connection answers the next requests: a coroutine that answers in time, a plain one.
-  REQUIRE(client.send(request_for("/fast")));
+  REQUIRE(client.send(get_request("/fast")));
   const http_reply fast = client.read_response();
   CHECK(fast.status == 200);
   CHECK(fast.body == "fast");
-  REQUIRE(client.send(request_for("/plain")));
+  REQUIRE(client.send(get_request("/plain")));
   const http_reply plain = client.read_response();
   CHECK(plain.status == 200);
   CHECK(plain.body == "plain");
@@ -187,7 +184,7 @@ TEST_CASE("a route's deadline holds that route only") {
   });
 
   raw_client held(server.port());
-  REQUIRE(held.send(request_for("/held")));  // waits past the other route's deadline
+  REQUIRE(held.send(get_request("/held")));  // waits past the other route's deadline
   const http_reply late = fetch(server.port(), "/slow");
   CHECK(late.status == 504);
   CHECK(contains(late.body, "did not answer within 100 ms"));
@@ -420,9 +417,9 @@ TEST_CASE("work a handler spawns finds its own request's deadline, and never the
                    ar::handler_timeout{{.after = 5s}}};
   });
   raw_client client(server.port());
-  REQUIRE(client.send(request_for("/first")));
+  REQUIRE(client.send(get_request("/first")));
   CHECK(client.read_response().body == "first");
-  REQUIRE(client.send(request_for("/second")));
+  REQUIRE(client.send(get_request("/second")));
   CHECK(client.read_response().body == "second");
 
   REQUIRE(seen.during_expires.has_value());

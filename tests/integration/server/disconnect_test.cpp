@@ -29,6 +29,7 @@
 #include <system_error>
 
 namespace ar = asyncrest;
+using asyncrest::testing::get_request;
 using asyncrest::testing::http_reply;
 using asyncrest::testing::raw_client;
 using asyncrest::testing::test_server;
@@ -36,10 +37,6 @@ using asyncrest::testing::wait_until;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::string request_for(std::string_view target) {
-  return "GET " + std::string(target) + " HTTP/1.1\r\nHost: api.example\r\n\r\n";
-}
 
 /// What became of a handler that waits until the test opens its gate.
 struct held_handler_seen {
@@ -111,7 +108,7 @@ TEST_CASE(
   });
   {
     raw_client client(server.port());
-    REQUIRE(client.send(request_for("/held")));
+    REQUIRE(client.send(get_request("/held")));
     REQUIRE(wait_until([&] { return seen.started.load(); }));
   }  // closed
   REQUIRE(wait_until([&] { return seen.destroyed.load(); }));
@@ -126,7 +123,7 @@ TEST_CASE(
 
   // The server goes on: a plain handler on a new connection is answered.
   raw_client next(server.port());
-  REQUIRE(next.send(request_for("/plain")));
+  REQUIRE(next.send(get_request("/plain")));
   CHECK(next.read_response().body == "plain");
   CHECK(policy.statistics().cancelled == 1);
   open = true;
@@ -139,7 +136,7 @@ TEST_CASE("a client that half-closes after its request is gone: the handler is c
   test_server server(
       [&] { return ar::app{ar::routes(ar::get<"/held">([&]() { return held(seen, open); }).use(policy))}; });
   raw_client client(server.port());
-  REQUIRE(client.send(request_for("/held")));
+  REQUIRE(client.send(get_request("/held")));
   REQUIRE(wait_until([&] { return seen.started.load(); }));
   client.shutdown_send();
   REQUIRE(wait_until([&] { return seen.destroyed.load(); }));
@@ -164,13 +161,13 @@ TEST_CASE("a request pipelined while the handler waits is no disconnect: it is a
                    policy};
   });
   raw_client client(server.port());
-  REQUIRE(client.send(request_for("/held")));
+  REQUIRE(client.send(get_request("/held")));
   REQUIRE(wait_until([&] { return seen.started.load(); }));
   // Arrives while the first handler waits: the watch reads it, and must keep it. The gate is
   // opened from another connection, by the server's thread, after it has had the bytes.
-  REQUIRE(client.send(request_for("/fast")));
+  REQUIRE(client.send(get_request("/fast")));
   raw_client opener(server.port());
-  REQUIRE(opener.send(request_for("/open")));
+  REQUIRE(opener.send(get_request("/open")));
   CHECK(opener.read_response().body == "opened");
   const http_reply first = client.read_response();
   CHECK(first.status == 200);
@@ -182,7 +179,7 @@ TEST_CASE("a request pipelined while the handler waits is no disconnect: it is a
   CHECK(policy.statistics().cancelled == 0);
 
   // The connection is still good for more.
-  REQUIRE(client.send(request_for("/fast")));
+  REQUIRE(client.send(get_request("/fast")));
   CHECK(client.read_response().body == "fast");
 }
 
@@ -198,8 +195,8 @@ TEST_CASE("a route without the policy keeps running after its client has gone") 
   {
     raw_client first(server.port());
     raw_client second(server.port());
-    REQUIRE(first.send(request_for("/watched")));
-    REQUIRE(second.send(request_for("/unwatched")));
+    REQUIRE(first.send(get_request("/watched")));
+    REQUIRE(second.send(get_request("/unwatched")));
     REQUIRE(wait_until([&] { return watched.started.load() && unwatched.started.load(); }));
   }  // both closed
   REQUIRE(wait_until([&] { return watched.destroyed.load(); }));
@@ -223,14 +220,14 @@ TEST_CASE("with handler_timeout, the deadline answers when it comes first") {
                    timeout, policy};
   });
   raw_client client(server.port());
-  REQUIRE(client.send(request_for("/held")));
+  REQUIRE(client.send(get_request("/held")));
   const http_reply late = client.read_response();
   CHECK(late.status == 504);
   CHECK(seen.destroyed);
   CHECK(seen.aborted);
   CHECK(timeout.statistics().timed_out == 1);
   CHECK(policy.statistics().cancelled == 0);
-  REQUIRE(client.send(request_for("/fast")));
+  REQUIRE(client.send(get_request("/fast")));
   CHECK(client.read_response().body == "fast");
   open = true;
 }
@@ -251,7 +248,7 @@ TEST_CASE("with handler_timeout, a disconnect that comes first cancels the handl
     last_status = 0;
     {
       raw_client client(server.port());
-      REQUIRE(client.send(request_for(seen == &inner_policy ? "/inner" : "/outer")));
+      REQUIRE(client.send(get_request(seen == &inner_policy ? "/inner" : "/outer")));
       REQUIRE(wait_until([&] { return seen->started.load(); }));
     }
     REQUIRE(wait_until([&] { return seen->destroyed.load(); }));

@@ -22,6 +22,7 @@
 #include <thread>
 
 namespace ar = asyncrest;
+using asyncrest::testing::get_request;
 using asyncrest::testing::http_reply;
 using asyncrest::testing::raw_client;
 using asyncrest::testing::test_server;
@@ -47,12 +48,8 @@ ar::task<ar::response> wait_for(gate& signal) {
   co_return ar::text("released");
 }
 
-std::string request_for(std::string_view target) {
-  return "GET " + std::string(target) + " HTTP/1.1\r\nHost: api.example\r\n\r\n";
-}
-
 http_reply fetch(std::uint16_t port, std::string_view target) {
-  return asyncrest::testing::exchange(port, request_for(target));
+  return asyncrest::testing::exchange(port, get_request(target));
 }
 
 std::string field(const http_reply& reply, std::string_view name) { return reply.header(name).value_or("<absent>"); }
@@ -70,8 +67,8 @@ TEST_CASE("past the app's requests in flight, 503 with Retry-After; after the re
 
   raw_client first(server.port());
   raw_client second(server.port());
-  REQUIRE(first.send(request_for("/wait")));
-  REQUIRE(second.send(request_for("/wait")));
+  REQUIRE(first.send(get_request("/wait")));
+  REQUIRE(second.send(get_request("/wait")));
   REQUIRE(wait_until([&] { return signal.waiting == 2; }));
   CHECK(shedding.statistics().in_flight == 2);
 
@@ -105,7 +102,7 @@ TEST_CASE("a route's limit holds that route only") {
                               ar::get<"/items">([]() -> ar::response { return ar::text("items"); }))};
   });
   raw_client held(server.port());
-  REQUIRE(held.send(request_for("/wait")));
+  REQUIRE(held.send(get_request("/wait")));
   REQUIRE(wait_until([&] { return signal.waiting == 1; }));
   const http_reply refused = fetch(server.port(), "/wait");
   CHECK(refused.status == 503);
@@ -134,7 +131,7 @@ TEST_CASE("a request that waited behind a pipelined one longer than max_queue_ti
                    shedding};
   });
   raw_client client(server.port());
-  REQUIRE(client.send(request_for("/block") + request_for("/items")));  // one write: read together
+  REQUIRE(client.send(get_request("/block") + get_request("/items")));  // one write: read together
   CHECK(client.read_response().status == 200);
   const http_reply refused = client.read_response();
   CHECK(refused.status == 503);
@@ -143,7 +140,7 @@ TEST_CASE("a request that waited behind a pipelined one longer than max_queue_ti
   CHECK(handled == 0);
 
   // The same connection, a request that waits for nothing: handled.
-  REQUIRE(client.send(request_for("/items")));
+  REQUIRE(client.send(get_request("/items")));
   CHECK(client.read_response().status == 200);
   CHECK(handled == 1);
   CHECK(shedding.statistics().refused_queue_time == 1);
