@@ -1,6 +1,6 @@
 // An event stream's producer that takes a body_writer instead of an event_sink.
 // expected error: the producer must be callable as `task<void>\(event_sink&\)`
-#include <asyncrest/asyncrest.hpp>
+#include <asyncrest/server/events.hpp>
 
 namespace ar = asyncrest;
 

@@ -1,6 +1,6 @@
 // A path parameter whose type is none of those a route knows.
 // expected error: a path parameter's type must be one of int, float, str, uuid or path
-#include <asyncrest/asyncrest.hpp>
+#include <asyncrest/server/router.hpp>
 
 #include <cstdint>
 

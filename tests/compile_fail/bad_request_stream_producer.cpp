@@ -1,7 +1,6 @@
 // A request body's producer that takes the server's body_writer instead of a client_body_writer.
 // expected error: the producer must be callable as task<void>\(client_body_writer&\)
-#include <asyncrest/asyncrest.hpp>
-#include <asyncrest/client.hpp>
+#include <asyncrest/client/response.hpp>
 
 namespace ar = asyncrest;
 

@@ -1,6 +1,6 @@
 // Two GET routes whose paths differ only in a parameter's name.
 // expected error: two routes have the same method and the same path \(parameter names aside\)
-#include <asyncrest/asyncrest.hpp>
+#include <asyncrest/server/router.hpp>
 
 #include <string_view>
 

@@ -1,6 +1,6 @@
 // An {id:int} path parameter taken by a handler parameter that is no integer.
 // expected error: an \{name:int\} path parameter needs an integer handler parameter
-#include <asyncrest/asyncrest.hpp>
+#include <asyncrest/server/router.hpp>
 
 #include <string_view>
 

@@ -1,6 +1,7 @@
 // A GET route that reads a JSON body.
 // expected error: a GET route cannot take a json_body
-#include <asyncrest/asyncrest.hpp>
+#include <asyncrest/server/route.hpp>
+#include <asyncrest/server/typed_parameters.hpp>
 
 #include <string>
 

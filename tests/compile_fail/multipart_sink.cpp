@@ -1,6 +1,6 @@
 // A multipart file sink that takes the part's bytes instead of the part.
 // expected error: the sink must be callable as `task<void>\(ar::multipart_part& part\)`
-#include <asyncrest/asyncrest.hpp>
+#include <asyncrest/server/multipart.hpp>
 
 #include <string_view>
 

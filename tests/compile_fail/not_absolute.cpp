@@ -1,5 +1,5 @@
 // A route path without its leading slash.
 // expected error: a route path must start with '/'
-#include <asyncrest/asyncrest.hpp>
+#include <asyncrest/server/router.hpp>
 
 auto broken = asyncrest::routes(asyncrest::get<"users">([]() -> asyncrest::response { return asyncrest::text("x"); }));

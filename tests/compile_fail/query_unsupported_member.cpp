@@ -1,7 +1,8 @@
 // A query<T> struct with a member no query parameter converts to.
 // expected error: must be bool, an integer, a floating-point number, std::string or an enum, or a std::optional or
 // std::vector of one
-#include <asyncrest/asyncrest.hpp>
+#include <asyncrest/server/route.hpp>
+#include <asyncrest/server/typed_parameters.hpp>
 
 #include <map>
 #include <string>

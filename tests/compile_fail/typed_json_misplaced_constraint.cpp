@@ -1,6 +1,6 @@
 // A numeric constraint on a string member.
 // expected error: apply to number members only
-#include <asyncrest/asyncrest.hpp>
+#include <asyncrest/core/typed_json.hpp>
 
 #include <string>
 #include <string_view>

@@ -1,6 +1,6 @@
 // A struct read as JSON whose member has a type typed JSON does not know (a raw pointer).
 // expected error: typed JSON cannot read or write this type
-#include <asyncrest/asyncrest.hpp>
+#include <asyncrest/core/typed_json.hpp>
 
 #include <string_view>
 

@@ -1,6 +1,6 @@
 // A handler parameter after the path parameters that is no typed parameter.
 // expected error: a handler parameter after the path parameters must be json_body<T>, query<T> or header
-#include <asyncrest/asyncrest.hpp>
+#include <asyncrest/server/route.hpp>
 
 #include <cstdint>
 #include <vector>

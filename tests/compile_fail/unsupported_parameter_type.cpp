@@ -1,6 +1,6 @@
 // A path parameter taken as a type a path segment cannot be converted to.
 // expected error: a path parameter can be passed as an integer, a floating-point number
-#include <asyncrest/asyncrest.hpp>
+#include <asyncrest/server/router.hpp>
 
 #include <vector>
 
