@@ -58,9 +58,11 @@
 #include <asyncrest/client/detail/typed_call.hpp>
 #include <asyncrest/client/error.hpp>
 #include <asyncrest/client/response.hpp>
+#include <asyncrest/core/method.hpp>
 #include <asyncrest/core/result.hpp>
 #include <asyncrest/core/status.hpp>
 #include <asyncrest/core/task.hpp>
+#include <asyncrest/core/typed_json.hpp>
 #include <asyncrest/server/fixed_string.hpp>
 #include <asyncrest/server/router.hpp>
 
@@ -69,6 +71,7 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 

@@ -13,7 +13,6 @@
 #include <asyncrest/core/method.hpp>
 #include <asyncrest/core/reflection.hpp>
 #include <asyncrest/core/status.hpp>
-#include <asyncrest/core/task.hpp>
 #include <asyncrest/core/typed_json.hpp>
 #include <asyncrest/server/detail/handler_call.hpp>
 #include <asyncrest/server/detail/handler_results.hpp>
