@@ -76,17 +76,15 @@ class service {
 
 /// The routes of `todos`, which must outlive them.
 inline auto routes(service& todos) {
-  return ar::routes(ar::post<"/todos">(&service::add, &todos)
-                        .summary("Add a todo")
-                        .tags("todos")
-                        .success_status(ar::status::created),
-                    ar::get<"/todos">(&service::list, &todos).summary("List todos, oldest first").tags("todos"),
-                    ar::get<"/todos/{id:int}">(&service::find, &todos).summary("One todo").tags("todos"),
-                    ar::patch<"/todos/{id:int}">(&service::change, &todos).summary("Change a todo").tags("todos"),
-                    ar::delete_<"/todos/{id:int}">(&service::remove, &todos)
-                        .summary("Delete a todo")
-                        .tags("todos")
-                        .success_status(ar::status::no_content));
+  return ar::routes(
+      ar::post<"/todos">(&service::add, &todos).summary("Add a todo").tags("todos").success_status(ar::status::created),
+      ar::get<"/todos">(&service::list, &todos).summary("List todos, oldest first").tags("todos"),
+      ar::get<"/todos/{id:int}">(&service::find, &todos).summary("One todo").tags("todos"),
+      ar::patch<"/todos/{id:int}">(&service::change, &todos).summary("Change a todo").tags("todos"),
+      ar::delete_<"/todos/{id:int}">(&service::remove, &todos)
+          .summary("Delete a todo")
+          .tags("todos")
+          .success_status(ar::status::no_content));
 }
 
 /// The route table's type, which a typed client is made from: `ar::typed_client<todos::api>`.
