@@ -1,8 +1,9 @@
 """examples/todos as a user runs it, over a real socket: the CRUD contract (201, 422 naming
 /title, filters, PATCH, DELETE, 404 as problem+json), the OpenAPI document it serves, and /docs
-answering a clear 503 when Swagger UI's files are not installed.
+answering a clear 503 when Swagger UI's files are not installed; and, given the example's
+typed client, its calls against the same server.
 
-    python3 todos_test.py <todos program>
+    python3 todos_test.py <todos program> [<todos_client program>]
 """
 import json
 import os
@@ -14,6 +15,7 @@ import tempfile
 import requests
 
 binary = sys.argv[1]
+client_binary = sys.argv[2] if len(sys.argv) > 2 else None
 failures = []
 
 
@@ -85,6 +87,20 @@ try:
     check(set(spec["paths"]) == {"/todos", "/todos/{id}"}, "its paths: %r" % list(spec["paths"]))
     check(set(spec["paths"]["/todos/{id}"]) == {"get", "patch", "delete"}, "the methods of /todos/{id}")
     check("201" in spec["paths"]["/todos"]["post"]["responses"], "POST /todos documents its 201")
+
+    if client_binary:
+        ran = subprocess.run([client_binary, base], capture_output=True, text=True, timeout=60)
+        check(ran.returncode == 0, "the typed client succeeds (%s): %s" % (ran.returncode, ran.stderr))
+        lines = ran.stdout.splitlines()
+        check(len(lines) == 4, "the typed client prints four lines: %r" % lines)
+        if len(lines) == 4:
+            added = json.loads(lines[0].split(" ", 1)[1].rsplit(" at ", 1)[0])
+            check(added["title"] == "buy tea" and added["done"] is False, "it added its todo: %r" % lines[0])
+            check(lines[0].endswith(" at /todos/%d" % added["id"]), "with the Location: %r" % lines[0])
+            check(json.loads(lines[1].split(" ", 1)[1])["done"] is True, "it changed it: %r" % lines[1])
+            check(added["id"] in [each["id"] for each in json.loads(lines[2].split(" ", 1)[1])],
+                  "the done ones include it: %r" % lines[2])
+            check(lines[3] == "gone 404 no todo has that id", "its 404 after the DELETE: %r" % lines[3])
 
     docs = session.get(base + "/docs")
     check(docs.status_code == 503, "/docs without Swagger UI's files is 503 (%s)" % docs.status_code)

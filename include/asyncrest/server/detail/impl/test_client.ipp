@@ -335,12 +335,20 @@ inline task<void> run_test_exchange(dispatcher dispatch, test_client_settings se
                       "nothing on the test client's event loop will do");
 }
 
+/// The URL that answered, as the client reports it: the request's own when it is absolute,
+/// otherwise its path under the settings' host.
+inline std::string answered_url(const test_client_settings& settings, const std::string& url) {
+  if (url.starts_with("http://") || url.starts_with("https://")) return url;
+  return "http://" + settings.host + url;
+}
+
 /// The whole response out of a finished channel; throws what ended the exchange early.
-inline client_response take_whole_response(exchange_channel& channel, const test_client_settings& settings) {
+inline client_response take_whole_response(exchange_channel& channel, const test_client_settings& settings,
+                                           std::string url) {
   if (channel.over_limit) throw_response_too_large(settings.max_body_bytes);
   if (channel.failure) std::rethrow_exception(channel.failure);
   client_response whole = std::move(channel.head);
-  whole.url = "http://" + settings.host;
+  whole.url = std::move(url);
   for (std::string& piece : channel.pieces) whole.body += piece;
   if (settings.raise_for_status) whole.raise_for_status();
   return whole;
@@ -367,6 +375,7 @@ inline std::string_view test_response_stream::read_some() {
 }
 
 inline test_response_stream test_client::stream(client_request request) {
+  std::string url = detail::answered_url(settings_, request.url);
   auto channel = std::make_unique<detail::exchange_channel>();
   auto context = std::make_unique<asio::io_context>(1);
   asio::co_spawn(*context, detail::run_test_exchange(dispatch_, settings_, std::move(request), *channel),
@@ -378,11 +387,12 @@ inline test_response_stream test_client::stream(client_request request) {
     if (channel->failure) std::rethrow_exception(channel->failure);
     detail::throw_never_answered();
   }
-  channel->head.url = "http://" + settings_.host;
+  channel->head.url = std::move(url);
   return test_response_stream(std::move(channel), std::move(context));
 }
 
 inline client_response test_client::request(client_request request) {
+  std::string url = detail::answered_url(settings_, request.url);
   detail::exchange_channel channel;
   channel.body_limit = settings_.max_body_bytes;
   {
@@ -393,14 +403,15 @@ inline client_response test_client::request(client_request request) {
       if (context.run_one() == 0) detail::throw_never_answered();
     }
   }  // what the exchange spawned and left waiting (a stream's heartbeat) ends with its event loop
-  return detail::take_whole_response(channel, settings_);
+  return detail::take_whole_response(channel, settings_, std::move(url));
 }
 
 inline task<client_response> test_client::async_request(client_request request) {
+  std::string url = detail::answered_url(settings_, request.url);
   detail::exchange_channel channel;
   channel.body_limit = settings_.max_body_bytes;
   co_await detail::run_test_exchange(dispatch_, settings_, std::move(request), channel);
-  co_return detail::take_whole_response(channel, settings_);
+  co_return detail::take_whole_response(channel, settings_, std::move(url));
 }
 
 }  // namespace asyncrest
