@@ -1,6 +1,6 @@
 // A typed client call without the json_body its route's handler takes.
 // expected error: a typed_client call takes one argument per parameter of its route's handler
-#include <asyncrest/asyncrest.hpp>
+#include <asyncrest/client/typed_client.hpp>
 
 #include <cstdint>
 #include <string>

@@ -1,7 +1,7 @@
 // A typed client call whose argument does not fit the handler's parameter: a string for an
 // {id:int} path parameter.
 // expected error: a typed_client call's argument does not fit the route handler's parameter
-#include <asyncrest/asyncrest.hpp>
+#include <asyncrest/client/typed_client.hpp>
 
 #include <cstdint>
 #include <string>

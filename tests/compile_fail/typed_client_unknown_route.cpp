@@ -1,6 +1,6 @@
 // A typed client call whose key names no route of the table.
 // expected error: no route of the typed_client's table has the method and path of this call's key
-#include <asyncrest/asyncrest.hpp>
+#include <asyncrest/client/typed_client.hpp>
 
 #include <cstdint>
 #include <string>
