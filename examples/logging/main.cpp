@@ -34,14 +34,15 @@ struct spdlog_sink {
 };
 
 int main() {
-  auto routes = ar::routes(
-      ar::get<"/">([](ar::request&) { return ar::text("Hello, World!"); }),
-      ar::get<"/users/{id:int}">([](ar::request& req, std::int64_t id) {
-        if (id <= 0) throw ar::http_error(ar::status::not_found, "no user " + std::to_string(id));
-        // The id a handler sees is the one in the log line and the response.
-        return ar::json({{"id", id}, {"request_id", std::string(req.context().get<ar::request_id>().value())}});
-      }),
-      ar::get<"/fail">([](ar::request&) -> ar::response { throw std::runtime_error("something broke"); }));
+  auto routes =
+      ar::routes(ar::get<"/">([](ar::request&) { return ar::text("Hello, World!"); }),
+                 // The request's id is a dependency: request_ids (below) provides it, which the app checks
+                 // when it is made. The id a handler sees is the one in the log line and the response.
+                 ar::get<"/users/{id:int}">([](std::int64_t id, ar::depends<ar::request_id> request) {
+                   if (id <= 0) throw ar::http_error(ar::status::not_found, "no user " + std::to_string(id));
+                   return ar::json({{"id", id}, {"request_id", std::string(request->value())}});
+                 }),
+                 ar::get<"/fail">([](ar::request&) -> ar::response { throw std::runtime_error("something broke"); }));
 
   std::uint16_t port = 8080;
   if (const char* text = std::getenv("PORT")) {

@@ -1,10 +1,10 @@
 // The server: an app of routes and middleware, requests, responses and their bodies (event
 // streams among them), static files, conditional requests, forms and file uploads, cookies, CORS,
-// upgrades, the typed request context, typed JSON bodies (structs read, with 422 for what does
-// not fit, and written), typed handler parameters and results, request ids, access logs, rate
-// limits, load shedding, handler deadlines, metrics, health, the hub for fan-out across threads,
-// the test client, and the settings; with the core types they use (typed JSON's .pattern
-// constraint needs <asyncrest/core/json_pattern.hpp>).
+// upgrades, the typed request context, dependencies checked at compile time, typed JSON bodies
+// (structs read, with 422 for what does not fit, and written), typed handler parameters and
+// results, request ids, access logs, rate limits, load shedding, handler deadlines, metrics,
+// health, the hub for fan-out across threads, the test client, and the settings; with the core
+// types they use (typed JSON's .pattern constraint needs <asyncrest/core/json_pattern.hpp>).
 #pragma once
 
 #include <asyncrest/core/headers.hpp>
@@ -29,6 +29,7 @@
 #include <asyncrest/server/cookies.hpp>
 #include <asyncrest/server/cors.hpp>
 #include <asyncrest/server/deadline.hpp>
+#include <asyncrest/server/dependencies.hpp>
 #include <asyncrest/server/disconnect.hpp>
 #include <asyncrest/server/events.hpp>
 #include <asyncrest/server/forms.hpp>

@@ -3,9 +3,15 @@
 //
 //     ar::app app{ar::routes(ar::get<"/">(hello)), timing{}};
 //     app.run({.port = 8080});   // returns after SIGINT/SIGTERM and a drain
+//
+// Providers (`provide<T>(function)`, dependencies.hpp) are given beside the middleware; the app
+// checks that every handler's `depends<T>` has a source, and hands each provider to the routes
+// whose handler asks for its value.
 #pragma once
 
 #include <asyncrest/core/task.hpp>
+#include <asyncrest/server/dependencies.hpp>
+#include <asyncrest/server/detail/dependency_check.hpp>
 #include <asyncrest/server/detail/middleware_chain.hpp>
 #include <asyncrest/server/detail/server_core.hpp>
 #include <asyncrest/server/middleware.hpp>
@@ -29,20 +35,24 @@ inline constexpr bool is_router = false;
 template <class... Routes>
 inline constexpr bool is_router<router<Routes...>> = true;
 struct app_access;
+struct app_steps {};
 }  // namespace detail
 
-/// An application: a router and the global middleware that run, in order, around every route.
-/// Its type is deduced; it is neither copied nor moved once made.
+/// An application: a router and the global middleware that run, in order, around every route,
+/// and the providers of the values handlers depend on. Its type is deduced; it is neither copied
+/// nor moved once made (routes hold pointers to its providers).
 template <class Router, class... Middleware>
 class app {
   static_assert(detail::is_router<Router>, "asyncrest: an app's first argument is a table made with routes(...)");
 
+  using providers_type = detail::steps_taken<true, Middleware...>;
+  using middleware_type = detail::steps_taken<false, Middleware...>;
+  using bound_router =
+      decltype(detail::with_app_providers(std::declval<Router>(), std::declval<const providers_type&>()));
+
  public:
   explicit app(Router routes, Middleware... middleware)
-      : chain_(detail::guarded_router<Router>{std::move(routes)}, std::tuple<Middleware...>(std::move(middleware)...)),
-        server_(make_dispatcher()) {
-    (detail::check_middleware<Middleware>(), ...);
-  }
+      : app(detail::app_steps{}, std::move(routes), std::tuple<Middleware...>(std::move(middleware)...)) {}
   app(const app&) = delete;
   app& operator=(const app&) = delete;
 
@@ -110,9 +120,22 @@ class app {
             detail::needs_request_scope<Router> || (detail::needs_request_scope<Middleware> || ...)};
   }
 
+  app(detail::app_steps, Router routes, std::tuple<Middleware...> steps)
+      : providers_(detail::take_steps<true>(steps)),
+        chain_(detail::guarded_router<bound_router>{detail::with_app_providers(std::move(routes), providers_)},
+               detail::take_steps<false>(steps)),
+        server_(make_dispatcher()) {
+    (detail::check_middleware<Middleware>(), ...);
+    static_assert(detail::providers_are_distinct<Middleware...>(),
+                  "asyncrest: the app was given two providers of the same type; give it one (a route's own, given "
+                  "with .use(provide<T>(...)), is used instead of the app's)");
+    // Each handler's dependencies have a source (a plain call: a failed check is one error).
+    (void)detail::app_dependencies<Router, std::tuple<Middleware...>>::checked();
+  }
+
   // A plain handler's response is left in `out.value`, so the server awaits nothing.
   void handle_request(request& req, detail::answer& out) const {
-    if constexpr (sizeof...(Middleware) == 0) {
+    if constexpr (std::tuple_size_v<middleware_type> == 0) {
       chain_.final_step().routes.respond(req, out);  // errors are turned into responses by the server
     } else {
       chain_.respond(req, out);
@@ -128,7 +151,8 @@ class app {
     return static_cast<const app*>(self)->chain_.final_step().routes.body_settings_for(verb, raw_path, space);
   }
 
-  detail::middleware_chain<detail::guarded_router<Router>, Middleware...> chain_;
+  providers_type providers_;
+  typename detail::chain_over<detail::guarded_router<bound_router>, middleware_type>::type chain_;
   detail::server_core server_;
 };
 

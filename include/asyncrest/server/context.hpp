@@ -8,6 +8,9 @@
 //     // in the handler
 //     const principal& who = req.context().get<principal>();
 //
+// A handler may take the value as a parameter instead, `depends<principal>`, which the app checks
+// at compile time against what its middleware declare they provide (dependencies.hpp).
+//
 // One value per type: a second emplace of the same type replaces the first. Values are kept in
 // the request's pooled memory when they fit (256 bytes in all), so setting one costs no
 // allocation; they are destroyed when the response has been sent.

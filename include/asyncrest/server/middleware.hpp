@@ -25,7 +25,9 @@
 //
 // Global middleware go to the app (`app{routes, timing{}, api_key{}}`), per-route ones to a
 // route (`get<"/admin">(handler).use(api_key{})`). Errors thrown by handlers have already become
-// problem responses when a middleware sees them.
+// problem responses when a middleware sees them. A middleware that sets a value in the request's
+// context for handlers to take as `depends<T>` says so: `using provides = provides<T>;`
+// (dependencies.hpp).
 #pragma once
 
 #include <asyncrest/core/task.hpp>

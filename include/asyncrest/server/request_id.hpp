@@ -3,7 +3,8 @@
 //
 //     ar::app app{routes, ar::request_ids{}, ar::access_log{}};
 //
-//     // in a handler or a later middleware
+//     // in a handler: a dependency (dependencies.hpp), or from the context
+//     ar::get<"/x">([](ar::depends<ar::request_id> id) { return ar::text(id->value()); })
 //     std::string_view id = req.context().get<ar::request_id>().value();
 //
 // An incoming `X-Request-Id` (the field is settable) is kept when it is well formed, so a
@@ -16,6 +17,7 @@
 #pragma once
 
 #include <asyncrest/core/detail/random_hex.hpp>
+#include <asyncrest/server/dependencies.hpp>
 #include <asyncrest/server/request.hpp>
 #include <asyncrest/server/response.hpp>
 
@@ -75,6 +77,9 @@ struct request_id_settings {
 /// The middleware: sets a `request_id` in every request's context and echoes it.
 class request_ids {
  public:
+  /// Every request it lets through has an id: handlers may take `depends<request_id>`.
+  using provides = asyncrest::provides<request_id>;
+
   request_ids() = default;
   explicit request_ids(request_id_settings settings) : settings_(std::move(settings)) {}
 

@@ -8,14 +8,16 @@
 // (optional) and then one parameter per path parameter, in order; integers and floating-point
 // types, `std::string_view` and `std::string` may be used. After them come, in any order, the
 // parameters read from the request by type: `json_body<T>`, `query<T>`, `header<"Name", T>`
-// (typed_parameters.hpp). It returns `task<response>`, or a `response` for a handler that never
-// waits, or a value written as JSON (typed_results.hpp). A handler that does not fit its path is
-// a compile error whose message is followed by the route's path.
+// (typed_parameters.hpp), and the values it depends on, `depends<T>` (dependencies.hpp). It returns `task<response>`,
+// or a `response` for a handler that never waits, or a value written as JSON (typed_results.hpp). A handler that does
+// not fit its path is a compile error whose message is followed by the route's path.
 #pragma once
 
 #include <asyncrest/core/detail/callable_traits.hpp>
 #include <asyncrest/core/method.hpp>
 #include <asyncrest/core/task.hpp>
+#include <asyncrest/server/dependencies.hpp>
+#include <asyncrest/server/detail/dependency_resolution.hpp>
 #include <asyncrest/server/detail/handler_call.hpp>
 #include <asyncrest/server/detail/middleware_chain.hpp>
 #include <asyncrest/server/detail/path_pattern.hpp>
@@ -62,9 +64,13 @@ class route {
                   "asyncrest: a GET route cannot take a json_body: a GET's body has no meaning (RFC 9110 "
                   "section 9.3.1) and proxies may drop it; declare a POST, PUT or PATCH route, or read query<T>");
     (detail::check_route_middleware<Middleware>(), ...);
+    static_assert(detail::providers_are_distinct<Middleware...>(),
+                  "asyncrest: a route was given two providers of the same type with .use(provide<T>(...)); give it "
+                  "one");
   }
 
-  /// This route with `added` run after its other middleware, just before the handler.
+  /// This route with `added` run after its other middleware, just before the handler; or with a
+  /// provider of the values its handler depends on, `provide<T>(function)` (dependencies.hpp).
   template <class Added>
   [[nodiscard]] route<Path, Method, Handler, Middleware..., Added> use(Added added) && {
     detail::check_route_middleware<Added>();

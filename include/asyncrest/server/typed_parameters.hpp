@@ -35,7 +35,9 @@
 // - `header<"Name", T>`: the first field of that name, as one of the same scalar types;
 //   required unless T is a std::optional.
 //
-// Reach the value with `*`, `->` or `.value`. Pass them by value or by const reference.
+// Reach the value with `*`, `->` or `.value`. Pass them by value or by const reference. Among
+// them may also be the values a handler depends on, `depends<T>` (dependencies.hpp), which are
+// not read from the request.
 #pragma once
 
 #include <asyncrest/core/json_errors.hpp>

@@ -17,25 +17,33 @@
 
 namespace asyncrest::detail {
 
-/// `request_line`: the method and the path, as "GET /path".
-inline void log_unhandled(std::string_view request_line, std::string_view what) noexcept {
+/// `failure`: what went wrong, as "unhandled exception"; `request_line`: the method and the
+/// path, as "GET /path".
+inline void log_failure(std::string_view failure, std::string_view request_line, std::string_view what) noexcept {
   try {
-    std::string line = "asyncrest: unhandled exception in ";
-    line.append(request_line).append(": ").append(what).append("\n");
+    std::string line = "asyncrest: ";
+    line.append(failure).append(" in ").append(request_line).append(": ").append(what).append("\n");
     std::fwrite(line.data(), 1, line.size(), stderr);  // one write, so threads do not interleave
   } catch (...) {
   }
 }
 
 /// With the request's id, when `request_ids` gave it one, so the line meets its access log line.
-inline void log_unhandled(const request& req, std::string_view what) noexcept {
+inline void log_failure(std::string_view failure, const request& req, std::string_view what) noexcept {
   try {
     std::string request_line = std::string(req.method_name()).append(" ").append(req.path());
     if (const request_id* id = req.context().find<request_id>())
       request_line.append(" (request ").append(id->value()).append(")");
-    log_unhandled(request_line, what);
+    log_failure(failure, request_line, what);
   } catch (...) {
   }
+}
+
+inline void log_unhandled(std::string_view request_line, std::string_view what) noexcept {
+  log_failure("unhandled exception", request_line, what);
+}
+inline void log_unhandled(const request& req, std::string_view what) noexcept {
+  log_failure("unhandled exception", req, what);
 }
 
 /// Who is at fault decides the status:

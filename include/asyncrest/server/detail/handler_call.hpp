@@ -1,11 +1,14 @@
 // How a route calls its handler: the path checked against the handler's parameters at compile
 // time (each mistake a static_assert naming the route's path), the matched parameters converted
-// to the handler's types, the typed parameters read (parameter_reading.hpp), and the handler
-// called, its response or its task left in an `answer` (a typed result made a response first).
+// to the handler's types, the typed parameters read (parameter_reading.hpp), its dependencies
+// made or found (dependency_resolution.hpp), and the handler called, its response or its task
+// left in an `answer` (a typed result made a response first).
 #pragma once
 
 #include <asyncrest/core/detail/callable_traits.hpp>
 #include <asyncrest/core/task.hpp>
+#include <asyncrest/server/detail/dependency_resolution.hpp>
+#include <asyncrest/server/detail/error_response.hpp>
 #include <asyncrest/server/detail/handler_results.hpp>
 #include <asyncrest/server/detail/middleware_chain.hpp>
 #include <asyncrest/server/detail/parameter_reading.hpp>
@@ -134,10 +137,10 @@ constexpr bool check_typed_parameter() {
   constexpr typed_parameter_kind kind = typed_kind_of<Parameter>;
   static_assert(kind != typed_parameter_kind::none,
                 "asyncrest: a handler parameter after the path parameters must be json_body<T>, query<T> or "
-                "header<\"Name\", T> (typed_parameters.hpp); before them come `request&` (optional) and one "
-                "parameter per path parameter, in the order of the path");
+                "header<\"Name\", T> (typed_parameters.hpp), or depends<T> (dependencies.hpp); before them come "
+                "`request&` (optional) and one parameter per path parameter, in the order of the path");
   static_assert(!std::is_reference_v<Parameter> || std::is_const_v<std::remove_reference_t<Parameter>>,
-                "asyncrest: json_body, query and header parameters are passed by value or const reference");
+                "asyncrest: json_body, query, header and depends parameters are passed by value or const reference");
   using traits = typed_parameter_traits<std::remove_cvref_t<Parameter>>;
   if constexpr (kind == typed_parameter_kind::query) {
     using parameters = typename traits::value_type;
@@ -168,6 +171,29 @@ consteval std::size_t count_typed() {
   }
   (std::make_index_sequence<std::tuple_size_v<Arguments>>{});
 }
+
+/// The value types of the `depends<T>` among `Arguments` (a std::tuple), as a std::tuple.
+template <class Parameter>
+struct dependency_value_list {
+  using type = std::tuple<>;
+};
+template <class Value>
+struct dependency_value_list<depends<Value>> {
+  using type = std::tuple<Value>;
+};
+template <class Arguments, class Sequence = std::make_index_sequence<std::tuple_size_v<Arguments>>>
+struct dependency_values;
+template <class Arguments, std::size_t... Index>
+struct dependency_values<Arguments, std::index_sequence<Index...>> {
+  using type = decltype(std::tuple_cat(
+      std::declval<typename dependency_value_list<bare<std::tuple_element_t<Index, Arguments>>>::type>()...));
+};
+
+template <class Values>
+inline constexpr bool values_are_distinct = true;
+template <class First, class... Rest>
+inline constexpr bool values_are_distinct<std::tuple<First, Rest...>> =
+    (!std::is_same_v<First, Rest> && ...) && values_are_distinct<std::tuple<Rest...>>;
 
 /// Everything the route needs to know about its handler, checked against its path.
 template <fixed_string Path, class Handler>
@@ -216,6 +242,9 @@ struct route_signature {
                 "asyncrest: a handler takes one query<T> at most: put every query parameter in its struct");
   /// Whether the handler reads the body as JSON (refused on GET routes, route.hpp).
   static constexpr bool reads_body = count_typed<typed_parameter_kind::body, typed_arguments>() == 1;
+  /// The types the handler asks for with depends<T>, in its order (checked by the app).
+  using dependencies = typename dependency_values<typed_arguments>::type;
+  static_assert(values_are_distinct<dependencies>, "asyncrest: a handler asks for the same depends<T> twice");
 };
 
 template <fixed_string Path, class Handler>
@@ -267,17 +296,24 @@ struct handler_call {
   }
 
   /// A plain handler's response goes to `out.value`; a coroutine handler's task to `out.pending`.
-  void respond(request& req, answer& out) const {
-    respond(req, out, std::make_index_sequence<signature::path_arity>{},
+  void respond(request& req, answer& out) const { respond(req, out, std::tuple<>{}); }
+
+  /// The same, with the steps of the route's chain, among which are its providers (and the
+  /// app's, which the app adds to the routes that need them).
+  template <class Steps>
+  void respond(request& req, answer& out, const Steps& steps) const {
+    respond(req, out, steps, std::make_index_sequence<signature::path_arity>{},
             std::make_index_sequence<signature::typed_arity>{});
   }
 
  private:
   using result = typename signature::result;
   static constexpr bool returns_task = task_traits<result>::is_task;
+  using typed_arguments = typename signature::typed_arguments;
 
-  template <std::size_t... Index, std::size_t... TypedIndex>
-  void respond(request& req, answer& out, std::index_sequence<Index...>, std::index_sequence<TypedIndex...>) const {
+  template <class Steps, std::size_t... Index, std::size_t... TypedIndex>
+  void respond(request& req, answer& out, const Steps& steps, std::index_sequence<Index...>,
+               std::index_sequence<TypedIndex...>) const {
     const auto parameters = req.path_parameters();
     auto converted = std::tuple{
         convert_parameter<std::tuple_element_t<Index, typename signature::path_arguments>>(parameters[Index].value)...};
@@ -298,8 +334,96 @@ struct handler_call {
         out.value = validation_problem(misfits.body, misfits.parameters);
         return;
       }
+      // Dependencies after the request has been found to fit: a provider does no work (opens no
+      // database session) for a request answered 422.
+      if constexpr (waits_for_a_provider<Steps>) {
+        out.pending = call_after_providers(req, steps, std::move(converted), std::move(typed),
+                                           std::index_sequence<Index...>{}, std::index_sequence<TypedIndex...>{});
+        return;
+      } else if constexpr (std::tuple_size_v<typename signature::dependencies> != 0) {
+        if (!(bind_ready_dependency<TypedIndex>(req, steps, typed) && ...)) {
+          out.value = missing_dependency_response();
+          return;
+        }
+      }
       call(req, out, converted, typed, std::index_sequence<Index...>{}, std::index_sequence<TypedIndex...>{});
     }
+  }
+
+  template <std::size_t TypedIndex>
+  static constexpr bool is_dependency_at =
+      typed_kind_of<std::tuple_element_t<TypedIndex, typed_arguments>> == typed_parameter_kind::dependency;
+
+  // The `T` of the depends<T> at `TypedIndex` (only named where there is one).
+  template <std::size_t TypedIndex>
+  using dependency_at =
+      typename typed_parameter_traits<bare<std::tuple_element_t<TypedIndex, typed_arguments>>>::value_type;
+
+  template <std::size_t TypedIndex, class Steps>
+  static constexpr bool waits_at = [] {
+    if constexpr (is_dependency_at<TypedIndex>) {
+      return provider_waits<dependency_at<TypedIndex>, Steps>;
+    } else {
+      return false;
+    }
+  }();
+
+  template <class Steps>
+  static constexpr bool waits_for_a_provider = []<std::size_t... TypedIndex>(std::index_sequence<TypedIndex...>) {
+    return (waits_at<TypedIndex, Steps> || ... || false);
+  }
+  (std::make_index_sequence<signature::typed_arity>{});
+
+  static response missing_dependency_response() {
+    return problem(status::internal_server_error, "the server could not complete the request");
+  }
+
+  // The typed parameter at `TypedIndex`, when it is a dependency made at once or set by a
+  // middleware, pointed at its value; false (logged) when a middleware broke its promise.
+  template <std::size_t TypedIndex, class Steps, class Typed>
+  static bool bind_ready_dependency(request& req, const Steps& steps, Typed& typed) {
+    if constexpr (is_dependency_at<TypedIndex>) {
+      using value_type = dependency_at<TypedIndex>;
+      value_type* value = ready_dependency<value_type>(req, steps);
+      if (value == nullptr) {
+        log_failure("a broken dependency promise", req, missing_dependency_reason<value_type>());
+        return false;
+      }
+      dependency_access::bind(std::get<TypedIndex>(typed), *value);
+    }
+    return true;
+  }
+
+  // The dependencies from `TypedIndex` on, in the handler's order, a waiting provider awaited.
+  template <std::size_t TypedIndex, class Steps, class Typed>
+  static task<bool> bind_dependencies_from(request& req, const Steps& steps, Typed& typed) {
+    if constexpr (TypedIndex == signature::typed_arity) {
+      co_return true;
+    } else {
+      if constexpr (is_dependency_at<TypedIndex>) {
+        using value_type = dependency_at<TypedIndex>;
+        if constexpr (provider_waits<value_type, Steps>) {
+          const auto& provider = std::get<provider_index<value_type, Steps>()>(steps);
+          value_type& made = req.context().emplace<value_type>(co_await provider(req));
+          dependency_access::bind(std::get<TypedIndex>(typed), made);
+        } else if (!bind_ready_dependency<TypedIndex>(req, steps, typed)) {
+          co_return false;
+        }
+      }
+      co_return co_await bind_dependencies_from<TypedIndex + 1>(req, steps, typed);
+    }
+  }
+
+  // A handler with a provider that waits: the values move into this frame, the providers are
+  // awaited, then the handler is called as it would have been at once.
+  template <class Steps, class Converted, class Typed, std::size_t... Index, std::size_t... TypedIndex>
+  task<response> call_after_providers(request& req, const Steps& steps, Converted converted, Typed typed,
+                                      std::index_sequence<Index...>, std::index_sequence<TypedIndex...>) const {
+    if (!co_await bind_dependencies_from<0>(req, steps, typed)) co_return missing_dependency_response();
+    answer out;
+    call(req, out, converted, typed, std::index_sequence<Index...>{}, std::index_sequence<TypedIndex...>{});
+    if (out.pending.valid()) co_return co_await std::move(out.pending);
+    co_return std::move(out.value);
   }
 
   template <class Converted, class Typed, std::size_t... Index, std::size_t... TypedIndex>

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <asyncrest/core/task.hpp>
+#include <asyncrest/server/detail/dependency_resolution.hpp>
 #include <asyncrest/server/detail/error_response.hpp>
 #include <asyncrest/server/middleware.hpp>
 #include <asyncrest/server/request.hpp>
@@ -63,7 +64,16 @@ concept responds_in_place = requires(const Step& part, request& req, answer& out
   part.respond(req, out);
 };
 
+/// A final step that is given the chain's steps: a route's handler, which finds its providers
+/// among them.
+template <class Step, class Steps>
+concept responds_with_steps = requires(const Step& part, request& req, answer& out, const Steps& steps) {
+  part.respond(req, out, steps);
+};
+
 /// Middleware in order, then `Final`, which takes a request and returns a task<response>.
+/// Providers (dependencies.hpp) sit among the middleware but are no step of their own: the chain
+/// passes over them, and the handler calls the ones it needs.
 template <class Final, class... Middleware>
 class middleware_chain {
  public:
@@ -84,16 +94,25 @@ class middleware_chain {
   static task<response> step(const void* chain, request& req) {
     const auto& self = *static_cast<const middleware_chain*>(chain);
     if constexpr (Index == sizeof...(Middleware)) {
-      return self.final_(req);
+      if constexpr (responds_with_steps<Final, std::tuple<Middleware...>>) {
+        answer out;
+        self.final_.respond(req, out, self.middleware_);
+        return as_task(std::move(out));
+      } else {
+        return self.final_(req);
+      }
     } else {
       using current = std::tuple_element_t<Index, std::tuple<Middleware...>>;
-      const current& middleware = std::get<Index>(self.middleware_);
-      if constexpr (around_middleware<current>) {
+      if constexpr (is_value_provider<current>) {
+        return step<Index + 1>(chain, req);
+      } else if constexpr (around_middleware<current>) {
+        const current& middleware = std::get<Index>(self.middleware_);
         return middleware(req, next{chain, &step<Index + 1>});
       } else if constexpr (after_middleware<current>) {
         return with_hooks<Index>(self, req);
       } else {
         if constexpr (before_middleware<current>) {
+          const current& middleware = std::get<Index>(self.middleware_);
           if (std::optional<response> early = middleware.before(req)) return ready(std::move(*early));
         }
         return rest_after<Index>(self, req);
@@ -125,14 +144,18 @@ class middleware_chain {
   template <std::size_t Index>
   void respond_from(request& req, answer& out) const {
     if constexpr (Index == sizeof...(Middleware)) {
-      if constexpr (responds_in_place<Final>) {
+      if constexpr (responds_with_steps<Final, std::tuple<Middleware...>>) {
+        final_.respond(req, out, middleware_);
+      } else if constexpr (responds_in_place<Final>) {
         final_.respond(req, out);
       } else {
         out.pending = final_(req);
       }
     } else {
       using current = std::tuple_element_t<Index, std::tuple<Middleware...>>;
-      if constexpr (around_middleware<current>) {
+      if constexpr (is_value_provider<current>) {
+        respond_from<Index + 1>(req, out);
+      } else if constexpr (around_middleware<current>) {
         out.pending = step<Index>(this, req);  // runs around what follows: needs a coroutine
       } else if constexpr (after_middleware<current>) {
         // The hook runs on an answer made at once in place; only a pending one needs a coroutine
@@ -191,11 +214,14 @@ class middleware_chain {
 
 template <class Middleware>
 constexpr void check_middleware() {
-  static_assert(middleware<Middleware>,
+  static_assert(middleware<Middleware> || is_value_provider<Middleware>,
                 "asyncrest: a middleware must have `task<response> operator()(request&, next) const`, "
                 "`std::optional<response> before(request&) const`, `void after(request&, response&) "
                 "const` or `task<response> around_pending(request&, task<response>) const` (see "
                 "asyncrest/server/middleware.hpp)");
+  static_assert(is_provides_list<provides_of<Middleware>>,
+                "asyncrest: a middleware's `provides` lists the types it sets in the request's context: "
+                "`using provides = asyncrest::provides<principal>;` (see asyncrest/server/dependencies.hpp)");
 }
 
 /// Whether a middleware, or a route through its middleware, asks for its requests to be found

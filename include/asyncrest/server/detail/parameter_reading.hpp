@@ -14,6 +14,7 @@
 #include <asyncrest/core/reflection.hpp>
 #include <asyncrest/core/status.hpp>
 #include <asyncrest/core/typed_json.hpp>
+#include <asyncrest/server/dependencies.hpp>
 #include <asyncrest/server/detail/form_syntax.hpp>
 #include <asyncrest/server/request.hpp>
 #include <asyncrest/server/typed_parameters.hpp>
@@ -35,7 +36,9 @@
 
 namespace asyncrest::detail {
 
-enum class typed_parameter_kind { none, body, query, header };
+/// What a handler parameter after the path parameters is: read from the request (body, query,
+/// header), or a dependency (dependencies.hpp), found after those are read.
+enum class typed_parameter_kind { none, body, query, header, dependency };
 
 template <class Parameter>
 struct typed_parameter_traits {
@@ -55,6 +58,11 @@ template <fixed_string Name, class Value>
 struct typed_parameter_traits<header<Name, Value>> {
   static constexpr typed_parameter_kind kind = typed_parameter_kind::header;
   static constexpr std::string_view name = Name.view();
+  using value_type = Value;
+};
+template <class Value>
+struct typed_parameter_traits<depends<Value>> {
+  static constexpr typed_parameter_kind kind = typed_parameter_kind::dependency;
   using value_type = Value;
 };
 
@@ -341,11 +349,14 @@ struct request_misfits {
   [[nodiscard]] bool empty() const noexcept { return body.empty() && parameters.empty(); }
 };
 
-/// Reads the typed parameter `Parameter` (references and const removed) from `req`.
+/// Reads the typed parameter `Parameter` (references and const removed) from `req`; a
+/// dependency is left empty, to be found once every parameter has been read.
 template <class Parameter>
 Parameter read_typed_parameter(const request& req, request_misfits& misfits) {
   using traits = typed_parameter_traits<Parameter>;
-  if constexpr (traits::kind == typed_parameter_kind::body) {
+  if constexpr (traits::kind == typed_parameter_kind::dependency) {
+    return Parameter{};
+  } else if constexpr (traits::kind == typed_parameter_kind::body) {
     return read_body_parameter<typename traits::value_type>(req, misfits.body);
   } else if constexpr (traits::kind == typed_parameter_kind::query) {
     return Parameter{read_query_parameters<typename traits::value_type>(req.query_string(), misfits.parameters)};
