@@ -121,8 +121,9 @@ TEST_CASE("a body that is not JSON stays a 400") {
   // Bodies that would fit but for JSON errors where a reader that skips would not look: after
   // the object, and inside a member the struct does not have.
   for (const std::string_view body :
-       {R"({"title":)", "", "not json", R"({"title":"a","prio":1,"items":[]} x)", R"({"title":"a","prio":1,"items":[]}})",
-        R"({"title":"a","prio":1,"items":[],"extra":[1,,2]})", R"({"title":"a","prio":1,"items":[],"extra":tru})"}) {
+       {R"({"title":)", "", "not json", R"({"title":"a","prio":1,"items":[]} x)",
+        R"({"title":"a","prio":1,"items":[]}})", R"({"title":"a","prio":1,"items":[],"extra":[1,,2]})",
+        R"({"title":"a","prio":1,"items":[],"extra":tru})"}) {
     INFO(body);
     const http_reply reply = post(server.port(), "/orders", body);
     CHECK(reply.status == 400);

@@ -152,7 +152,7 @@ template <class Aggregate>
     std::size_t found = sizeof...(Index);
     const bool as_expected =
         ((expected == Index && is_json_member_name<Aggregate, Index>(key) && (found = Index, true)) || ...);
-    if (!as_expected) ((is_json_member_name<Aggregate, Index>(key) && (found = Index, true)) || ...);
+    if (!as_expected) (void)((is_json_member_name<Aggregate, Index>(key) && (found = Index, true)) || ...);
     return found;
   }
   (std::make_index_sequence<member_count<Aggregate>>{});

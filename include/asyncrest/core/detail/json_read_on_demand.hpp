@@ -82,7 +82,7 @@ template <class Aggregate>
     std::size_t found = sizeof...(Index);
     const bool as_expected =
         ((expected == Index && is_raw_json_member_name<Aggregate, Index>(raw, room) && (found = Index, true)) || ...);
-    if (!as_expected) ((is_raw_json_member_name<Aggregate, Index>(raw, room) && (found = Index, true)) || ...);
+    if (!as_expected) (void)((is_raw_json_member_name<Aggregate, Index>(raw, room) && (found = Index, true)) || ...);
     return found;
   }
   (std::make_index_sequence<member_count<Aggregate>>{});
