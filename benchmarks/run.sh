@@ -8,7 +8,7 @@
 #   bash benchmarks/run.sh --quick     2 rounds of 2 s, for a first look
 #
 # Options: --rounds N, --duration SECONDS, --connections "64 1024", --peers "asyncrest floor ...",
-# --scenarios "plaintext limited shed json pipelined param echo file stream https static4k static1m" (default: all),
+# --scenarios "plaintext limited shed json pipelined param echo echo_typed file stream https static4k static1m" (default: all),
 # --build-dir DIR (default: build-benchmarks in the tree), --no-extras (no memory/compile figures),
 # --results FILE (raw measurements, tab-separated; default: in the build directory),
 # --baseline PATH (a benchmark_server built from another commit, measured as the peer "baseline").
@@ -170,7 +170,7 @@ measure() {
   is_tls_scenario "$scenario" && scheme=https
   case "$scenario" in
     pipelined) script_arguments=(-s "$here/lua/pipelined.lua") ;;
-    echo) script_arguments=(-s "$here/lua/echo.lua") ;;
+    echo | echo_typed) script_arguments=(-s "$here/lua/echo.lua") ;;
   esac
   before="$(cpu_ticks)"
   output="$(taskset -c 1 wrk -t1 -c"$connection_count" -d"${seconds}s" --latency --timeout 5s "${script_arguments[@]}" \

@@ -1,7 +1,7 @@
 # Sourced by run.sh and smoke.sh: the scenarios, and which of them each server serves.
 
 # Every scenario, in the order of the table.
-all_scenarios=(plaintext limited shed json pipelined param echo file stream https static4k static1m)
+all_scenarios=(plaintext limited shed json pipelined param echo echo_typed file stream https static4k static1m)
 
 # The request path of each scenario (pipelined sends 16 plaintext requests per write; https is
 # plaintext over TLS).
@@ -13,6 +13,7 @@ scenario_path() {
     json) echo /json ;;
     param) echo /repos/asyncrest/asyncrest/issues/42 ;;
     echo) echo /echo ;;
+    echo_typed) echo /echo/typed ;;  # the echo body read into a struct and written from it
     file) echo /file ;;
     stream) echo /stream ;;
     static4k) echo /static/file-4KiB.bin ;;
@@ -43,7 +44,7 @@ scenario_connections() {
 # The scenarios a server serves, from its name (an executable's or a script's base name).
 scenarios_of() {
   case "$(basename "$1")" in
-    benchmark_server | asyncrest | benchmark_server_metrics | metrics | baseline) echo plaintext limited shed json pipelined param echo file stream https static4k static1m ;;
+    benchmark_server | asyncrest | benchmark_server_metrics | metrics | baseline) echo plaintext limited shed json pipelined param echo echo_typed file stream https static4k static1m ;;
     aiohttp_server.py | aiohttp) echo plaintext json pipelined param echo ;;
     # Static files with sendfile, and `listen ssl`; no equivalent of a body written piece by piece.
     nginx.sh | nginx) echo plaintext json pipelined param file https static4k static1m ;;

@@ -8,6 +8,8 @@
 //   GET  /repos/{owner}/{repo}/issues/{n}    one of 200 routes (github_routes.txt); the body is
 //                                            the path parameters joined by '/'
 //   POST /echo                               a JSON body parsed and written back
+//   POST /echo/typed                         the same body read into a struct (echo_issue.hpp)
+//                                            and written back from it
 //   GET  /file                               the file given with --file, by file() (sendfile on
 //                                            plain TCP); 404 without --file
 //   GET  /static/...                         the folder given with --static, by static_files()
@@ -26,6 +28,7 @@
 //   benchmark_server [port] [threads] [--file PATH] [--static FOLDER] [--tls CERTIFICATE KEY]
 //     port 0: the kernel picks one; the port is printed. --tls: HTTPS only, with the PEM
 //     certificate chain and its key (needs a build with OpenSSL).
+#include "echo_issue.hpp"
 #include "github_routes.hpp"
 
 #include <asyncrest/server.hpp>
@@ -167,6 +170,8 @@ int main(int argc, char** argv) {
           return ar::json({{"message", "Hello, World!"}});
         }),
         ar::post<"/echo">([](ar::request& req) { return ar::json(req.json()); }),
+        ar::post<"/echo/typed">(
+            [](ar::request& req) { return ar::json_response(ar::read_json_body<benchmark_issue::issue>(req)); }),
         ar::get<"/file">([file_path](ar::request&) {
           if (file_path.empty()) throw ar::http_error(ar::status::not_found, "no --file given");
           return ar::file(file_path, "application/octet-stream");

@@ -18,6 +18,7 @@
 
 #include <asyncrest/core/detail/json_parser_pool.hpp>
 #include <asyncrest/core/detail/json_read.hpp>
+#include <asyncrest/core/detail/json_read_on_demand.hpp>
 #include <asyncrest/core/detail/json_write.hpp>
 #include <asyncrest/core/json.hpp>
 #include <asyncrest/core/json_errors.hpp>
@@ -25,6 +26,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -50,7 +52,8 @@ struct json_read_settings {
 template <class Value>
 class [[nodiscard]] json_read_result {
  public:
-  explicit json_read_result(Value value) : value_(std::move(value)) {}
+  explicit json_read_result(const Value& value) : value_(value) {}
+  explicit json_read_result(Value&& value) : value_(std::move(value)) {}
   explicit json_read_result(std::vector<json_field_error> errors) noexcept : errors_(std::move(errors)) {}
 
   [[nodiscard]] bool has_value() const noexcept { return value_.has_value(); }
@@ -101,8 +104,13 @@ template <class Value>
 }
 
 /// Parses `text` and reads it into a `Value`. Text that is not JSON is one error, at "".
+/// Faster than parsing and reading the document apart: a document that fits is read as it is
+/// parsed (json_read_on_demand.hpp), and only one that does not is parsed whole to list why.
 template <class Value>
 [[nodiscard]] json_read_result<Value> read_json(std::string_view text, json_read_settings settings = {}) {
+  if (std::optional<Value> value = detail::read_json_on_demand<Value>(text)) {
+    return json_read_result<Value>(std::move(*value));
+  }
   const detail::pooled_json_parser parser = detail::acquire_json_parser();
   simdjson::dom::element document;
   const simdjson::error_code parsed = parser->parse(text.data(), text.size()).get(document);
@@ -116,8 +124,13 @@ template <class Value>
 /// Appends `value` as JSON to `out`.
 template <class Value>
 void write_json(const Value& value, std::string& out) {
-  json_writer writer{out};
-  detail::write_json_value(writer, value);
+  // Room for what the last value of this type took, so a document is written without growing;
+  // at most 64 KiB, so that one large value does not make every later string that large.
+  constexpr std::size_t largest_room = std::size_t{64} << 10;
+  thread_local std::size_t expected_size = 0;
+  detail::json_output output{out, std::min(expected_size + expected_size / 8 + 64, largest_room)};
+  detail::write_json_value(output, value);
+  expected_size = output.written();
 }
 
 /// `value` as JSON text.

@@ -15,6 +15,7 @@
 #include <asyncrest/server/request.hpp>
 #include <asyncrest/server/response.hpp>
 
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -25,6 +26,9 @@ namespace asyncrest {
 /// the server answers with 422 and every error found.
 template <class Value>
 [[nodiscard]] Value read_json_body(const request& req, json_read_settings settings = {}) {
+  // A body that fits is read as it is parsed; any other is parsed whole, to answer 400 or list
+  // every error (typed_json.hpp).
+  if (std::optional<Value> value = detail::read_json_on_demand<Value>(req.body())) return std::move(*value);
   json_read_result<Value> result = read_json<Value>(req.json(), settings);
   if (!result) throw json_validation_error(std::move(result).errors());
   return std::move(result).value();

@@ -4,6 +4,7 @@
 #include <asyncrest/core/detail/byte_words.hpp>
 
 #include <array>
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <concepts>
@@ -12,23 +13,33 @@
 #include <string>
 #include <string_view>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace asyncrest::detail {
 
-inline void append_unicode_escape(std::string& out, std::uint32_t code_unit) {
+/// Writes `\\uXXXX` for `code_unit` at `out`: six characters.
+constexpr void write_unicode_escape(char* out, std::uint32_t code_unit) noexcept {
   constexpr char hex[] = "0123456789abcdef";
-  const char escape[6] = {'\\',
-                          'u',
-                          hex[(code_unit >> 12) & 0xF],
-                          hex[(code_unit >> 8) & 0xF],
-                          hex[(code_unit >> 4) & 0xF],
-                          hex[code_unit & 0xF]};
+  out[0] = '\\';
+  out[1] = 'u';
+  out[2] = hex[(code_unit >> 12) & 0xF];
+  out[3] = hex[(code_unit >> 8) & 0xF];
+  out[4] = hex[(code_unit >> 4) & 0xF];
+  out[5] = hex[code_unit & 0xF];
+}
+
+inline void append_unicode_escape(std::string& out, std::uint32_t code_unit) {
+  char escape[6];
+  write_unicode_escape(escape, code_unit);
   out.append(escape, sizeof escape);
 }
 
 /// Decodes one UTF-8 sequence starting at `text[index]`; returns the code point and advances
 /// `index`, or returns U+FFFD and advances one byte for anything malformed (overlong forms,
 /// surrogates, truncated sequences, values past U+10FFFF).
-inline std::uint32_t decode_utf8(std::string_view text, std::size_t& index) noexcept {
+constexpr std::uint32_t decode_utf8(std::string_view text, std::size_t& index) noexcept {
   const auto byte = [&](std::size_t at) { return static_cast<unsigned char>(text[at]); };
   const unsigned char lead = byte(index);
   std::size_t length = 0;
@@ -71,11 +82,24 @@ inline constexpr std::array<bool, 256> plain_json_characters = [] {
   return plain;
 }();
 
-/// How many bytes at the start of `text` a JSON string holds as they are. Eight bytes are
-/// tested at a time: a byte needs escaping when its top bit is set, or it is below 0x20, or it
-/// is '"', '\\' or DEL.
+/// How many bytes at the start of `text` a JSON string holds as they are. Sixteen bytes are
+/// tested at a time where SSE2 is (every x86-64), then eight: a byte needs escaping when its top
+/// bit is set, or it is below 0x20, or it is '"', '\\' or DEL.
 inline std::size_t plain_json_prefix(std::string_view text) noexcept {
   std::size_t plain = 0;
+#if defined(__SSE2__)
+  for (; plain + 16 <= text.size(); plain += 16) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + plain));
+    // Compared as signed bytes, those with the top bit set are negative: below 0x20 too.
+    const __m128i control_or_high = _mm_cmplt_epi8(bytes, _mm_set1_epi8(0x20));
+    const __m128i quote_or_backslash =
+        _mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('"')), _mm_cmpeq_epi8(bytes, _mm_set1_epi8('\\')));
+    const __m128i del = _mm_cmpeq_epi8(bytes, _mm_set1_epi8(0x7F));
+    const auto needs_escape =
+        static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(control_or_high, _mm_or_si128(quote_or_backslash, del))));
+    if (needs_escape != 0) return plain + static_cast<std::size_t>(std::countr_zero(needs_escape));
+  }
+#endif
   for (; plain + 8 <= text.size(); plain += 8) {
     const std::uint64_t word = load_word(text.data() + plain);
     if (((word & every_byte_top) | bytes_below(word, 0x20) | bytes_equal(word, '"') | bytes_equal(word, '\\') |
@@ -87,37 +111,52 @@ inline std::size_t plain_json_prefix(std::string_view text) noexcept {
   return plain;
 }
 
+/// The most characters one escape takes: a surrogate pair, two `\\uXXXX`.
+inline constexpr std::size_t longest_json_escape = 12;
+
+/// Writes at `out` the escape of the character at `text[index]`, one that a JSON string cannot
+/// hold as it is, moves `index` past it and returns how many characters it wrote. Constant
+/// evaluation uses it too, for member names quoted at compile time.
+constexpr std::size_t write_escaped_character(char* out, std::string_view text, std::size_t& index) noexcept {
+  const auto character = static_cast<unsigned char>(text[index]);
+  char short_escape = 0;
+  switch (character) {
+    case '"': short_escape = '"'; break;
+    case '\\': short_escape = '\\'; break;
+    case '\b': short_escape = 'b'; break;
+    case '\f': short_escape = 'f'; break;
+    case '\n': short_escape = 'n'; break;
+    case '\r': short_escape = 'r'; break;
+    case '\t': short_escape = 't'; break;
+    default: break;
+  }
+  if (short_escape != 0) {
+    out[0] = '\\';
+    out[1] = short_escape;
+    ++index;
+    return 2;
+  }
+  if (character < 0x80) {  // other control characters and DEL
+    write_unicode_escape(out, character);
+    ++index;
+    return 6;
+  }
+  const std::uint32_t code_point = decode_utf8(text, index);
+  if (code_point >= 0x10000) {  // outside the BMP: a surrogate pair
+    const std::uint32_t offset = code_point - 0x10000;
+    write_unicode_escape(out, 0xD800 + (offset >> 10));
+    write_unicode_escape(out + 6, 0xDC00 + (offset & 0x3FF));
+    return 12;
+  }
+  write_unicode_escape(out, code_point);
+  return 6;
+}
+
 /// Appends the escape of the character at `text[index]`, one that a JSON string cannot hold as
 /// it is, and moves `index` past it.
 inline void append_escaped_character(std::string& out, std::string_view text, std::size_t& index) {
-  const auto character = static_cast<unsigned char>(text[index]);
-  std::string_view short_escape;
-  switch (character) {
-    case '"': short_escape = "\\\""; break;
-    case '\\': short_escape = "\\\\"; break;
-    case '\b': short_escape = "\\b"; break;
-    case '\f': short_escape = "\\f"; break;
-    case '\n': short_escape = "\\n"; break;
-    case '\r': short_escape = "\\r"; break;
-    case '\t': short_escape = "\\t"; break;
-    default: break;
-  }
-  if (!short_escape.empty()) {
-    out.append(short_escape);
-    ++index;
-  } else if (character < 0x80) {  // other control characters and DEL
-    append_unicode_escape(out, character);
-    ++index;
-  } else {
-    const std::uint32_t code_point = decode_utf8(text, index);
-    if (code_point >= 0x10000) {  // outside the BMP: a surrogate pair
-      const std::uint32_t offset = code_point - 0x10000;
-      append_unicode_escape(out, 0xD800 + (offset >> 10));
-      append_unicode_escape(out, 0xDC00 + (offset & 0x3FF));
-    } else {
-      append_unicode_escape(out, code_point);
-    }
-  }
+  char escape[longest_json_escape];
+  out.append(escape, write_escaped_character(escape, text, index));
 }
 
 /// Appends `text` as a quoted JSON string of printable ASCII only.

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstring>
 #include <optional>
 #include <string_view>
 #include <tuple>
@@ -128,6 +129,33 @@ consteval bool json_members_are_distinct() {
   }
   (std::make_index_sequence<count>{});
   return matched == rule_count;
+}
+
+/// Whether `key` is member `Index`'s JSON name: a comparison of a known length, which compilers
+/// make a few loads rather than a call.
+template <class Aggregate, std::size_t Index>
+[[nodiscard]] bool is_json_member_name(std::string_view key) noexcept {
+  constexpr std::string_view name = json_member<Aggregate, Index>::name;
+  if constexpr (name.empty()) {
+    return key.empty();
+  } else {
+    return key.size() == name.size() && std::memcmp(key.data(), name.data(), name.size()) == 0;
+  }
+}
+
+/// The index of the member whose JSON name is `key`; member_count<Aggregate> when none is.
+/// Documents mostly list members in the struct's order, so `expected` (the member after the
+/// last one found) is tried first and a key usually costs one comparison.
+template <class Aggregate>
+[[nodiscard]] std::size_t json_member_index(std::string_view key, std::size_t expected) noexcept {
+  return [&]<std::size_t... Index>(std::index_sequence<Index...>) {
+    std::size_t found = sizeof...(Index);
+    const bool as_expected =
+        ((expected == Index && is_json_member_name<Aggregate, Index>(key) && (found = Index, true)) || ...);
+    if (!as_expected) (void)((is_json_member_name<Aggregate, Index>(key) && (found = Index, true)) || ...);
+    return found;
+  }
+  (std::make_index_sequence<member_count<Aggregate>>{});
 }
 
 /// Calls `visit(json_member<Aggregate, I>{})` for each member in declaration order.

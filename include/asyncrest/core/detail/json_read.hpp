@@ -114,8 +114,17 @@ void check_member_rules(const Value& value, Fail&& fail) {
   }
 }
 
-/// The state of one read: where it is (a JSON Pointer grown and cut back as it descends), what
-/// it found wrong, and how strict it is.
+/// One step of the path to the value being read: a member's name or an item's index. Steps
+/// live on the reader's stack, each pointing to the one before, so descending costs nothing and
+/// a JSON Pointer is spelled only for an error.
+struct json_path_step {
+  const json_path_step* parent;
+  std::string_view name;
+  std::size_t index;
+  bool is_index;
+};
+
+/// The state of one read: where it is, what it found wrong, and how strict it is.
 class json_reader {
  public:
   json_reader(std::vector<json_field_error>& errors, bool refuse_unknown_fields, std::size_t max_errors) noexcept
@@ -128,14 +137,29 @@ class json_reader {
  private:
   using element_type = simdjson::dom::element_type;
 
+  /// The JSON Pointer to where the read is.
+  [[nodiscard]] std::string pointer() const {
+    std::vector<const json_path_step*> steps;
+    for (const json_path_step* step = path_; step != nullptr; step = step->parent) steps.push_back(step);
+    std::string text;
+    for (auto step = steps.rbegin(); step != steps.rend(); ++step) {
+      if ((*step)->is_index) {
+        text.push_back('/');
+        text.append(std::to_string((*step)->index));
+      } else {
+        append_json_pointer_token(text, (*step)->name);
+      }
+    }
+    return text;
+  }
   void fail(std::string_view detail) {
-    if (errors_.size() < max_errors_) errors_.push_back({pointer_, std::string(detail)});
+    if (errors_.size() < max_errors_) errors_.push_back({pointer(), std::string(detail)});
   }
   void fail_at(std::string_view token, std::string_view detail) {
-    const std::size_t mark = pointer_.size();
-    append_json_pointer_token(pointer_, token);
+    const json_path_step step{path_, token, 0, false};
+    path_ = &step;
     fail(detail);
-    pointer_.resize(mark);
+    path_ = step.parent;
   }
   [[nodiscard]] bool stopped() const noexcept { return errors_.size() >= max_errors_; }
 
@@ -160,7 +184,7 @@ class json_reader {
   static json_value to_json_value(simdjson::dom::element element);
 
   std::vector<json_field_error>& errors_;
-  std::string pointer_;
+  const json_path_step* path_ = nullptr;
   bool refuse_unknown_fields_;
   std::size_t max_errors_;
 };
@@ -298,17 +322,20 @@ void json_reader::read_array(simdjson::dom::element element, Vector& out) {
   // A copy: value_unsafe() is a reference into the temporary result, which a range-for outlives.
   const simdjson::dom::array items = element.get_array().value_unsafe();
   out.reserve(items.size());
-  std::size_t index = 0;
+  json_path_step step{path_, {}, 0, true};
+  path_ = &step;
   for (const simdjson::dom::element item : items) {
-    const std::size_t mark = pointer_.size();
-    pointer_.push_back('/');
-    pointer_.append(std::to_string(index++));
-    typename Vector::value_type value{};
-    read(item, value);
-    out.push_back(std::move(value));
-    pointer_.resize(mark);
-    if (stopped()) return;
+    if constexpr (std::is_same_v<typename Vector::value_type, bool>) {
+      bool value = false;  // std::vector<bool> has no bool& to read into
+      read(item, value);
+      out.push_back(value);
+    } else {
+      read(item, out.emplace_back());  // in place: a string or struct item is not moved
+    }
+    ++step.index;
+    if (stopped()) break;
   }
+  path_ = step.parent;
 }
 
 template <class Map>
@@ -320,12 +347,12 @@ void json_reader::read_map(simdjson::dom::element element, Map& out) {
   out.clear();
   const simdjson::dom::object members = element.get_object().value_unsafe();
   for (const simdjson::dom::key_value_pair member : members) {
-    const std::size_t mark = pointer_.size();
-    append_json_pointer_token(pointer_, member.key);
+    const json_path_step step{path_, member.key, 0, false};
+    path_ = &step;
     typename Map::mapped_type value{};
     read(member.value, value);
     out.insert_or_assign(std::string(member.key), std::move(value));
-    pointer_.resize(mark);
+    path_ = step.parent;
     if (stopped()) return;
   }
 }
@@ -384,11 +411,12 @@ void json_reader::read_members(simdjson::dom::object object, Aggregate& out, std
                 "json_fields<T>::rules: two members have the same JSON name, or two rules name the same member");
   auto members = tie_members<count>(out);
   std::array<bool, count> seen{};
+  std::size_t expected = 0;
   for (const simdjson::dom::key_value_pair member : object) {
     if (stopped()) return;
     const std::string_view key = member.key;
-    std::size_t index = 0;
-    while (index < count && names[index] != key) ++index;
+    const std::size_t index = json_member_index<Aggregate>(key, expected);
+    expected = index + 1;
     if (index == count) {
       if (refuse_unknown_fields_ && key != tag_key) fail_at(key, "unknown field");
       continue;
@@ -398,8 +426,8 @@ void json_reader::read_members(simdjson::dom::object object, Aggregate& out, std
       continue;
     }
     seen[index] = true;
-    const std::size_t mark = pointer_.size();
-    append_json_pointer_token(pointer_, key);
+    const json_path_step step{path_, key, 0, false};
+    path_ = &step;
     [&]<std::size_t... Index>(std::index_sequence<Index...>) {
       (
           [&] {
@@ -411,7 +439,7 @@ void json_reader::read_members(simdjson::dom::object object, Aggregate& out, std
           ...);
     }
     (std::make_index_sequence<count>{});
-    pointer_.resize(mark);
+    path_ = step.parent;
   }
   [&]<std::size_t... Index>(std::index_sequence<Index...>) {
     ((json_member<Aggregate, Index>::required && !seen[Index] ? fail_at(names[Index], "required") : void()), ...);

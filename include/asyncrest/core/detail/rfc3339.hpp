@@ -101,41 +101,51 @@ std::optional<std::chrono::sys_time<Duration>> to_sys_time(const rfc3339_instant
   }
 }
 
-inline void append_padded(std::string& out, long long number, int width) {
+/// Writes `number` at `out` in at least `width` digits, zeros in front; returns how many.
+inline std::size_t write_padded(char* out, long long number, int width) noexcept {
   char digits[24];
   int length = 0;
   do {
     digits[length++] = static_cast<char>('0' + number % 10);
     number /= 10;
   } while (number > 0);
-  for (int pad = length; pad < width; ++pad) out.push_back('0');
-  while (length > 0) out.push_back(digits[--length]);
+  std::size_t written = 0;
+  for (int pad = length; pad < width; ++pad) out[written++] = '0';
+  while (length > 0) out[written++] = digits[--length];
+  return written;
 }
 
-/// Appends `time` as `YYYY-MM-DDTHH:MM:SS[.fraction]Z` (years 0 to 9999).
+/// The most characters write_rfc3339 writes: a date and time of 19, a fraction of up to 18
+/// digits (attoseconds) after its point, and `Z`, with room to spare for years past 9999.
+inline constexpr std::size_t longest_rfc3339 = 48;
+
+/// Writes `time` at `out` as `YYYY-MM-DDTHH:MM:SS[.fraction]Z` (years 0 to 9999); returns how
+/// many characters, at most longest_rfc3339.
 template <class Duration>
-void append_rfc3339(std::string& out, std::chrono::sys_time<Duration> time) {
+std::size_t write_rfc3339(char* out, std::chrono::sys_time<Duration> time) noexcept {
   using namespace std::chrono;
   const sys_days day = floor<days>(time);
   const year_month_day date{day};
   using clock_type = hh_mm_ss<std::common_type_t<Duration, seconds>>;
   const clock_type time_of_day{time - day};
-  append_padded(out, static_cast<int>(date.year()), 4);
-  out.push_back('-');
-  append_padded(out, static_cast<unsigned>(date.month()), 2);
-  out.push_back('-');
-  append_padded(out, static_cast<unsigned>(date.day()), 2);
-  out.push_back('T');
-  append_padded(out, time_of_day.hours().count(), 2);
-  out.push_back(':');
-  append_padded(out, time_of_day.minutes().count(), 2);
-  out.push_back(':');
-  append_padded(out, time_of_day.seconds().count(), 2);
+  std::size_t at = write_padded(out, static_cast<int>(date.year()), 4);
+  out[at++] = '-';
+  at += write_padded(out + at, static_cast<unsigned>(date.month()), 2);
+  out[at++] = '-';
+  at += write_padded(out + at, static_cast<unsigned>(date.day()), 2);
+  out[at++] = 'T';
+  at += write_padded(out + at, time_of_day.hours().count(), 2);
+  out[at++] = ':';
+  at += write_padded(out + at, time_of_day.minutes().count(), 2);
+  out[at++] = ':';
+  at += write_padded(out + at, time_of_day.seconds().count(), 2);
   if constexpr (clock_type::fractional_width > 0) {
-    out.push_back('.');
-    append_padded(out, static_cast<long long>(time_of_day.subseconds().count()), clock_type::fractional_width);
+    out[at++] = '.';
+    at +=
+        write_padded(out + at, static_cast<long long>(time_of_day.subseconds().count()), clock_type::fractional_width);
   }
-  out.push_back('Z');
+  out[at++] = 'Z';
+  return at;
 }
 
 }  // namespace asyncrest::detail

@@ -5,6 +5,7 @@
 
 #include <asyncrest/core/detail/json_members.hpp>
 #include <asyncrest/core/detail/json_read.hpp>
+#include <asyncrest/core/detail/json_read_on_demand.hpp>
 #include <asyncrest/core/detail/json_type_traits.hpp>
 #include <asyncrest/core/detail/percent_encoding.hpp>
 #include <asyncrest/core/detail/token_characters.hpp>
@@ -332,6 +333,8 @@ json_body<Body> read_body_parameter(const request& req, std::vector<json_field_e
   if (!is_json_media_type(media_type_of(req.header("Content-Type").value_or("")))) {
     throw http_error(status::unsupported_media_type, "expected a Content-Type of application/json");
   }
+  // A body that fits is read as it is parsed; any other is parsed whole to list its misfits.
+  if (std::optional<Body> value = read_json_on_demand<Body>(req.body())) return json_body<Body>{std::move(*value)};
   json_read_result<Body> read = read_json<Body>(req.json());
   if (!read) {
     std::vector<json_field_error> found = std::move(read).errors();
