@@ -1,7 +1,9 @@
 // A provider given to one route with .use() serves that route only: another route whose handler
 // asks for the same type is refused, by its own path.
 // expected error: '/', 'r', 'e', 'p', 'o', 'r', 't', 's'>, shop::database_session>.*nothing provides a T to its route
-#include <asyncrest/asyncrest.hpp>
+#include <asyncrest/server/app.hpp>
+#include <asyncrest/server/dependencies.hpp>
+#include <asyncrest/server/router.hpp>
 
 namespace shop {
 struct database_session {

@@ -1,7 +1,9 @@
 // A value both made by a provider and set by a middleware: which one the handler would get is
 // not clear, so the app is refused, naming the route and the type.
 // expected error: '/', 'm', 'e'>, shop::principal>.*that a provider makes and a middleware declares it sets
-#include <asyncrest/asyncrest.hpp>
+#include <asyncrest/server/app.hpp>
+#include <asyncrest/server/dependencies.hpp>
+#include <asyncrest/server/router.hpp>
 
 #include <optional>
 

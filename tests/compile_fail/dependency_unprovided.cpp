@@ -2,7 +2,9 @@
 // failing template names the route's path (a character at a time) and the type, then the message
 // says what to do.
 // expected error: '/', 'o', 'r', 'd', 'e', 'r', 's'>, shop::database_session>.*nothing provides a T to its route
-#include <asyncrest/asyncrest.hpp>
+#include <asyncrest/server/app.hpp>
+#include <asyncrest/server/dependencies.hpp>
+#include <asyncrest/server/router.hpp>
 
 namespace shop {
 struct database_session {
