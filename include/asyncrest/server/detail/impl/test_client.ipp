@@ -63,7 +63,8 @@ inline test_target split_test_url(const std::string& url) {
     const std::size_t path = text.find_first_of("/?#", authority);
     split.host = std::string(text.substr(authority, path - authority));
     const std::string_view rest = path == std::string_view::npos ? std::string_view{} : text.substr(path);
-    split.target = rest.empty() || rest.front() != '/' ? "/" + std::string(rest) : std::string(rest);
+    if (rest.empty() || rest.front() != '/') split.target.push_back('/');  // "?q" is "/?q"
+    split.target.append(rest);
   } else if (text.starts_with("/") || text == "*") {
     split.target = url;
   } else {
