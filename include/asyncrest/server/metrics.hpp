@@ -49,6 +49,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -231,12 +232,19 @@ struct request_metrics_settings {
 };
 
 /// The middleware that measures every request (see the top of this file). Give it to the app
-/// first, so that its duration covers the other middleware too. One per registry.
+/// first, so that its duration covers the other middleware too. One per registry, and one on a
+/// request's way (its start is kept in the request's context, one value per type).
+///
+/// Before and after hooks, not an around middleware: a plain handler's request then takes no
+/// coroutine frame for its measurement.
 class request_metrics {
  public:
   explicit request_metrics(metrics_registry& registry, request_metrics_settings settings = {});
 
-  [[nodiscard]] task<response> operator()(request& req, next rest) const;
+  /// Notes the start and counts the request in flight.
+  std::optional<response> before(request& req) const;
+  /// Records the request; it is no longer in flight.
+  void after(const request& req, response& res) const;
 
  private:
   void record(detail::metric_shard& shard, const request& req, const response& res, double seconds) const;

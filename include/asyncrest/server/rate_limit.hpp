@@ -39,9 +39,11 @@
 // full bucket).
 //
 // The store: buckets live in a `rate_limit_store`, the in-memory per-thread one by default. A
-// store shared by several processes (Redis) implements the same `take`; one that must wait for
-// the network would return `task<rate_limit_outcome>`, which this middleware, an around
-// middleware, would `co_await` where it now calls `take` (the one line in `operator()`).
+// store shared by several processes (Redis) implements the same `take`. The middleware is a
+// before and after hook pair (its decision is kept in the request's context for the after hook,
+// which writes the fields), so a plain handler's request costs it no coroutine frame; a store
+// that must wait for the network would return `task<rate_limit_outcome>` and need the around
+// form, `co_await`ing `take` where `before` now calls it.
 #pragma once
 
 #include <asyncrest/core/status.hpp>
@@ -248,11 +250,12 @@ class rate_limit {
         key_(std::move(key)),
         store_(std::move(store)) {}
 
-  task<response> operator()(request& req, next rest) const {
+  /// Charges the request's key, or answers 400 (a key too long) or 429 (with the fields).
+  std::optional<response> before(request& req) const {
     const std::optional<std::string_view> chosen = key_(req);
     if (chosen && chosen->size() > max_key_bytes_) {
-      co_return problem(status::bad_request, "the key the request is rate limited by is longer than " +
-                                                 std::to_string(max_key_bytes_) + " bytes");
+      return problem(status::bad_request, "the key the request is rate limited by is longer than " +
+                                              std::to_string(max_key_bytes_) + " bytes");
     }
     const rate_limit_outcome outcome =
         store_.take(detail::rate_limit_key_bytes(chosen, req), fields_.buckets(), 1, Clock::now());
@@ -260,15 +263,26 @@ class rate_limit {
     if (!outcome.allowed) {
       detail::count(counts.refused);
       response refusal = problem(status::too_many_requests, fields_.refusal_detail(outcome));
-      fields_.decorate(refusal, outcome);
+      fields_.decorate(refusal, detail::rate_limit_fields::report(this, outcome));
       refusal.headers.set("Retry-After", std::to_string(std::max<std::uint64_t>(
                                              1, detail::rate_limit_fields::seconds_rounded_up(outcome.retry_after))));
-      co_return refusal;
+      return refusal;
     }
     detail::count(counts.allowed);
-    response result = co_await rest(req);
-    fields_.decorate(result, outcome);
-    co_return result;
+    const detail::rate_limit_report report = detail::rate_limit_fields::report(this, outcome);
+    if (auto* reports = req.context().find<detail::rate_limit_reports>()) {
+      reports->add(report);  // a route's limit inside an app's: both report
+    } else {
+      req.context().emplace<detail::rate_limit_reports>().add(report);
+    }
+    return std::nullopt;
+  }
+
+  /// Adds the RateLimit fields to the response of a request this limit let through.
+  void after(const request& req, response& res) const {
+    const auto* reports = req.context().find<detail::rate_limit_reports>();
+    if (reports == nullptr) return;
+    if (const detail::rate_limit_report* report = reports->find(this)) fields_.decorate(res, *report);
   }
 
   [[nodiscard]] rate_limit_statistics statistics() const {

@@ -33,6 +33,7 @@
 #pragma once
 
 #include <asyncrest/core/trace_context.hpp>
+#include <asyncrest/server/detail/address_text.hpp>
 #include <asyncrest/server/detail/span_exporter.hpp>
 #include <asyncrest/server/detail/span_name.hpp>
 #include <asyncrest/server/request.hpp>
@@ -138,7 +139,7 @@ class tracing {
       record.attributes.push_back({"http.route", std::string(route)});
     record.attributes.push_back({"url.scheme", std::string("http")});
     record.attributes.push_back({"http.response.status_code", static_cast<std::int64_t>(code)});
-    record.attributes.push_back({"client.address", req.remote_endpoint().address().to_string()});
+    record.attributes.push_back({"client.address", std::string(detail::address_text(req.remote_endpoint().address()))});
     if (const auto port = port_of_host(req.header("Host").value_or(std::string_view{})))
       record.attributes.push_back({"server.port", static_cast<std::int64_t>(*port)});
     if (const auto agent = req.header("User-Agent"))

@@ -1,6 +1,8 @@
 // The access log's formats, and which request ids are kept.
 #include <asyncrest/server/access_log.hpp>
 
+#include <asio/ip/address.hpp>
+
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -86,4 +88,19 @@ TEST_CASE("request id: which incoming ids are well formed") {
   CHECK(made.value().size() == 32);
   CHECK(made.value().find_first_not_of("0123456789abcdef") == std::string_view::npos);
   CHECK(ar::request_id::generate().value() != made.value());
+}
+
+TEST_CASE("a client's address as text: each address its own, though made once per thread for the last one") {
+  const auto text = [](const char* address) {
+    return std::string(ar::detail::address_text(asio::ip::make_address(address)));
+  };
+  CHECK(text("127.0.0.1") == "127.0.0.1");
+  CHECK(text("127.0.0.1") == "127.0.0.1");
+  CHECK(text("10.1.2.3") == "10.1.2.3");
+  CHECK(text("::1") == "::1");
+  CHECK(text("::ffff:10.1.2.3") == "::ffff:10.1.2.3");  // the same last four bytes as the IPv4 one
+  CHECK(text("10.1.2.3") == "10.1.2.3");
+  // Only the scope differs (Asio names it by its interface when there is one).
+  CHECK(text("fe80::1%1") == asio::ip::make_address("fe80::1%1").to_string());
+  CHECK(text("fe80::1%2") == asio::ip::make_address("fe80::1%2").to_string());
 }

@@ -3,6 +3,10 @@
 // which the TSan run covers.)
 #include <asyncrest/server/metrics.hpp>
 
+#include <asyncrest/server/middleware.hpp>
+#include <asyncrest/server/request.hpp>
+#include <asyncrest/server/response.hpp>
+
 #include <doctest/doctest.h>
 
 #include <stdexcept>
@@ -50,4 +54,46 @@ TEST_CASE("metrics: names Prometheus would refuse are refused when registered") 
                  }),
                  "already registered"));
   CHECK(refusal([](auto& r) { (void)r.gauge("name:with_colon", "", {"label_1"}); }) == "<accepted>");
+}
+
+namespace {
+
+/// A request as the server hands it to middleware, with its workspace (its context's storage).
+struct hooked_request {
+  ar::request req;
+  ar::detail::workspace space;
+
+  hooked_request() {
+    ar::detail::request_access::reset(req, &space);
+    ar::detail::request_access::fill(req, ar::method::get, "GET", "/", "/", "/", {}, {}, 1, 1, true);
+  }
+};
+
+}  // namespace
+
+// Hooks, not an around middleware: a plain handler's request takes no coroutine frame for them.
+static_assert(ar::before_middleware<ar::request_metrics> && ar::after_middleware<ar::request_metrics> &&
+              !ar::around_middleware<ar::request_metrics>);
+
+TEST_CASE("request_metrics: a request is in flight from its before hook to its after hook, or to its end") {
+  ar::metrics_registry registry;
+  const ar::request_metrics metrics{registry};
+
+  hooked_request answered;
+  CHECK_FALSE(metrics.before(answered.req).has_value());
+  CHECK(contains(registry.exposition(), "\nhttp_server_requests_in_flight 1\n"));
+  ar::response res = ar::text("ok");
+  metrics.after(answered.req, res);
+  CHECK(contains(registry.exposition(), "\nhttp_server_requests_in_flight 0\n"));
+  CHECK(contains(registry.exposition(), "http_server_requests_total{method=\"GET\",route=\"\",status=\"2xx\"} 1\n"));
+  answered.space.clear_request();  // the request's end does not count it out a second time
+  CHECK(contains(registry.exposition(), "\nhttp_server_requests_in_flight 0\n"));
+
+  // A request whose after hook never runs (its coroutine abandoned) leaves with its context.
+  hooked_request abandoned;
+  CHECK_FALSE(metrics.before(abandoned.req).has_value());
+  CHECK(contains(registry.exposition(), "\nhttp_server_requests_in_flight 1\n"));
+  abandoned.space.clear_request();
+  CHECK(contains(registry.exposition(), "\nhttp_server_requests_in_flight 0\n"));
+  CHECK(contains(registry.exposition(), "http_server_requests_total{method=\"GET\",route=\"\",status=\"2xx\"} 1\n"));
 }

@@ -28,55 +28,57 @@ inline void append_otlp_decimal_string(std::string& out, std::uint64_t number) {
 }
 
 inline void append_otlp_attribute(std::string& out, const span_attribute& attribute) {
-  out.append("{\"key\":");
+  using namespace std::string_view_literals;
+  out.append("{\"key\":"sv);
   append_json_string(out, attribute.key);
-  out.append(",\"value\":{");
+  out.append(",\"value\":{"sv);
   if (const auto* text = std::get_if<std::string>(&attribute.value)) {
-    out.append("\"stringValue\":");
+    out.append("\"stringValue\":"sv);
     append_json_string(out, *text);
   } else if (const auto* integer = std::get_if<std::int64_t>(&attribute.value)) {
-    out.append("\"intValue\":\"");
+    out.append("\"intValue\":\""sv);
     append_json_integer(out, *integer);
     out.push_back('"');
   } else if (const auto* flag = std::get_if<bool>(&attribute.value)) {
-    out.append("\"boolValue\":");
+    out.append("\"boolValue\":"sv);
     out.append(*flag ? "true" : "false");
   } else {
-    out.append("\"doubleValue\":");
+    out.append("\"doubleValue\":"sv);
     append_json_double(out, std::get<double>(attribute.value));
   }
-  out.append("}}");
+  out.append("}}"sv);
 }
 
 inline void append_otlp_span(std::string& out, const span_record& span) {
-  out.append("{\"traceId\":");
+  using namespace std::string_view_literals;
+  out.append("{\"traceId\":"sv);
   append_json_string(out, span.trace_id);
-  out.append(",\"spanId\":");
+  out.append(",\"spanId\":"sv);
   append_json_string(out, span.span_id);
   if (!span.tracestate.empty()) {
-    out.append(",\"traceState\":");
+    out.append(",\"traceState\":"sv);
     append_json_string(out, span.tracestate);
   }
   if (!span.parent_span_id.empty()) {
-    out.append(",\"parentSpanId\":");
+    out.append(",\"parentSpanId\":"sv);
     append_json_string(out, span.parent_span_id);
   }
-  out.append(",\"name\":");
+  out.append(",\"name\":"sv);
   append_json_string(out, span.name);
-  out.append(",\"kind\":");
+  out.append(",\"kind\":"sv);
   append_json_integer(out, static_cast<int>(span.kind));
-  out.append(",\"startTimeUnixNano\":");
+  out.append(",\"startTimeUnixNano\":"sv);
   append_otlp_decimal_string(out, span.start_unix_nano);
-  out.append(",\"endTimeUnixNano\":");
+  out.append(",\"endTimeUnixNano\":"sv);
   append_otlp_decimal_string(out, span.end_unix_nano);
-  out.append(",\"attributes\":[");
+  out.append(",\"attributes\":["sv);
   for (std::size_t index = 0; index < span.attributes.size(); ++index) {
     if (index != 0) out.push_back(',');
     append_otlp_attribute(out, span.attributes[index]);
   }
-  out.append("],\"droppedAttributesCount\":0,\"events\":[],\"droppedEventsCount\":0,\"status\":{\"code\":");
+  out.append("],\"droppedAttributesCount\":0,\"events\":[],\"droppedEventsCount\":0,\"status\":{\"code\":"sv);
   append_json_integer(out, static_cast<int>(span.status));
-  out.append("},\"links\":[],\"droppedLinksCount\":0,\"flags\":");
+  out.append("},\"links\":[],\"droppedLinksCount\":0,\"flags\":"sv);
   std::uint32_t flags = span.trace_flags | otlp_flags_has_is_remote;
   if (span.parent_is_remote) flags |= otlp_flags_is_remote;
   append_json_integer(out, flags);
@@ -85,18 +87,19 @@ inline void append_otlp_span(std::string& out, const span_record& span) {
 
 /// An ExportTraceServiceRequest holding `spans`: one resource, one instrumentation scope.
 inline void append_otlp_trace_request(std::string& out, const otlp_origin& origin, std::span<const span_record> spans) {
-  out.append("{\"resourceSpans\":[{\"resource\":{\"attributes\":[");
+  using namespace std::string_view_literals;
+  out.append("{\"resourceSpans\":[{\"resource\":{\"attributes\":["sv);
   append_otlp_attribute(out, span_attribute{"service.name", origin.service_name});
-  out.append("],\"droppedAttributesCount\":0},\"scopeSpans\":[{\"scope\":{\"name\":");
+  out.append("],\"droppedAttributesCount\":0},\"scopeSpans\":[{\"scope\":{\"name\":"sv);
   append_json_string(out, origin.scope_name);
-  out.append(",\"version\":");
+  out.append(",\"version\":"sv);
   append_json_string(out, origin.scope_version);
-  out.append("},\"spans\":[");
+  out.append("},\"spans\":["sv);
   for (std::size_t index = 0; index < spans.size(); ++index) {
     if (index != 0) out.push_back(',');
     append_otlp_span(out, spans[index]);
   }
-  out.append("]}]}]}");
+  out.append("]}]}]}"sv);
 }
 
 }  // namespace asyncrest::detail

@@ -5,6 +5,7 @@
 #include <asyncrest/core/detail/random_hex.hpp>
 #include <asyncrest/core/detail/trace_context_syntax.hpp>
 #include <asyncrest/core/trace_context.hpp>
+#include <asyncrest/server/detail/address_text.hpp>
 #include <asyncrest/server/detail/body_source_access.hpp>
 #include <asyncrest/server/request.hpp>
 #include <asyncrest/server/request_id.hpp>
@@ -41,7 +42,7 @@ struct access_log_entry {
   std::optional<double> duration_ms;
   std::uint64_t bytes_in = 0;
   std::optional<std::uint64_t> bytes_out;
-  std::string client;
+  std::string_view client;
   std::string_view user_agent;
   std::string_view referer;
   std::string_view trace_id;
@@ -52,8 +53,6 @@ inline bool keep_sampled_line(double fraction) noexcept {
   constexpr double scale = 1.0 / 9007199254740992.0;  // 2^-53: the generator's top 53 bits as [0, 1)
   return static_cast<double>(thread_random()() >> 11u) * scale < fraction;
 }
-
-inline std::string client_address(const request& req) { return req.remote_endpoint().address().to_string(); }
 
 inline access_log_entry make_access_log_entry(const request& req, const response& res) {
   access_log_entry entry;
@@ -71,7 +70,7 @@ inline access_log_entry make_access_log_entry(const request& req, const response
   entry.status = static_cast<unsigned>(res.status);
   entry.bytes_in = req.body().size();
   if (!res.source) entry.bytes_out = res.body.size();
-  entry.client = client_address(req);
+  entry.client = address_text(req.remote_endpoint().address());
   entry.user_agent = req.header("User-Agent").value_or(std::string_view{});
   entry.referer = req.header("Referer").value_or(std::string_view{});
   if (const span_context* span = req.context().find<span_context>()) {
@@ -137,8 +136,9 @@ inline void append_json_member(std::string& out, std::string_view key, std::stri
 }
 
 inline void append_json_access_line(std::string& out, const access_log_entry& entry) {
+  using namespace std::string_view_literals;
   out.reserve(out.size() + 320);
-  out.append("{\"time\":\"");
+  out.append("{\"time\":\""sv);
   append_rfc3339_milliseconds(out, entry.time);
   out.push_back('"');
   append_json_member(out, "level", entry.level);
@@ -146,37 +146,38 @@ inline void append_json_access_line(std::string& out, const access_log_entry& en
   append_json_member(out, "method", entry.method);
   if (!entry.route.empty()) append_json_member(out, "route", entry.route);
   append_json_member(out, "path", entry.path);
-  out.append(",\"status\":");
+  out.append(",\"status\":"sv);
   append_number(out, entry.status);
   if (entry.duration_ms) {
-    out.append(",\"duration_ms\":");
+    out.append(",\"duration_ms\":"sv);
     // Microsecond resolution, without the exponent form to_chars could choose.
     const auto microseconds = static_cast<std::uint64_t>(*entry.duration_ms * 1000.0 + 0.5);
     append_number(out, microseconds / 1000);
     out.push_back('.');
     append_digits(out, static_cast<unsigned>(microseconds % 1000), 3);
   }
-  out.append(",\"bytes_in\":");
+  out.append(",\"bytes_in\":"sv);
   append_number(out, entry.bytes_in);
   if (entry.bytes_out) {
-    out.append(",\"bytes_out\":");
+    out.append(",\"bytes_out\":"sv);
     append_number(out, *entry.bytes_out);
   }
   append_json_member(out, "client", entry.client);
   if (!entry.user_agent.empty()) append_json_member(out, "user_agent", entry.user_agent);
   if (!entry.trace_id.empty()) append_json_member(out, "trace_id", entry.trace_id);
-  out.append("}\n");
+  out.append("}\n"sv);
 }
 
 /// A quoted field of the combined format: quotes, backslashes and bytes outside printable
 /// ASCII escaped as \xHH, as nginx does, so that a line is always one line.
 inline void append_combined_quoted(std::string& out, std::string_view text) {
+  using namespace std::string_view_literals;
   static constexpr char hex[] = "0123456789ABCDEF";
   out.push_back('"');
   for (const char character : text) {
     const auto byte = static_cast<unsigned char>(character);
     if (byte < 0x20 || byte >= 0x7f || character == '"' || character == '\\') {
-      out.append("\\x");
+      out.append("\\x"sv);
       out.push_back(hex[byte >> 4u]);
       out.push_back(hex[byte & 0xFu]);
     } else {
@@ -188,11 +189,12 @@ inline void append_combined_quoted(std::string& out, std::string_view text) {
 
 /// 127.0.0.1 - - [07/Dec/2026:14:41:39 +0000] "GET /a?b HTTP/1.1" 200 17 "referer" "agent"
 inline void append_combined_access_line(std::string& out, const access_log_entry& entry) {
+  using namespace std::string_view_literals;
   static constexpr std::array<std::string_view, 12> months{"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   out.reserve(out.size() + 256);
   out.append(entry.client);
-  out.append(" - - [");
+  out.append(" - - ["sv);
   const auto seconds = std::chrono::floor<std::chrono::seconds>(entry.time.time_since_epoch());
   const std::tm& broken = utc_time_of(static_cast<std::time_t>(seconds.count()));
   append_digits(out, static_cast<unsigned>(broken.tm_mday), 2);
@@ -206,7 +208,7 @@ inline void append_combined_access_line(std::string& out, const access_log_entry
   append_digits(out, static_cast<unsigned>(broken.tm_min), 2);
   out.push_back(':');
   append_digits(out, static_cast<unsigned>(broken.tm_sec), 2);
-  out.append(" +0000] ");
+  out.append(" +0000] "sv);
   std::string request_line(entry.method);
   request_line.append(" ").append(entry.target).append(" HTTP/");
   append_number(request_line, entry.version_major);

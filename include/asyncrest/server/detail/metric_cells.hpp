@@ -11,11 +11,13 @@
 #include <array>
 #include <atomic>
 #include <bit>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace asyncrest::detail {
@@ -100,6 +102,33 @@ inline void add_to_real_cell(std::atomic<std::uint64_t>& cell, double amount) no
   const double current = std::bit_cast<double>(cell.load(std::memory_order_relaxed));
   cell.store(std::bit_cast<std::uint64_t>(current + amount), std::memory_order_relaxed);
 }
+
+/// What request_metrics keeps in a request's context from its before hook to its after hook:
+/// the start, and the in-flight cell the request is counted in. A request that ends without its
+/// after hook (a handler abandoned when its client left) leaves the count when the value is
+/// destroyed with the request's context, on the same thread.
+class request_metrics_start {
+ public:
+  request_metrics_start(std::chrono::steady_clock::time_point started, metric_shard& owner,
+                        std::atomic<std::uint64_t>& in_flight_cell) noexcept
+      : at(started), shard(&owner), in_flight_(&in_flight_cell) {
+    add_to_real_cell(*in_flight_, 1);
+  }
+  request_metrics_start(const request_metrics_start&) = delete;
+  request_metrics_start& operator=(const request_metrics_start&) = delete;
+  ~request_metrics_start() { finish(); }
+
+  /// The request is no longer in flight (once, whichever comes first).
+  void finish() noexcept {
+    if (in_flight_ != nullptr) add_to_real_cell(*std::exchange(in_flight_, nullptr), -1);
+  }
+
+  std::chrono::steady_clock::time_point at;
+  metric_shard* shard;
+
+ private:
+  std::atomic<std::uint64_t>* in_flight_;
+};
 
 /// Which shard a thread writes for each registry it has touched, by the registry's id (never
 /// reused, so a registry made at a destroyed one's address is not mistaken for it).

@@ -32,6 +32,42 @@ struct alignas(64) rate_limit_counts {
   std::atomic<std::uint64_t> refused{0};
 };
 
+/// What a rate limit decided for a request that passed it, kept from its before hook to its
+/// after hook, which writes the RateLimit fields from it: the policy reported, the tokens left
+/// and the seconds until its bucket is full again.
+struct rate_limit_report {
+  const void* limit = nullptr;  // the rate_limit that decided
+  std::uint64_t remaining = 0;
+  std::uint32_t reset_seconds = 0;
+  std::uint32_t policy = 0;
+};
+
+/// The reports of the rate limits on a request's way (an app's and a route's), in the request's
+/// context: the first in place, any more (rare) in a vector.
+class rate_limit_reports {
+ public:
+  void add(const rate_limit_report& report) {
+    if (first_.limit == nullptr) {
+      first_ = report;
+    } else {
+      more_.push_back(report);
+    }
+  }
+
+  /// The report of `limit`, or null when it made none (it refused, or did not run).
+  [[nodiscard]] const rate_limit_report* find(const void* limit) const noexcept {
+    if (first_.limit == limit) return &first_;
+    for (const rate_limit_report& each : more_) {
+      if (each.limit == limit) return &each;
+    }
+    return nullptr;
+  }
+
+ private:
+  rate_limit_report first_;
+  std::vector<rate_limit_report> more_;
+};
+
 /// The client address's bytes, viewing the request's endpoint: 4 for IPv4, 16 for IPv6.
 inline std::string_view address_bytes(const request& req) noexcept;
 
@@ -51,8 +87,10 @@ class rate_limit_fields {
   inline explicit rate_limit_fields(const std::vector<rate_limit_policy>& policies);
 
   [[nodiscard]] inline std::span<const token_bucket> buckets() const noexcept;
-  /// Sets RateLimit-Policy and RateLimit on `res`.
-  inline void decorate(response& res, const rate_limit_outcome& outcome) const;
+  /// What `outcome` reports, for the RateLimit field.
+  [[nodiscard]] static inline rate_limit_report report(const void* limit, const rate_limit_outcome& outcome) noexcept;
+  /// Adds RateLimit-Policy and RateLimit to `res`.
+  inline void decorate(response& res, const rate_limit_report& report) const;
   /// The problem detail of a 429.
   [[nodiscard]] inline std::string refusal_detail(const rate_limit_outcome& outcome) const;
 

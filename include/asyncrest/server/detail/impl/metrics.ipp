@@ -334,23 +334,20 @@ inline request_metrics::request_metrics(metrics_registry& registry, request_metr
   in_flight_cell_ = in_flight.series.front().first_cell;
 }
 
-inline task<response> request_metrics::operator()(request& req, next rest) const {
-  const auto started = std::chrono::steady_clock::now();
-  // The frame stays on this thread's event loop, so it writes this thread's cells throughout.
+inline std::optional<response> request_metrics::before(request& req) const {
+  // The hooks run on the request's thread, so both write this thread's cells.
   detail::metric_shard& shard = registry_->local_shard();
-  struct in_flight_guard {
-    std::atomic<std::uint64_t>& cell;
-    explicit in_flight_guard(std::atomic<std::uint64_t>& counted) : cell(counted) {
-      detail::add_to_real_cell(cell, 1);
-    }
-    in_flight_guard(const in_flight_guard&) = delete;
-    in_flight_guard& operator=(const in_flight_guard&) = delete;
-    ~in_flight_guard() { detail::add_to_real_cell(cell, -1); }
-  };
-  const in_flight_guard counted(shard.cell(in_flight_cell_));
-  response res = co_await rest(req);
-  record(shard, req, res, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-  co_return res;
+  req.context().emplace<detail::request_metrics_start>(std::chrono::steady_clock::now(), shard,
+                                                       shard.cell(in_flight_cell_));
+  return std::nullopt;
+}
+
+inline void request_metrics::after(const request& req, response& res) const {
+  detail::request_metrics_start* start = req.context().find<detail::request_metrics_start>();
+  if (start == nullptr) return;  // its before hook did not run: another request_metrics' request
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start->at).count();
+  record(*start->shard, req, res, seconds);
+  start->finish();
 }
 
 inline void request_metrics::record(detail::metric_shard& shard, const request& req, const response& res,

@@ -8,6 +8,8 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <charconv>
+#include <iterator>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -109,14 +111,26 @@ inline rate_limit_fields::rate_limit_fields(const std::vector<rate_limit_policy>
 
 inline std::span<const token_bucket> rate_limit_fields::buckets() const noexcept { return buckets_; }
 
-inline void rate_limit_fields::decorate(response& res, const rate_limit_outcome& outcome) const {
+inline rate_limit_report rate_limit_fields::report(const void* limit, const rate_limit_outcome& outcome) noexcept {
+  const std::uint64_t reset = seconds_rounded_up(outcome.reset);
+  return {limit, outcome.remaining,
+          static_cast<std::uint32_t>(std::min<std::uint64_t>(reset, std::numeric_limits<std::uint32_t>::max())),
+          static_cast<std::uint32_t>(outcome.policy)};
+}
+
+inline void rate_limit_fields::decorate(response& res, const rate_limit_report& report) const {
   thread_local std::string value;
   value.assign(1, '"');
-  value += names_[outcome.policy];
+  value += names_[report.policy];
+  const auto append_number = [](std::string& out, std::uint64_t number) {
+    char digits[20];
+    const auto written = std::to_chars(std::begin(digits), std::end(digits), number);
+    out.append(std::begin(digits), written.ptr);
+  };
   value += "\";r=";
-  value += std::to_string(outcome.remaining);
+  append_number(value, report.remaining);
   value += ";t=";
-  value += std::to_string(seconds_rounded_up(outcome.reset));
+  append_number(value, report.reset_seconds);
   // Added, not set: both fields are lists, so a route's limit inside an app's adds its policy
   // to the app's (a second field line is the same list continued, RFC 9110 §5.3).
   res.headers.add("RateLimit-Policy", policy_field_);
