@@ -29,8 +29,10 @@ namespace asyncrest::detail {
 inline job_status_body describe_job(const job_status& job) {
   using std::chrono::floor;
   using std::chrono::milliseconds;
-  job_status_body body{job.id,       job.state,   floor<milliseconds>(job.submitted_at), std::nullopt, std::nullopt,
-                       std::nullopt, std::nullopt};
+  job_status_body body;
+  body.id = job.id;
+  body.status = job.state;
+  body.submitted_at = floor<milliseconds>(job.submitted_at);
   if (job.started_at) body.started_at = floor<milliseconds>(*job.started_at);
   if (job.finished_at) body.finished_at = floor<milliseconds>(*job.finished_at);
   if (job.state == job_state::succeeded) {
@@ -102,7 +104,8 @@ struct job_status_handler {
   }
 };
 
-/// DELETE {prefix}/{id}: cancels a queued job.
+/// DELETE {prefix}/{id}: cancels a queued job. It answers a `response`: a job whose status
+/// expired between the cancel and the read is a 204 without a body.
 template <class Queue>
 struct cancel_job_handler {
   Queue* queue;
