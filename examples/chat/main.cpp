@@ -151,6 +151,13 @@ std::optional<std::string> text_of(std::string_view json) {
   return std::string(text);
 }
 
+// What POST /rooms/{room}/messages reads: a body without a string "from" or "text" is a 422
+// naming them. The answers stay the messages' JSON, written once when they are posted.
+struct posted_message {
+  std::string from;
+  std::string text;
+};
+
 void check_room(std::string_view room) {
   if (!is_good_name(room)) throw ar::http_error(ar::status::bad_request, "a room's name is 1 to 40 characters");
 }
@@ -252,16 +259,15 @@ int main() {
             {.heartbeat = 15s, .retry = 2s});
       }),
 
-      ar::post<"/rooms/{room}/messages">([&rooms](ar::request& req, std::string_view room) {
+      ar::post<"/rooms/{room}/messages">([&rooms](std::string_view room, ar::json_body<posted_message> body) {
         check_room(room);
-        auto body = req.json();
-        const std::string_view from = body["from"].get_string();
-        const std::string_view text = body["text"].get_string();
-        if (!is_good_name(from)) throw ar::http_error(ar::status::unprocessable_content, "from is 1 to 40 characters");
-        if (text.empty() || text.size() > longest_text) {
+        if (!is_good_name(body->from)) {
+          throw ar::http_error(ar::status::unprocessable_content, "from is 1 to 40 characters");
+        }
+        if (body->text.empty() || body->text.size() > longest_text) {
           throw ar::http_error(ar::status::unprocessable_content, "text is 1 to 2000 bytes");
         }
-        return ar::raw_json(rooms.post(room, from, text)->json, ar::status::created);
+        return ar::raw_json(rooms.post(room, body->from, body->text)->json, ar::status::created);
       }),
 
       ar::get<"/rooms/{room}/messages">([&rooms](ar::request&, std::string_view room) {

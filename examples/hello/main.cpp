@@ -1,4 +1,4 @@
-// The hello example: plain text, JSON, a path parameter and a JSON body.
+// The hello example: plain text, JSON, a path parameter and a JSON body read and answered as structs.
 #include <asyncrest/server.hpp>
 
 #include <charconv>
@@ -7,8 +7,21 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <utility>
 
 namespace ar = asyncrest;
+
+// Plain structs are read from and written as JSON by their members' names.
+struct user {
+  std::int64_t id;
+  std::string name;
+};
+struct greet_request {
+  std::string name;
+};
+struct greeting_reply {
+  std::string greeting;
+};
 
 int main() {
   auto routes =
@@ -16,13 +29,12 @@ int main() {
                  ar::get<"/json">([](ar::request&) -> ar::task<ar::response> {
                    co_return ar::json({{"message", "Hello World"}});
                  }),
-                 ar::get<"/users/{id:int}">([](ar::request&, std::int64_t id) -> ar::task<ar::response> {
-                   co_return ar::json({{"id", id}, {"name", "Ada"}});
-                 }),
-                 ar::post<"/greet">([](ar::request& req) -> ar::task<ar::response> {
-                   auto body = req.json();                             // invalid JSON is answered with 400
-                   std::string_view name = body["name"].get_string();  // missing or not a string: 400
-                   co_return ar::json({{"greeting", "Hello, " + std::string(name) + "!"}}, ar::status::created);
+                 ar::get<"/users/{id:int}">([](std::int64_t id) {
+                   return user{id, "Ada"};
+                 }),  // 200, the struct as JSON
+                 // A body that is not JSON: 400; one without a string "name": 422 naming it.
+                 ar::post<"/greet">([](ar::json_body<greet_request> body) -> std::pair<ar::status, greeting_reply> {
+                   return {ar::status::created, greeting_reply{"Hello, " + body->name + "!"}};
                  }));
 
   // The port comes from PORT, as on most hosting platforms; 0 lets the system pick a free one.

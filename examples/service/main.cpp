@@ -26,6 +26,12 @@ using namespace std::chrono_literals;
 
 namespace {
 
+/// The answer of GET /api/hello/{name}, written as JSON by its members' names.
+struct hello_reply {
+  std::string greeting;
+  std::string request_id;
+};
+
 /// An unsigned number from the environment, or `fallback`; nullopt for a malformed one.
 std::optional<std::uint64_t> number_from_environment(const char* name, std::uint64_t fallback) {
   const char* text = std::getenv(name);
@@ -47,12 +53,11 @@ int serve(std::uint16_t port, std::chrono::milliseconds grace, Operations... ope
   ar::health health;
 
   ar::rate_limit api_limit{{.policies = {{.name = "per-second", .requests = 10, .per = 1s, .burst = 20}}}};
-  auto routes =
-      ar::routes(ar::get<"/api/hello/{name}">([](ar::request& req, std::string_view name) {
-                   return ar::json({{"greeting", "Hello, " + std::string(name) + "!"},
-                                    {"request_id", std::string(req.context().get<ar::request_id>().value())}});
-                 }).use(api_limit),
-                 ar::metrics_route<"/metrics">(registry), ar::health_routes(health));
+  auto routes = ar::routes(ar::get<"/api/hello/{name}">([](ar::request& req, std::string_view name) {
+                             return hello_reply{"Hello, " + std::string(name) + "!",
+                                                std::string(req.context().get<ar::request_id>().value())};
+                           }).use(api_limit),
+                           ar::metrics_route<"/metrics">(registry), ar::health_routes(health));
 
   // Metrics first, so that their durations cover the rest; the request id before the log and
   // the spans, which write it.

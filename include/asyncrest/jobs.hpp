@@ -3,4 +3,5 @@
 #pragma once
 
 #include <asyncrest/jobs/backend.hpp>
+#include <asyncrest/jobs/job_messages.hpp>
 #include <asyncrest/jobs/jobs.hpp>

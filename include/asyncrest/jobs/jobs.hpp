@@ -11,7 +11,8 @@
 //   POST   /jobs            202, Location: /jobs/{id}, {"id": ..., "status": "queued"};
 //                           503 + Retry-After when the queue is full or the server is stopping
 //   GET    /jobs/{id}       200 with status, RFC 3339 times and the result or error;
-//                           ?wait=5 waits up to that many seconds (capped) for the job to end
+//                           ?wait=5 waits up to that many seconds (capped at max_wait) for the
+//                           job to end; a wait that is not a whole number >= 0 is 422
 //   DELETE /jobs/{id}       cancels a queued job: 200 with its status; 409 once it runs or ran
 //   unknown or malformed id 404
 //
@@ -31,11 +32,13 @@
 #pragma once
 
 #include <asyncrest/core/json.hpp>
+#include <asyncrest/core/status.hpp>
 #include <asyncrest/core/task.hpp>
 #include <asyncrest/jobs/backend.hpp>
 #include <asyncrest/jobs/detail/ids.hpp>
 #include <asyncrest/jobs/detail/memory_backend.hpp>
 #include <asyncrest/jobs/detail/routes.hpp>
+#include <asyncrest/jobs/job_messages.hpp>
 #include <asyncrest/server/route.hpp>
 #include <asyncrest/server/router.hpp>
 
@@ -476,9 +479,11 @@ template <fixed_string Prefix>
                 "asyncrest: a job_routes prefix is a path such as \"/jobs\": it starts with '/', does not end "
                 "with '/' and has no parameters");
   static constexpr auto item_path = detail::join_paths<Prefix, "/{id}">();
-  return route_group(post<Prefix>(detail::submit_job_handler<jobs, Prefix>{&queue}),
-                     get<item_path>(detail::job_status_handler<jobs>{&queue}),
-                     delete_<item_path>(detail::cancel_job_handler<jobs>{&queue}));
+  return route_group(post<Prefix>(detail::submit_job_handler<jobs, Prefix>{&queue})
+                         .summary("Submit a job")
+                         .success_status(status::accepted),
+                     get<item_path>(detail::job_status_handler<jobs>{&queue}).summary("A job's status"),
+                     delete_<item_path>(detail::cancel_job_handler<jobs>{&queue}).summary("Cancel a queued job"));
 }
 
 }  // namespace asyncrest

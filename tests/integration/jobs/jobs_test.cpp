@@ -153,7 +153,8 @@ TEST_CASE("the queue refuses with 503 and Retry-After exactly at capacity, and a
   CHECK(wait_for_state(server.port(), again, "succeeded"));
 }
 
-TEST_CASE("POST answers 202 with Location; GET shows the result with RFC 3339 times; bad input is 400") {
+TEST_CASE(
+    "POST answers 202 with Location; GET shows the result with RFC 3339 times; bad input is 400, a bad wait 422") {
   event_log log;
   std::vector<gate> gates;
   ar::jobs queue{{.workers = 1}, gated_work{&log, &gates}};
@@ -182,8 +183,15 @@ TEST_CASE("POST answers 202 with Location; GET shows the result with RFC 3339 ti
   }
 
   CHECK(exchange(server.port(), post_request("/api/v1/jobs", "{not json")).status == 400);
-  CHECK(exchange(server.port(), get_request("/api/v1/jobs/" + id + "?wait=soon")).status == 400);
-  CHECK(exchange(server.port(), get_request("/api/v1/jobs/" + id + "?wait=-1")).status == 400);
+  for (const char* wait : {"?wait=soon", "?wait=-1", "?wait=", "?wait=1.5"}) {
+    CAPTURE(wait);
+    const http_reply refused = exchange(server.port(), get_request("/api/v1/jobs/" + id + wait));
+    CHECK(refused.status == 422);
+    CHECK(refused.header("Content-Type") == "application/problem+json");
+    CHECK(refused.body.find("{\"in\":\"query\",\"name\":\"wait\",\"detail\":") != std::string::npos);
+  }
+  // A wait above max_wait is clamped, not refused: the job has ended, so it answers at once.
+  CHECK(exchange(server.port(), get_request("/api/v1/jobs/" + id + "?wait=100000")).status == 200);
 }
 
 TEST_CASE("a failing job is failed with its message and the worker carries on") {

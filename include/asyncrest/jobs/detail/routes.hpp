@@ -1,53 +1,46 @@
 // The handlers behind job_routes<"/prefix">(queue): submit, status (with long-poll) and cancel.
 #pragma once
 
+#include <asyncrest/core/http_error.hpp>
 #include <asyncrest/core/json.hpp>
 #include <asyncrest/core/status.hpp>
 #include <asyncrest/core/task.hpp>
+#include <asyncrest/core/typed_json.hpp>
 #include <asyncrest/jobs/backend.hpp>
 #include <asyncrest/jobs/detail/ids.hpp>
+#include <asyncrest/jobs/job_messages.hpp>
 #include <asyncrest/server/detail/path_pattern.hpp>
 #include <asyncrest/server/detail/route_prefix.hpp>
 #include <asyncrest/server/request.hpp>
 #include <asyncrest/server/response.hpp>
+#include <asyncrest/server/typed_parameters.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
-#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace asyncrest::detail {
 
-/// The JSON body that describes a job.
-inline std::string job_status_body(const job_status& job) {
-  std::string body;
-  json_writer out{body};
-  out.begin_object();
-  out.key("id");
-  out.value(job.id);
-  out.key("status");
-  out.value(to_string(job.state));
-  out.key("submitted_at");
-  out.value(format_rfc3339(job.submitted_at));
-  if (job.started_at) {
-    out.key("started_at");
-    out.value(format_rfc3339(*job.started_at));
-  }
-  if (job.finished_at) {
-    out.key("finished_at");
-    out.value(format_rfc3339(*job.finished_at));
-  }
+/// What the status routes answer about `job`. The result is kept as JSON text and read back
+/// into a value here, so that the body is written by its type.
+inline job_status_body describe_job(const job_status& job) {
+  using std::chrono::floor;
+  using std::chrono::milliseconds;
+  job_status_body body;
+  body.id = job.id;
+  body.status = job.state;
+  body.submitted_at = floor<milliseconds>(job.submitted_at);
+  if (job.started_at) body.started_at = floor<milliseconds>(*job.started_at);
+  if (job.finished_at) body.finished_at = floor<milliseconds>(*job.finished_at);
   if (job.state == job_state::succeeded) {
-    out.key("result");
-    out.raw(job.result.empty() ? std::string_view("null") : std::string_view(job.result));
+    json_read_result<json_value> result = read_json<json_value>(job.result.empty() ? "null" : job.result);
+    body.result = result ? std::move(*result) : json_value{};
   } else if (job.state == job_state::failed || job.state == job_state::cancelled) {
-    out.key("error");
-    out.value(job.error);
+    body.error = job.error;
   }
-  out.end_object();
   return body;
 }
 
@@ -58,8 +51,14 @@ inline response busy_response(std::string_view detail, std::chrono::seconds retr
 }
 
 inline response unknown_job() { return problem(status::not_found, "no job has this id"); }
+inline http_error unknown_job_error() { return http_error(status::not_found, "no job has this id"); }
 
 /// POST {prefix}: the body (JSON, or nothing for null) becomes a queued job.
+///
+/// It takes the request rather than a `json_body<T>`: a job's input is any JSON, kept as the
+/// client's text (read as a value and written back it could change), an empty body is a null
+/// input, and no Content-Type is required of it. It answers a `response` because a refusal
+/// carries a Retry-After field.
 template <class Queue, fixed_string Prefix>
 struct submit_job_handler {
   Queue* queue;
@@ -77,15 +76,7 @@ struct submit_job_handler {
     if (submitted.result == submit_result::closed) {
       co_return busy_response("the server is shutting down", queue->settings().retry_after);
     }
-    std::string body;
-    json_writer out{body};
-    out.begin_object();
-    out.key("id");
-    out.value(submitted.id);
-    out.key("status");
-    out.value("queued");
-    out.end_object();
-    response accepted = raw_json(std::move(body), status::accepted);
+    response accepted = raw_json(to_json(job_submitted_body{submitted.id, job_state::queued}), status::accepted);
     std::string location(Prefix.view());
     location.push_back('/');
     location.append(submitted.id);
@@ -99,31 +90,22 @@ template <class Queue>
 struct job_status_handler {
   Queue* queue;
 
-  task<response> operator()(request& req, std::string_view id) const {
-    if (!is_job_id(id)) co_return unknown_job();
-    std::chrono::seconds wait{0};
-    if (const auto asked = req.query("wait")) {
-      std::uint64_t seconds = 0;
-      const char* const end = asked->data() + asked->size();
-      const auto [stop, error] = std::from_chars(asked->data(), end, seconds);
-      if (asked->empty() || error != std::errc{} || stop != end) {
-        co_return problem(status::bad_request, "wait must be a whole number of seconds");
-      }
-      const auto cap = static_cast<std::uint64_t>(std::max<std::int64_t>(0, queue->settings().max_wait.count()));
-      wait = std::chrono::seconds(static_cast<std::int64_t>(std::min(seconds, cap)));
-    }
+  task<job_status_body> operator()(std::string_view id, query<job_status_query> asked) const {
+    if (!is_job_id(id)) throw unknown_job_error();
+    const std::chrono::seconds wait = std::min(std::chrono::seconds(asked->wait), queue->settings().max_wait);
     std::optional<job_status> found;
     if (wait.count() > 0) {
       found = co_await queue->wait(std::string(id), wait);
     } else {
       found = co_await queue->status(std::string(id));
     }
-    if (!found) co_return unknown_job();
-    co_return raw_json(job_status_body(*found));
+    if (!found) throw unknown_job_error();
+    co_return describe_job(*found);
   }
 };
 
-/// DELETE {prefix}/{id}: cancels a queued job.
+/// DELETE {prefix}/{id}: cancels a queued job. It answers a `response`: a job whose status
+/// expired between the cancel and the read is a 204 without a body.
 template <class Queue>
 struct cancel_job_handler {
   Queue* queue;
@@ -140,7 +122,7 @@ struct cancel_job_handler {
     }
     const std::optional<job_status> found = co_await queue->status(key);
     if (!found) co_return empty(status::no_content);
-    co_return raw_json(job_status_body(*found));
+    co_return raw_json(to_json(describe_job(*found)));
   }
 };
 
