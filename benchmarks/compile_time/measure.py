@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Compile time of the hello example against the floor (floor_hello.cpp: the same routes on bare
+"""Compile time of the hello and todos examples against the floor (floor_hello.cpp: the same routes on bare
 Asio, llhttp and simdjson), one translation unit each at -O2, compiled alternately: hello as it
 is built (linking asyncrest::compiled, so its file holds only the app), hello header-only (the
 server's machinery compiled in the same file), and the library file asyncrest::compiled builds
@@ -23,10 +23,13 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HELLO = os.path.join(ROOT, "examples", "hello", "main.cpp")
+TODOS = os.path.join(ROOT, "examples", "todos", "main.cpp")
 # name: (source file, whether to compile it header-only, i.e. without ASYNCREST_SEPARATE_COMPILATION)
 FILES = {
     "hello (compiled)": (HELLO, False),
     "hello (header-only)": (HELLO, True),
+    "todos (compiled)": (TODOS, False),
+    "todos (header-only)": (TODOS, True),
     "asyncrest::compiled": ("asyncrest_compiled.cpp", False),
     "floor (bare Asio)": (os.path.join(ROOT, "benchmarks", "compile_time", "floor_hello.cpp"), False),
 }
