@@ -23,13 +23,13 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HELLO = os.path.join(ROOT, "examples", "hello", "main.cpp")
-TODOS_EXAMPLE = os.path.join(ROOT, "examples", "todos", "main.cpp")
+CRUD_EXAMPLE = os.path.join(ROOT, "examples", "todos", "main.cpp")
 # name: (source file, whether to compile it header-only, i.e. without ASYNCREST_SEPARATE_COMPILATION)
 FILES = {
     "hello (compiled)": (HELLO, False),
     "hello (header-only)": (HELLO, True),
-    "todos (compiled)": (TODOS_EXAMPLE, False),
-    "todos (header-only)": (TODOS_EXAMPLE, True),
+    "todos (compiled)": (CRUD_EXAMPLE, False),
+    "todos (header-only)": (CRUD_EXAMPLE, True),
     "asyncrest::compiled": ("asyncrest_compiled.cpp", False),
     "floor (bare Asio)": (os.path.join(ROOT, "benchmarks", "compile_time", "floor_hello.cpp"), False),
 }
